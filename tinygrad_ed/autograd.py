@@ -1,0 +1,454 @@
+"""The autograd engine: `Function` nodes, backpropagation, `grad()`, grad mode,
+anomaly detection and `gradcheck`.
+
+Every op, built-in or user-defined, is a `Function` subclass with a static
+`forward(ctx, *arrays)` on numpy arrays and a static `backward(ctx, grad)`.
+`apply` runs forward and, when a gradient is needed, records the call: the
+Function instance *is* the graph node (`tensor.grad_fn`), holding its parent
+Tensors and whatever forward saved. `backward()` walks those nodes in reverse
+topological order, without recursion.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import threading
+import traceback
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .tensor import Tensor
+from .ops import dual
+
+
+class _Mode(threading.local):
+    """Grad mode and anomaly mode are per thread, as in torch."""
+    enabled = True
+    anomaly = False
+
+
+_mode = _Mode()
+
+
+def is_grad_enabled() -> bool:
+    return _mode.enabled
+
+
+class set_grad_enabled:
+    """Context manager (and decorator) that turns graph recording on or off in this thread."""
+
+    def __init__(self, mode: bool):
+        self.mode = mode
+
+    def __enter__(self):
+        self.previous = _mode.enabled
+        _mode.enabled = self.mode
+
+    def __exit__(self, *exc):
+        _mode.enabled = self.previous
+
+    def __call__(self, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(self.mode):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(set_grad_enabled):
+    """`with te.no_grad():` records nothing; results do not require grad.
+
+    >>> with no_grad():
+    ...     y = Tensor([1.0], requires_grad=True) * 2
+    >>> y.requires_grad
+    False
+    """
+
+    def __init__(self):
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    def __init__(self):
+        super().__init__(True)
+
+
+class detect_anomaly:
+    """Raise at the first op whose forward result or backward gradient is NaN or inf.
+
+    The error names the op and the line of user code that created it.
+    """
+
+    def __enter__(self):
+        self.previous = _mode.anomaly
+        _mode.anomaly = True
+
+    def __exit__(self, *exc):
+        _mode.anomaly = self.previous
+
+
+class Function:
+    """A differentiable op; subclass it and define `forward` and `backward`.
+
+    `forward(ctx, *arrays, **options)` receives numpy arrays for Tensor
+    arguments (other arguments unchanged) and returns a numpy array.
+    `backward(ctx, grad_output)` returns one gradient per positional forward
+    argument (None where there is none). Use `ctx.save_for_backward(...)` and
+    `ctx.saved_tensors` to keep what backward needs; `ctx.needs_input_grad`
+    tells which inputs want a gradient. Call the op with `MyOp.apply(...)`.
+
+    A backward written with operators and `tinygrad_ed.ops.dual` functions works
+    on Tensors as well as arrays, which makes it twice differentiable.
+    """
+
+    __slots__ = ("parents", "needs_input_grad", "saved_tensors", "output_id", "grad_output", "created_at",
+                 "__weakref__")
+
+    @staticmethod
+    def forward(ctx: Function, *args: Any, **options: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Function, grad_output: Any) -> Any:
+        raise NotImplementedError
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        self.saved_tensors = arrays
+
+    @classmethod
+    def apply(cls, *args: Any, **options: Any) -> Tensor:
+        ctx = cls.__new__(cls)
+        ctx.saved_tensors = ()
+        record = False
+        if _mode.enabled:
+            needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
+            record = True in needs
+        if not record:
+            needs = (False,) * len(args)
+        ctx.needs_input_grad = needs
+        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+        try:
+            out = cls.forward(ctx, *arrays, **options)
+        except ValueError as error:
+            raise ShapeError(f"{cls.op_name()}: {error} (input shapes {_shapes(args)})") from None
+        except IndexError as error:
+            raise IndexError(f"{cls.op_name()}: {error} (input shapes {_shapes(args)})") from None
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)  # numpy ufuncs on 0-d arrays return scalars
+        if not record:
+            return Tensor._make(out)
+        ctx.parents = args
+        ctx.output_id = id(out)
+        ctx.grad_output = None
+        if _mode.anomaly:
+            ctx.created_at = _user_frame()
+            _check_finite(out, f"{cls.op_name()} forward", ctx)
+        return Tensor._make(out, ctx)
+
+    @classmethod
+    def op_name(cls) -> str:
+        return cls.__name__.lower()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}Backward>"
+
+
+class ShapeError(ValueError, RuntimeError):
+    """Operands whose shapes do not fit the op (raised as torch's RuntimeError and numpy's ValueError)."""
+
+
+def _shapes(args: Sequence[Any]) -> str:
+    return ", ".join(str(a.shape) for a in args if isinstance(a, Tensor))
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _user_frame() -> str:
+    """The innermost line of the call stack outside this package: where the user created the op."""
+    for frame in reversed(traceback.extract_stack()):
+        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR):
+            return f'File "{frame.filename}", line {frame.lineno}: {frame.line}'
+    return "<unknown>"
+
+
+def _check_finite(array: Any, what: str, node: Function) -> None:
+    data = array.data if isinstance(array, Tensor) else array
+    if np.issubdtype(data.dtype, np.inexact) and not np.all(np.isfinite(data)):
+        raise FloatingPointError(f"anomaly: {what} produced NaN or inf; the op was created at "
+                                 f"{getattr(node, 'created_at', '<unknown>')}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The backward engine
+
+
+def topological_order(roots: Sequence[Function]) -> list[Function]:
+    """Nodes reachable from `roots`, each after every node that consumes it (iterative DFS)."""
+    order: list[Function] = []
+    seen = set(roots)
+    for root in roots:
+        _raise_if_freed(root)
+        stack = [(root, iter(root.parents))]
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                fn = parent.grad_fn if isinstance(parent, Tensor) else None
+                if fn is not None and fn not in seen:
+                    _raise_if_freed(fn)
+                    seen.add(fn)
+                    stack.append((fn, iter(fn.parents)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
+    return order
+
+
+def _raise_if_freed(node: Function) -> None:
+    if node.parents is None:
+        raise RuntimeError(
+            f"Trying to backward through the graph a second time: {node!r} was freed by an earlier "
+            "backward(). Specify retain_graph=True on the first backward() (or grad()) call if you need "
+            "to backward through the graph again.")
+
+
+def _key(t: Tensor) -> Any:
+    """Gradients are stored per graph node; a leaf is its own node."""
+    return t.grad_fn if t.grad_fn is not None else t
+
+
+def backpropagate(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
+                  create_graph: bool, wanted: Sequence[Tensor] | None = None) -> list[Any] | None:
+    """Run the chain rule from `roots`.
+
+    Without `wanted`, gradients accumulate into the leaves' `.grad`; with it,
+    the gradients of those tensors are returned and no `.grad` changes.
+    """
+    order = topological_order([r.grad_fn for r in roots if r.grad_fn is not None])
+    grads: dict[Any, Any] = {}
+    for root, g in zip(roots, root_grads):
+        _accumulate(grads, _key(root), g)
+    wanted_nodes = {}
+    if wanted is not None:
+        wanted_nodes = {t.grad_fn: i for i, t in enumerate(wanted) if t.grad_fn is not None}
+    found: list[Any] = [None] * len(wanted) if wanted is not None else []
+    previous_mode = _mode.enabled
+    _mode.enabled = create_graph
+    try:
+        for node in order:
+            g = grads.pop(node, None)
+            if g is None:
+                continue
+            if node in wanted_nodes:
+                found[wanted_nodes[node]] = g
+            if retain_graph:
+                node.grad_output = g
+            input_grads = _differentiable_backward(node, g) if create_graph else node.backward(node, g)
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+            if len(input_grads) != len(node.parents):
+                raise RuntimeError(f"{type(node).__name__}.backward returned {len(input_grads)} gradients, "
+                                   f"expected {len(node.parents)} (one per forward input)")
+            for parent, pg, needed in zip(node.parents, input_grads, node.needs_input_grad):
+                if pg is None or not needed:
+                    continue
+                if pg.shape != parent.shape:
+                    pg = _reduce_to_parent(pg, parent, node)
+                if pg.dtype != parent.data.dtype:
+                    pg = dual.cast(pg, parent.data.dtype)
+                if _mode.anomaly:
+                    _check_finite(pg, f"{node.op_name()} backward", node)
+                _accumulate(grads, _key(parent), pg)
+            if not retain_graph:
+                node.parents = node.saved_tensors = None
+    finally:
+        _mode.enabled = previous_mode
+    if wanted is not None:
+        for i, t in enumerate(wanted):
+            if t.grad_fn is None:
+                found[i] = grads.get(t)
+        return [g if g is None or isinstance(g, Tensor) else Tensor._make(g) for g in found]
+    for leaf, g in grads.items():
+        if isinstance(leaf, Tensor):
+            _accumulate_leaf(leaf, g)
+    return None
+
+
+def _accumulate(grads: dict, key: Any, g: Any) -> None:
+    previous = grads.get(key)
+    grads[key] = g if previous is None else previous + g
+
+
+def _accumulate_leaf(leaf: Tensor, g: Any) -> None:
+    if not isinstance(g, Tensor):
+        if not g.flags.writeable:  # a broadcast view; .grad must be a plain array users may edit
+            g = g.copy()
+        g = Tensor._make(g)
+    leaf.grad = g if leaf.grad is None else leaf.grad + g
+
+
+def _reduce_to_parent(g: Any, parent: Tensor, node: Function) -> Any:
+    try:
+        return dual.sum_to(g, parent.shape)
+    except ValueError:
+        raise ShapeError(f"{type(node).__name__}.backward returned a gradient of shape {tuple(g.shape)} "
+                         f"for an input of shape {parent.shape}") from None
+
+
+def _differentiable_backward(node: Function, g: Any) -> tuple:
+    """Run `node.backward` on Tensors so that the gradient computation is itself recorded."""
+    saved = node.saved_tensors
+    node.saved_tensors = tuple(_saved_as_tensor(node, s) for s in saved)
+    if not isinstance(g, Tensor):
+        g = Tensor._make(g)
+    name = type(node).__name__
+    try:
+        result = node.backward(node, g)
+    except TypeError as error:
+        raise RuntimeError(f"{name}.backward is only once differentiable (it uses numpy directly: {error}); "
+                           "write it with operators and tinygrad_ed.ops.dual functions to use "
+                           "create_graph=True") from None
+    finally:
+        node.saved_tensors = saved
+    result = result if type(result) is tuple else (result,)
+    if any(r is not None and not isinstance(r, Tensor) for r in result):
+        raise RuntimeError(f"{name}.backward is only once differentiable (it returned numpy arrays); "
+                           "write it with operators and tinygrad_ed.ops.dual functions to use "
+                           "create_graph=True")
+    return result
+
+
+def _saved_as_tensor(node: Function, saved: Any) -> Any:
+    """The Tensor a saved array stands for: an input, the node's own output, or a constant."""
+    if not isinstance(saved, np.ndarray):
+        return saved
+    for parent in node.parents:
+        if isinstance(parent, Tensor) and parent.data is saved:
+            return parent
+    if id(saved) == node.output_id:
+        return Tensor._make(saved, node)
+    return Tensor._make(saved)
+
+
+# ---------------------------------------------------------------------------------------------
+# Public entry points
+
+
+def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False) -> None:
+    """Accumulate d(tensor)/d(leaf) into every leaf's `.grad`; see `Tensor.backward`."""
+    if not tensor.requires_grad:
+        raise RuntimeError("backward: element 0 of tensors does not require grad and does not have a grad_fn")
+    root_grad = _root_gradient(tensor, gradient, "backward")
+    retain = create_graph if retain_graph is None else retain_graph
+    backpropagate([tensor], [root_grad], retain, create_graph)
+
+
+def _root_gradient(tensor: Tensor, gradient: Any, op: str) -> Any:
+    if gradient is None:
+        if tensor.data.size != 1:
+            raise RuntimeError(f"{op}: grad can be implicitly created only for scalar outputs, but the output "
+                               f"has shape {tensor.shape}; pass gradient= (grad_outputs=) of that shape")
+        return np.ones(tensor.shape, tensor.data.dtype)
+    if isinstance(gradient, Tensor):
+        g = gradient
+    else:
+        g = np.asarray(gradient, dtype=tensor.data.dtype)
+    if tuple(g.shape) != tensor.shape:
+        raise ShapeError(f"{op}: gradient has shape {tuple(g.shape)} but the output has shape {tensor.shape}")
+    return g if isinstance(g, Tensor) and g.requires_grad else (g.data if isinstance(g, Tensor) else g)
+
+
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+         allow_unused: bool = False) -> tuple[Tensor | None, ...]:
+    """Gradients of `outputs` with respect to `inputs`, as a tuple (like `torch.autograd.grad`).
+
+    Leaves' `.grad` are left untouched. With `create_graph=True` the returned
+    gradients are part of a graph and can be differentiated again.
+
+    >>> x = Tensor(3.0, requires_grad=True)
+    >>> (dx,) = grad(x ** 3, x, create_graph=True)
+    >>> grad(dx, x)[0].item()   # d2/dx2 x^3 = 6x
+    18.0
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor) and len(outputs) == 1:
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"grad: input {i} does not require grad")
+    for o in outputs:
+        if not o.requires_grad:
+            raise RuntimeError("grad: one of the outputs does not require grad and does not have a grad_fn")
+    root_grads = [_root_gradient(o, g, "grad") for o, g in zip(outputs, grad_outputs)]
+    if create_graph:
+        root_grads = [g if isinstance(g, Tensor) else Tensor._make(g) for g in root_grads]
+    retain = create_graph if retain_graph is None else retain_graph
+    found = backpropagate(outputs, root_grads, retain, create_graph, wanted=inputs)
+    for i, g in enumerate(found):
+        if g is None and not allow_unused:
+            raise RuntimeError(f"grad: input {i} (shape {inputs[i].shape}) was not used in the graph of the "
+                               "outputs; pass allow_unused=True to get None for it")
+    return tuple(found)
+
+
+class GradcheckError(RuntimeError):
+    """Analytic and numeric gradients disagree."""
+
+
+def gradcheck(fn: Callable[..., Any], inputs: Tensor | Sequence[Tensor], eps: float = 1e-6,
+              atol: float = 1e-5, rtol: float = 1e-3, seed: int = 0) -> bool:
+    """Compare backpropagated gradients of `fn(*inputs)` with central finite differences.
+
+    The outputs are projected on a fixed random direction v, so one backward
+    pass checks v^T J for every input element. Use float64 inputs. Returns
+    True, or raises GradcheckError naming the worst mismatch.
+
+    >>> x = Tensor(np.linspace(0.1, 1, 5), requires_grad=True)
+    >>> gradcheck(lambda t: t.exp() * t, (x,))
+    True
+    """
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    checked = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck: no input requires grad")
+    rng = np.random.default_rng(seed)
+    outputs = _as_outputs(fn(*inputs))
+    directions = [rng.standard_normal(o.shape) for o in outputs]
+
+    def projected(outs: list[Tensor]) -> Any:
+        total = 0.0
+        for o, v in zip(outs, directions):
+            total = (o * Tensor._make(v.astype(o.data.dtype))).sum() + total
+        return total
+
+    analytic = grad(projected(outputs), checked, allow_unused=True)
+    worst = None
+    for index, t in enumerate(checked):
+        a = np.zeros(t.shape) if analytic[index] is None else analytic[index].data
+        for element in np.ndindex(*t.shape):
+            original = t.data[element]
+            with no_grad():
+                t.data[element] = original + eps
+                plus = float(projected(_as_outputs(fn(*inputs))).data)
+                t.data[element] = original - eps
+                minus = float(projected(_as_outputs(fn(*inputs))).data)
+            t.data[element] = original
+            numeric = (plus - minus) / (2 * eps)
+            error = abs(a[element] - numeric) - (atol + rtol * abs(numeric))
+            if error > 0 and (worst is None or error > worst[0]):
+                worst = (error, index, element, a[element], numeric)
+    if worst is not None:
+        _, index, element, a_value, n_value = worst
+        raise GradcheckError(f"gradcheck: input {index} (shape {checked[index].shape}), element {element}: "
+                             f"analytic {a_value:.8g} vs numeric {n_value:.8g}")
+    return True
+
+
+def _as_outputs(result: Any) -> list[Tensor]:
+    return [result] if isinstance(result, Tensor) else [r for r in result if isinstance(r, Tensor)]

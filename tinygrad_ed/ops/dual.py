@@ -1,0 +1,89 @@
+"""Array functions that work on numpy arrays and on Tensors alike.
+
+Backward rules are written with operators and these functions, so one rule
+serves both paths: normally it gets numpy arrays and returns numpy arrays (no
+graph, no Tensor overhead); under `create_graph=True` the engine hands it
+Tensors, and the same code records a differentiable graph.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+
+
+def _any_tensor(*xs: Any) -> bool:
+    return any(isinstance(x, Tensor) for x in xs)
+
+
+def where(cond: Any, a: Any, b: Any) -> Any:
+    if _any_tensor(cond, a, b):
+        from .elementwise import where as tensor_where
+        return tensor_where(cond, a, b)
+    return np.where(cond, a, b)
+
+
+def exp(x: Any) -> Any:
+    return x.exp() if isinstance(x, Tensor) else np.exp(x)
+
+
+def log(x: Any) -> Any:
+    return x.log() if isinstance(x, Tensor) else np.log(x)
+
+
+def cast(x: Any, dtype: Any) -> Any:
+    return x.to(dtype) if isinstance(x, Tensor) else x.astype(dtype)
+
+
+def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    if isinstance(x, Tensor):
+        return x.sum(dim=axis, keepdim=keepdims)
+    return x.sum(axis=axis, keepdims=keepdims)
+
+
+def broadcast_to(x: Any, shape: tuple) -> Any:
+    return x.expand(*shape) if isinstance(x, Tensor) else np.broadcast_to(x, shape)
+
+
+def sum_to(x: Any, shape: tuple) -> Any:
+    """Sum a gradient of a broadcast result back to an operand's `shape`."""
+    lead = len(x.shape) - len(shape)
+    if lead < 0:
+        raise ValueError(f"cannot sum shape {tuple(x.shape)} to {shape}")
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
+    reduced = sum(x, axes) if axes else x
+    if tuple(reduced.shape) != tuple(n for i, n in enumerate(shape) if lead + i not in axes):
+        raise ValueError(f"cannot sum shape {tuple(x.shape)} to {shape}")
+    return reduced.reshape(shape)
+
+
+def permute(x: Any, axes: tuple) -> Any:
+    return x.permute(*axes) if isinstance(x, Tensor) else x.transpose(axes)
+
+
+def swap_last(x: Any) -> Any:
+    """Transpose the last two dimensions (the matrix part of a batched matmul)."""
+    return x.transpose(-1, -2) if isinstance(x, Tensor) else x.swapaxes(-1, -2)
+
+
+def matmul(a: Any, b: Any) -> Any:
+    if _any_tensor(a, b):
+        return a @ b
+    if a.ndim == 2 and b.ndim == 2:
+        return np.dot(a, b)  # np.matmul is ~10x slower for outer products (inner dimension 1)
+    return np.matmul(a, b)
+
+
+def scatter_add(g: Any, shape: tuple, index: Any, advanced: bool) -> Any:
+    """zeros(shape) with `g` added at `index` (repeated indices accumulate)."""
+    if isinstance(g, Tensor):
+        from .index import ScatterAdd
+        return ScatterAdd.apply(g, shape=shape, index=index, advanced=advanced)
+    out = np.zeros(shape, g.dtype)
+    if advanced:
+        np.add.at(out, index, g)
+    else:
+        out[index] = g
+    return out

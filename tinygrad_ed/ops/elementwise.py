@@ -1,0 +1,338 @@
+"""Elementwise primitives (forward and backward side by side) and what is composed from them.
+
+Backward rules return gradients in the broadcast (output) shape; the engine
+sums them back to each operand's shape.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd import Function, ShapeError
+from ..dtypes import promote, scalar_dtype
+from ..tensor import Tensor
+from . import dual
+
+
+class Add(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, -g
+
+
+class Mul(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (g * b if need_a else None), (g * a if need_b else None)
+
+
+class Div(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ga = g / b
+        return ga, (-ga * a / b if ctx.needs_input_grad[1] else None)  # d/db a/b = -a/b^2
+
+
+class Pow(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, y):
+        out = x ** y
+        ctx.save_for_backward(x, y, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y, out = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad
+        # d/dx x^y = y x^(y-1), taken as 0 where y == 0 (torch's convention, so 0^0 has gradient 0)
+        gx = dual.where(y == 0, 0.0, g * y * x ** (y - 1)) if need_x else None
+        # d/dy x^y = x^y log x, taken as 0 where x == 0 and y >= 0
+        gy = dual.where((x == 0) & (y >= 0), 0.0, g * out * dual.log(x)) if need_y else None
+        return gx, gy
+
+
+class Neg(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Exp(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        out = np.exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out  # d/dx e^x = e^x
+
+
+class Log(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / x  # d/dx log x = 1/x
+
+
+class Sqrt(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        out = np.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g / (out * 2)  # d/dx sqrt x = 1/(2 sqrt x): inf at 0, as in torch
+
+
+class Abs(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(np.sign(x))
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (sign,) = ctx.saved_tensors
+        return g * sign  # sign(0) = 0, torch's subgradient
+
+
+class Relu(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        positive = x > 0
+        ctx.save_for_backward(positive)
+        return np.where(positive, x, 0).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (positive,) = ctx.saved_tensors
+        return dual.where(positive, g, 0.0)
+
+
+class Sigmoid(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        # 1/(1+e^-x) for x >= 0 and e^x/(1+e^x) for x < 0: neither overflows
+        e = np.exp(-np.abs(x))
+        out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out * (1 - out)
+
+
+class Tanh(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        out = np.tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (1 - out * out)
+
+
+class Where(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.save_for_backward(cond)
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        (cond,) = ctx.saved_tensors
+        need_cond, need_a, need_b = ctx.needs_input_grad
+        return None, (dual.where(cond, g, 0.0) if need_a else None), (dual.where(cond, 0.0, g) if need_b else None)
+
+
+class Maximum(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.maximum(a, b)
+        # share of the gradient that goes to a: 1 where a wins, 1/2 on ties, as in torch
+        a_share = (a > b).astype(out.dtype) + (a == b).astype(out.dtype) * out.dtype.type(0.5)
+        ctx.save_for_backward(a_share)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (a_share,) = ctx.saved_tensors
+        return g * a_share, g * (1 - a_share)
+
+
+class Cast(Function):
+    __slots__ = ("input_dtype",)
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.input_dtype = x.dtype
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return dual.cast(g, ctx.input_dtype), None
+
+
+# ---------------------------------------------------------------------------------------------
+# Operand coercion and the composed elementwise ops
+
+
+def operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    """Two Tensors of the common dtype, following torch's promotion (Python/numpy scalars are weak)."""
+    a_is_tensor, b_is_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
+    if not a_is_tensor:
+        a = _constant(a, b)
+    elif not b_is_tensor:
+        b = _constant(b, a)
+    if a.data.dtype != b.data.dtype:
+        dtype = promote(a.data, b.data)
+        a, b = a.to(dtype), b.to(dtype)
+    return a, b
+
+
+def _constant(value: Any, like: Tensor) -> Tensor:
+    if isinstance(value, (bool, int, float, np.generic)):
+        dtype = scalar_dtype(value, like.data.dtype)
+        return Tensor._make(np.asarray(value, dtype=dtype))
+    return Tensor(value)
+
+
+def add(a: Any, b: Any) -> Tensor:
+    return Add.apply(*operands(a, b))
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    return Sub.apply(*operands(a, b))
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    return Mul.apply(*operands(a, b))
+
+
+def div(a: Any, b: Any) -> Tensor:
+    a, b = operands(a, b)
+    if not np.issubdtype(a.data.dtype, np.floating):  # true division of integers gives floats, as in torch
+        a, b = a.to(np.float32), b.to(np.float32)
+    return Div.apply(a, b)
+
+
+def pow(a: Any, b: Any) -> Tensor:
+    return Pow.apply(*operands(a, b))
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    return Maximum.apply(*operands(a, b))
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    a, b = operands(a, b)
+    return -Maximum.apply(-a, -b)
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """Elementwise `a` where `condition` is true, else `b`; the gradient flows to the chosen side."""
+    if not isinstance(condition, Tensor):
+        condition = Tensor(condition)
+    if condition.data.dtype != np.bool_:
+        condition = Tensor._make(condition.data.astype(bool))
+    a, b = operands(a, b)
+    return Where.apply(condition, a, b)
+
+
+def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:
+    """Limit values to [min, max]; the gradient passes where min <= x <= max, as in torch."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    out = x
+    if min is not None:
+        out = where(x < min, min, out)
+    if max is not None:
+        out = where(x > max, max, out)
+    return out
+
+
+def compare(a: Any, b: Any, op: Any) -> Tensor:
+    """A comparison: a bool tensor outside the graph."""
+    a, b = operands(a, b)
+    try:
+        return Tensor._make(op(a.data, b.data))
+    except ValueError as error:
+        raise ShapeError(f"{op.__name__}: {error} (input shapes {a.shape}, {b.shape})") from None

@@ -1,0 +1,57 @@
+"""Indexing: `GetItem` and its mirror `ScatterAdd`, each the other's backward."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd import Function
+from ..tensor import Tensor
+from . import dual
+
+
+class GetItem(Function):
+    __slots__ = ("input_shape", "index", "advanced")
+
+    @staticmethod
+    def forward(ctx, x, index, advanced):
+        ctx.input_shape, ctx.index, ctx.advanced = x.shape, index, advanced
+        return x[index]  # basic indexing gives a view: no copy
+
+    @staticmethod
+    def backward(ctx, g):
+        return dual.scatter_add(g, ctx.input_shape, ctx.index, ctx.advanced)
+
+
+class ScatterAdd(Function):
+    __slots__ = ("index",)
+
+    @staticmethod
+    def forward(ctx, g, shape, index, advanced):
+        ctx.index = index
+        return dual.scatter_add(g, shape, index, advanced)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g[ctx.index]
+
+
+def getitem(x: Tensor, index: Any) -> Tensor:
+    """x[index] with ints, slices, None, Ellipsis, integer arrays/Tensors and boolean masks."""
+    items = index if isinstance(index, tuple) else (index,)
+    items = tuple(_index_item(i) for i in items)
+    # integer arrays may repeat positions, whose gradients must accumulate (np.add.at)
+    advanced = any(isinstance(i, np.ndarray) and i.dtype != np.bool_ for i in items)
+    return GetItem.apply(x, index=items, advanced=advanced)
+
+
+def _index_item(item: Any) -> Any:
+    if isinstance(item, Tensor):
+        item = item.data
+    elif isinstance(item, (list, np.ndarray)):
+        item = np.asarray(item)
+    else:
+        return item
+    if item.dtype.kind not in "biu":
+        raise IndexError(f"getitem: tensors used as indices must be integer or bool, got {item.dtype}")
+    return item

@@ -1,0 +1,77 @@
+"""Matrix products: `Matmul` (N-D, batched, broadcast) and the fused `Linear` (x @ W.T + b)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd import Function, ShapeError
+from ..tensor import Tensor
+from . import dual
+from .elementwise import operands
+
+
+class Matmul(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return dual.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        # batch dims come back broadcast; the engine sums them to each operand's shape
+        return (dual.matmul(g, dual.swap_last(b)) if need_a else None,
+                dual.matmul(dual.swap_last(a), g) if need_b else None)
+
+
+class Linear(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        ctx.save_for_backward(x, weight)
+        out = np.dot(x, weight.T)
+        return out if bias is None else out + bias
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        return (dual.matmul(g, weight) if need_x else None,
+                dual.matmul(dual.swap_last(g), x) if need_w else None,
+                dual.sum(g, 0) if need_b else None)
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product with torch.matmul's rules for 1-D, 2-D and batched operands."""
+    a, b = operands(a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ShapeError(f"matmul: both arguments need at least 1 dimension, got shapes {a.shape} @ {b.shape}")
+    inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if a.shape[-1] != inner_b:
+        raise ShapeError(f"matmul: shapes {a.shape} @ {b.shape} cannot be multiplied "
+                         f"(inner dimensions {a.shape[-1]} and {inner_b} differ)")
+    if a.ndim == 1 and b.ndim == 1:
+        return (a * b).sum()
+    if a.ndim == 1:
+        return Matmul.apply(a.reshape(1, -1), b).squeeze(-2)
+    if b.ndim == 1:
+        return Matmul.apply(a, b.reshape(-1, 1)).squeeze(-1)
+    return Matmul.apply(a, b)
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x @ weight.T + bias, fused into one node for 2-D inputs."""
+    if x.ndim != 2 or weight.ndim != 2 or x.data.dtype != weight.data.dtype:
+        out = matmul(x, weight.T)
+        return out if bias is None else out + bias
+    if x.shape[1] != weight.shape[1]:
+        raise ShapeError(f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
+                         f"(in_features {weight.shape[1]} != {x.shape[1]})")
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise ShapeError(f"linear: bias of shape {bias.shape} does not fit weight of shape {weight.shape}")
+    return Linear.apply(x, weight, bias)

@@ -1,0 +1,182 @@
+"""Reductions: `Sum`, `Amax` and `LogSoftmax` are primitives; mean, var, logsumexp, softmax... are composed."""
+from __future__ import annotations
+
+import builtins
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..autograd import Function
+from ..tensor import Tensor
+from . import dual
+
+
+def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...] | None:
+    """`dim` (int, tuple/list of ints or None) as sorted non-negative axes; None means all."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    size = builtins.max(ndim, 1)  # a 0-d tensor accepts dim 0 and -1, as in torch
+    axes = []
+    for d in dims:
+        if not isinstance(d, (int, np.integer)) or not -size <= d < size:
+            raise IndexError(f"{op}: dim {d!r} is out of range for a tensor of {ndim} dimensions "
+                             f"(expected in [{-size}, {size - 1}])")
+        axes.append(int(d) % size)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"{op}: dim {dim!r} repeats a dimension")
+    return tuple(sorted(axes)) if ndim else None
+
+
+class Sum(Function):
+    __slots__ = ("input_shape", "kept_shape")
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        ctx.input_shape = x.shape
+        out = x.sum(axis=axis, keepdims=True)
+        ctx.kept_shape = out.shape
+        return out if keepdims else _drop_axes(out, axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        return dual.broadcast_to(g.reshape(ctx.kept_shape), ctx.input_shape)
+
+
+class Amax(Function):
+    __slots__ = ("input_shape", "kept_shape")
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        out = x.max(axis=axis, keepdims=True)
+        if ctx.needs_input_grad[0]:
+            # ties share the gradient evenly, as in torch
+            winners = x == out
+            ctx.save_for_backward((winners / winners.sum(axis=axis, keepdims=True)).astype(x.dtype))
+            ctx.input_shape, ctx.kept_shape = x.shape, out.shape
+        return out if keepdims else _drop_axes(out, axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        (share,) = ctx.saved_tensors
+        return dual.broadcast_to(g.reshape(ctx.kept_shape), ctx.input_shape) * share
+
+
+class LogSoftmax(Function):
+    __slots__ = ("axis",)
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        shifted = x - x.max(axis=axis, keepdims=True)  # stable for logits of any size
+        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        ctx.axis = axis
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        # d log_softmax_i / dx_j = delta_ij - softmax_j
+        return g - dual.exp(out) * dual.sum(g, ctx.axis, keepdims=True)
+
+
+def _drop_axes(kept: np.ndarray, axis: tuple[int, ...] | None) -> np.ndarray:
+    if axis is None:
+        return kept.reshape(())
+    return kept.reshape(tuple(n for i, n in enumerate(kept.shape) if i not in axis))
+
+
+def sum(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    return Sum.apply(x, axis=normalize_dims(dim, x.ndim, "sum"), keepdims=keepdim)
+
+
+def mean(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    _require_float(x, "mean")
+    axes = normalize_dims(dim, x.ndim, "mean")
+    return Sum.apply(x, axis=axes, keepdims=keepdim) / float(_count(x, axes))
+
+
+def var(x: Tensor, dim: Any = None, keepdim: bool = False, correction: int = 1, unbiased: bool | None = None) -> Tensor:
+    """Variance with Bessel's correction by default (`correction=1`), as torch."""
+    _require_float(x, "var")
+    if unbiased is not None:
+        correction = int(unbiased)
+    axes = normalize_dims(dim, x.ndim, "var")
+    centered = x - mean(x, axes, keepdim=True)
+    return sum(centered * centered, axes, keepdim) / float(_count(x, axes) - correction)
+
+
+def std(x: Tensor, dim: Any = None, keepdim: bool = False, correction: int = 1, unbiased: bool | None = None) -> Tensor:
+    return var(x, dim, keepdim, correction, unbiased).sqrt()
+
+
+def amax(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    return Amax.apply(x, axis=normalize_dims(dim, x.ndim, "amax"), keepdims=keepdim)
+
+
+def amin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    return -amax(-x, dim, keepdim)
+
+
+class ValuesIndices(NamedTuple):
+    values: Tensor
+    indices: Tensor
+
+
+def max(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor | ValuesIndices:
+    """Largest element; with `dim`, the (values, indices) pair along it, as torch."""
+    if dim is None:
+        return amax(x)
+    return ValuesIndices(amax(x, dim, keepdim), argmax(x, dim, keepdim))
+
+
+def min(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor | ValuesIndices:
+    if dim is None:
+        return amin(x)
+    return ValuesIndices(amin(x, dim, keepdim), argmin(x, dim, keepdim))
+
+
+def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    return _arg(np.argmax, x, dim, keepdim, "argmax")
+
+
+def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    return _arg(np.argmin, x, dim, keepdim, "argmin")
+
+
+def _arg(fn: Any, x: Tensor, dim: int | None, keepdim: bool, op: str) -> Tensor:
+    if dim is None:
+        return Tensor._make(np.asarray(fn(x.data), dtype=np.int64))
+    (axis,) = normalize_dims(dim, x.ndim, op) or (None,)
+    return Tensor._make(np.asarray(fn(x.data, axis=axis, keepdims=keepdim), dtype=np.int64))
+
+
+def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(x))) over `dim` (all dims when None), without overflow."""
+    axes = normalize_dims(dim, x.ndim, "logsumexp")
+    peak = x.data.max(axis=axes, keepdims=True)
+    peak = np.where(np.isfinite(peak), peak, 0).astype(x.data.dtype)  # the shift is a constant: no gradient
+    shift = Tensor._make(peak)
+    out = ((x - shift).exp().sum(axes, keepdim=True)).log() + shift
+    return out if keepdim else out.reshape(_drop_axes(out.data, axes).shape)
+
+
+def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
+    _require_float(x, "log_softmax")
+    (axis,) = normalize_dims(dim, x.ndim, "log_softmax") or (0,)
+    return LogSoftmax.apply(x, axis=axis)
+
+
+def softmax(x: Tensor, dim: int = -1) -> Tensor:
+    return log_softmax(x, dim).exp()
+
+
+def _count(x: Tensor, axes: tuple[int, ...] | None) -> int:
+    if axes is None:
+        return x.data.size
+    return int(np.prod([x.shape[a] for a in axes]))
+
+
+def _require_float(x: Tensor, op: str) -> None:
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"{op}: input dtype must be floating point, got {x.data.dtype}")

@@ -1,0 +1,294 @@
+"""`Tensor`: a numpy array plus what autograd needs. The ops themselves live in `tinygrad_ed/ops/`."""
+from __future__ import annotations
+
+import operator
+from typing import Any, Iterator
+
+import numpy as np
+
+from . import dtypes
+
+_new = object.__new__
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it.
+
+    >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "__weakref__")
+    __array_ufunc__ = None  # so that `ndarray op Tensor` calls Tensor's reflected operator
+    __hash__ = object.__hash__  # == is elementwise; identity is the hash, as in torch
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None):
+        self.data = as_array(data, dtype, "Tensor")
+        self.grad: Tensor | None = None
+        self.grad_fn = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @staticmethod
+    def _make(data: np.ndarray, grad_fn: Any = None) -> Tensor:
+        """Internal constructor for op results: no validation, no copy."""
+        t = _new(Tensor)
+        t.data, t.grad, t.grad_fn, t.requires_grad = data, None, grad_fn, grad_fn is not None
+        return t
+
+    # -- attributes ------------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def T(self) -> Tensor:
+        return movement.permute(self, tuple(reversed(range(self.ndim))))
+
+    @property
+    def mT(self) -> Tensor:
+        return movement.transpose(self, -2, -1)
+
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        return self.shape if dim is None else self.shape[dim]
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    # -- conversion ------------------------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        return self.data
+
+    def item(self) -> Any:
+        if self.data.size != 1:
+            raise ValueError(f"item: a Tensor with {self.data.size} elements cannot be converted to a scalar")
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self.data.size} elements is ambiguous")
+        return bool(self.data.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.data.item())
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        return (self[i] for i in range(len(self)))
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, precision=4, separator=", ", prefix="tensor(")
+        extras = []
+        if self.data.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
+            extras.append(f"dtype={self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+    def to(self, dtype: Any) -> Tensor:
+        dtype = dtypes.to_dtype(dtype)
+        if dtype == self.data.dtype:
+            return self
+        if self.requires_grad and dtype.kind != "f":
+            return Tensor._make(self.data.astype(dtype))  # integer results leave the graph, as in torch
+        return elementwise.Cast.apply(self, dtype=dtype)
+
+    def float(self) -> Tensor:
+        return self.to(dtypes.float32)
+
+    def double(self) -> Tensor:
+        return self.to(dtypes.float64)
+
+    def long(self) -> Tensor:
+        return self.to(dtypes.int64)
+
+    # -- autograd --------------------------------------------------------------------------------
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
+        """Accumulate the gradient of this tensor into every leaf's `.grad`.
+
+        A non-scalar tensor needs `gradient` (the vector of a vector-Jacobian
+        product). The graph is freed as it is walked unless `retain_graph=True`.
+        """
+        autograd.backward(self, gradient, retain_graph, create_graph)
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph."""
+        return Tensor._make(self.data)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if not self.is_leaf:
+            raise RuntimeError("requires_grad_: can only change requires_grad of leaf tensors "
+                               "(use detach() to get a leaf)")
+        if requires_grad and not dtypes.is_floating(self.data.dtype):
+            raise RuntimeError(f"requires_grad: only tensors of floating point dtype can require gradients, "
+                               f"got {self.data.dtype}")
+        self.requires_grad = requires_grad
+        return self
+
+    def zero_(self) -> Tensor:
+        self.data[...] = 0
+        return self
+
+    # -- arithmetic ------------------------------------------------------------------------------
+    def __add__(self, other: Any) -> Tensor: return elementwise.add(self, other)
+    def __radd__(self, other: Any) -> Tensor: return elementwise.add(other, self)
+    def __sub__(self, other: Any) -> Tensor: return elementwise.sub(self, other)
+    def __rsub__(self, other: Any) -> Tensor: return elementwise.sub(other, self)
+    def __mul__(self, other: Any) -> Tensor: return elementwise.mul(self, other)
+    def __rmul__(self, other: Any) -> Tensor: return elementwise.mul(other, self)
+    def __truediv__(self, other: Any) -> Tensor: return elementwise.div(self, other)
+    def __rtruediv__(self, other: Any) -> Tensor: return elementwise.div(other, self)
+    def __pow__(self, other: Any) -> Tensor: return elementwise.pow(self, other)
+    def __rpow__(self, other: Any) -> Tensor: return elementwise.pow(other, self)
+    def __matmul__(self, other: Any) -> Tensor: return matmul_ops.matmul(self, other)
+    def __rmatmul__(self, other: Any) -> Tensor: return matmul_ops.matmul(other, self)
+    def __neg__(self) -> Tensor: return elementwise.Neg.apply(self)
+    def __pos__(self) -> Tensor: return self
+
+    def __lt__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.lt)
+    def __le__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.le)
+    def __gt__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.gt)
+    def __ge__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.ge)
+    def __eq__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.eq)  # type: ignore[override]
+    def __ne__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.ne)  # type: ignore[override]
+    def __invert__(self) -> Tensor: return Tensor._make(~self.data)
+    def __and__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.and_)
+    def __or__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.or_)
+
+    def add(self, other: Any) -> Tensor: return elementwise.add(self, other)
+    def sub(self, other: Any) -> Tensor: return elementwise.sub(self, other)
+    def mul(self, other: Any) -> Tensor: return elementwise.mul(self, other)
+    def div(self, other: Any) -> Tensor: return elementwise.div(self, other)
+    def pow(self, exponent: Any) -> Tensor: return elementwise.pow(self, exponent)
+    def matmul(self, other: Any) -> Tensor: return matmul_ops.matmul(self, other)
+    def neg(self) -> Tensor: return elementwise.Neg.apply(self)
+
+    # -- elementwise -----------------------------------------------------------------------------
+    def exp(self) -> Tensor: return elementwise.Exp.apply(self)
+    def log(self) -> Tensor: return elementwise.Log.apply(self)
+    def sqrt(self) -> Tensor: return elementwise.Sqrt.apply(self)
+    def abs(self) -> Tensor: return elementwise.Abs.apply(self)
+    def relu(self) -> Tensor: return elementwise.Relu.apply(self)
+    def sigmoid(self) -> Tensor: return elementwise.Sigmoid.apply(self)
+    def tanh(self) -> Tensor: return elementwise.Tanh.apply(self)
+    def square(self) -> Tensor: return elementwise.mul(self, self)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:
+        return elementwise.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other: Any) -> Tensor: return elementwise.maximum(self, other)
+    def minimum(self, other: Any) -> Tensor: return elementwise.minimum(self, other)
+
+    # -- reductions ------------------------------------------------------------------------------
+    def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor: return reduce.sum(self, dim, keepdim)
+    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor: return reduce.mean(self, dim, keepdim)
+    def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor: return reduce.amax(self, dim, keepdim)
+    def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor: return reduce.amin(self, dim, keepdim)
+    def max(self, dim: int | None = None, keepdim: bool = False) -> Any: return reduce.max(self, dim, keepdim)
+    def min(self, dim: int | None = None, keepdim: bool = False) -> Any: return reduce.min(self, dim, keepdim)
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor: return reduce.argmax(self, dim, keepdim)
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor: return reduce.argmin(self, dim, keepdim)
+
+    def logsumexp(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return reduce.logsumexp(self, dim, keepdim)
+
+    def var(self, dim: Any = None, keepdim: bool = False, correction: int = 1, unbiased: bool | None = None) -> Tensor:
+        return reduce.var(self, dim, keepdim, correction, unbiased)
+
+    def std(self, dim: Any = None, keepdim: bool = False, correction: int = 1, unbiased: bool | None = None) -> Tensor:
+        return reduce.std(self, dim, keepdim, correction, unbiased)
+
+    def softmax(self, dim: int = -1) -> Tensor: return reduce.softmax(self, dim)
+    def log_softmax(self, dim: int = -1) -> Tensor: return reduce.log_softmax(self, dim)
+
+    # -- shape -----------------------------------------------------------------------------------
+    def reshape(self, *shape: Any) -> Tensor: return movement.reshape(self, *shape)
+    def view(self, *shape: Any) -> Tensor: return movement.reshape(self, *shape)
+    def permute(self, *dims: Any) -> Tensor: return movement.permute(self, *dims)
+    def transpose(self, dim0: int, dim1: int) -> Tensor: return movement.transpose(self, dim0, dim1)
+    def expand(self, *sizes: Any) -> Tensor: return movement.expand(self, *sizes)
+    def expand_as(self, other: Tensor) -> Tensor: return movement.expand(self, other.shape)
+    def unsqueeze(self, dim: int) -> Tensor: return movement.unsqueeze(self, dim)
+    def squeeze(self, dim: Any = None) -> Tensor: return movement.squeeze(self, dim)
+    def contiguous(self) -> Tensor: return self
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        return movement.flatten(self, start_dim, end_dim)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return index_ops.getitem(self, index)
+
+
+def as_array(data: Any, dtype: Any, op: str) -> np.ndarray:
+    """Validate and convert user data; Python floats become float32 and ints int64, as in torch."""
+    if isinstance(data, Tensor):
+        array = data.data
+    elif isinstance(data, np.ndarray):
+        array = data
+    else:
+        try:
+            array = np.array(data)
+        except ValueError as error:
+            raise ValueError(f"{op}: cannot build a tensor from ragged nested sequences ({error})") from None
+        if array.dtype == np.float64 and not isinstance(data, np.generic) and not _holds_numpy_float64(data):
+            array = array.astype(dtypes.default_float)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{op}: cannot build a tensor from data of dtype {array.dtype} "
+                        "(only bool, integer and floating point numbers are supported)")
+    given = data.data if isinstance(data, Tensor) else data
+    if dtype is not None:
+        array = array.astype(dtypes.to_dtype(dtype), copy=False)
+    if array is given:
+        array = array.copy()  # Tensor(ndarray) copies, as torch.tensor does; from_numpy shares
+    return array
+
+
+def _holds_numpy_float64(data: Any) -> bool:
+    while isinstance(data, (list, tuple)) and data:
+        data = data[0]
+    return isinstance(data, np.ndarray) and data.dtype == np.float64 or isinstance(data, np.float64)
+
+
+from . import autograd  # noqa: E402  (the ops need Tensor defined first)
+from .ops import elementwise, reduce, movement  # noqa: E402
+from .ops import index as index_ops, matmul as matmul_ops  # noqa: E402
