@@ -248,7 +248,7 @@ class Cast(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return dual.cast(g, ctx.input_dtype), None
+        return dual.cast(g, ctx.input_dtype)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,308 @@
+"""Loss functions and their Modules.
+
+Every loss is composed of primitive Tensor ops: none has a backward of its
+own, so its gradient comes from backpropagation through the graph it records
+(draw_graph(loss) shows those ops).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd import ShapeError
+from ..ops.elementwise import where
+from ..tensor import Tensor
+from .module import Module
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _check(input: Any, target: Any, reduction: str, op: str) -> tuple[Tensor, Tensor]:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{op}: reduction={reduction!r} is not one of {REDUCTIONS}")
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    target = target if isinstance(target, Tensor) else Tensor(target)
+    return input, target
+
+
+def _check_regression(input: Any, target: Any, reduction: str, op: str) -> tuple[Tensor, Tensor]:
+    input, target = _check(input, target, reduction, op)
+    if input.shape != target.shape:
+        raise ShapeError(f"{op}: input shape {input.shape} and target shape {target.shape} differ "
+                         "(torch would broadcast them with a warning, which hides bugs)")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: input must be floating point, got {input.dtype}")
+    return input, target
+
+
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean absolute error |input - target|: robust to outliers."""
+    input, target = _check_regression(input, target, reduction, "l1_loss")
+    return _reduce((input - target).abs(), reduction)
+
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean squared error (input - target)^2: stresses large errors."""
+    input, target = _check_regression(input, target, reduction, "mse_loss")
+    diff = input - target
+    return _reduce(diff * diff, reduction)
+
+
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta): squared for small errors, absolute for large."""
+    input, target = _check_regression(input, target, reduction, "huber_loss")
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    diff = input - target
+    size = diff.abs()
+    return _reduce(where(size < delta, diff * diff * 0.5, (size - 0.5 * delta) * delta), reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """Huber loss divided by beta (torch's SmoothL1Loss); beta = 0 gives L1."""
+    if beta == 0:
+        return l1_loss(input, target, reduction)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    return huber_loss(input, target, reduction, beta) / beta
+
+
+def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int = -100,
+             reduction: str = "mean") -> Tensor:
+    """-input[n, target[n]] (input holds log-probabilities), optionally class-weighted.
+
+    Input (N, C) or (N, C, d1, ...) or unbatched (C,); targets are class indices.
+    'mean' divides by the summed weights of the non-ignored targets, as in torch.
+    """
+    input, target = _check(input, target, reduction, "nll_loss")
+    picked, weights = _pick_targets(input, target, weight, ignore_index, "nll_loss")
+    losses = -picked * Tensor._make(weights)
+    if reduction == "mean":
+        return losses.sum() / float(weights.sum())
+    return _reduce(losses, reduction)
+
+
+def _pick_targets(log_probs: Tensor, target: Tensor, weight: Any, ignore_index: int,
+                  op: str) -> tuple[Tensor, np.ndarray]:
+    """log_probs at each target class, shaped like target, and each target's weight (0 if ignored)."""
+    classes = _num_classes(log_probs)
+    expected = _index_target_shape(log_probs)
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"{op}: class-index targets must be integers, got {target.dtype} "
+                        f"(probability targets must have the input's shape {log_probs.shape})")
+    if target.shape != expected:
+        raise ShapeError(f"{op}: target shape {target.shape} does not match input shape {log_probs.shape} "
+                         f"(expected {expected})")
+    labels = target.data
+    ignored = labels == ignore_index
+    bad = (labels < 0) | (labels >= classes)
+    bad &= ~ignored
+    if bad.any():
+        raise IndexError(f"{op}: target {labels[bad].flat[0]} is out of bounds for {classes} classes "
+                         f"(valid: 0 to {classes - 1}, or ignore_index={ignore_index})")
+    safe = np.where(ignored, 0, labels)
+    class_weights = _class_weights(weight, classes, log_probs.dtype, op)
+    weights = np.where(ignored, 0, class_weights[safe]).astype(log_probs.dtype)
+    rows = _classes_last(log_probs).reshape(-1, classes)
+    picked = rows[np.arange(rows.shape[0]), safe.reshape(-1)]
+    return picked.reshape(labels.shape), weights
+
+
+def _num_classes(input: Tensor) -> int:
+    if input.ndim == 0:
+        raise ShapeError("cross_entropy: input must have a class dimension, got a 0-d tensor")
+    return input.shape[0] if input.ndim == 1 else input.shape[1]
+
+
+def _index_target_shape(input: Tensor) -> tuple[int, ...]:
+    return () if input.ndim == 1 else (input.shape[0],) + input.shape[2:]
+
+
+def _classes_last(input: Tensor) -> Tensor:
+    if input.ndim <= 2:
+        return input
+    return input.permute(0, *range(2, input.ndim), 1)
+
+
+def _class_weights(weight: Any, classes: int, dtype: np.dtype, op: str) -> np.ndarray:
+    if weight is None:
+        return np.ones(classes, dtype)
+    weights = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype)
+    if weights.shape != (classes,):
+        raise ShapeError(f"{op}: weight must have shape ({classes},), one per class, got {weights.shape}")
+    return weights
+
+
+def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: int = -100,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """Cross-entropy between logits and targets: -sum_c y_c log softmax(input)_c.
+
+    `input` holds logits (N, C), (N, C, d1, ...) or (C,); `target` either class
+    indices (integers, shape without C) or class probabilities (input's shape).
+    Goes through a stable log-softmax, so logits of 1e3 give finite losses.
+    """
+    input, target = _check(input, target, reduction, "cross_entropy")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be between 0 and 1, got {label_smoothing}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"cross_entropy: input (logits) must be floating point, got {input.dtype}")
+    class_dim = 0 if input.ndim == 1 else 1
+    classes = _num_classes(input)
+    log_probs = input.log_softmax(class_dim)
+    if target.dtype.kind == "f":
+        return _cross_entropy_probabilities(log_probs, target, weight, reduction, label_smoothing, class_dim)
+    picked, weights = _pick_targets(log_probs, target, weight, ignore_index, "cross_entropy")
+    losses = -picked * Tensor._make(weights)
+    if label_smoothing > 0:
+        # the uniform part: every class's -log p, weighted, masked where the target is ignored
+        class_weights = _class_weights(weight, classes, input.dtype, "cross_entropy")
+        smooth = -(log_probs * Tensor._make(_along(class_weights, input.ndim, class_dim))).sum(class_dim)
+        smooth = smooth * Tensor._make((target.data != ignore_index).astype(input.dtype))
+        losses = losses * (1 - label_smoothing) + smooth * (label_smoothing / classes)
+    if reduction == "mean":
+        return losses.sum() / float(weights.sum())
+    return _reduce(losses, reduction)
+
+
+def _cross_entropy_probabilities(log_probs: Tensor, target: Tensor, weight: Any, reduction: str,
+                                 label_smoothing: float, class_dim: int) -> Tensor:
+    if target.shape != log_probs.shape:
+        raise ShapeError(f"cross_entropy: probability targets must have the input's shape {log_probs.shape}, "
+                         f"got {target.shape} (class-index targets must be integers)")
+    classes = log_probs.shape[class_dim]
+    if label_smoothing > 0:
+        target = target * (1 - label_smoothing) + label_smoothing / classes
+    if weight is not None:
+        class_weights = _class_weights(weight, classes, log_probs.dtype, "cross_entropy")
+        target = target * Tensor._make(_along(class_weights, log_probs.ndim, class_dim))
+    losses = -(log_probs * target).sum(class_dim)
+    return _reduce(losses, reduction)  # 'mean' divides by the number of samples, as torch
+
+
+def _along(values: np.ndarray, ndim: int, dim: int) -> np.ndarray:
+    """A 1-D array shaped to broadcast along dimension `dim` of an `ndim`-D tensor."""
+    shape = [1] * ndim
+    shape[dim] = values.shape[0]
+    return values.reshape(shape)
+
+
+def _log_clamped(p: Tensor) -> Tensor:
+    """log p, but never below -100 and with a finite gradient at p = 0 (torch clamps BCE's log like this)."""
+    tiny = float(np.finfo(p.dtype).smallest_subnormal)
+    return p.clamp(min=tiny).log().clamp(min=-100.0)
+
+
+def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, reduction: str = "mean") -> Tensor:
+    """-(y log p + (1 - y) log(1 - p)) for probabilities p, with logs clamped at -100 as torch does."""
+    input, target = _check_regression(input, target, reduction, "binary_cross_entropy")
+    if input.data.size and (input.data.min() < 0 or input.data.max() > 1):
+        raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1 "
+                         "(use binary_cross_entropy_with_logits for raw scores)")
+    losses = -(target * _log_clamped(input) + (1 - target) * _log_clamped(1 - input))
+    if weight is not None:
+        losses = losses * weight
+    return _reduce(losses, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None, reduction: str = "mean",
+                                     pos_weight: Any = None) -> Tensor:
+    """Binary cross-entropy of sigmoid(input), computed stably from the logits.
+
+    Uses log(1 + e^-x) = max(-x, 0) + log(1 + e^-|x|), finite for logits of any size.
+    """
+    input, target = _check_regression(input, target, reduction, "binary_cross_entropy_with_logits")
+    softplus_neg = (-input).relu() + ((-input.abs()).exp() + 1).log()  # log(1 + e^-x)
+    if pos_weight is None:
+        losses = (1 - target) * input + softplus_neg
+    else:
+        log_weight = (pos_weight - 1) * target + 1
+        losses = (1 - target) * input + log_weight * softplus_neg
+    if weight is not None:
+        losses = losses * weight
+    return _reduce(losses, reduction)
+
+
+class _Loss(Module):
+    def __init__(self, reduction: str = "mean"):
+        super().__init__()
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"{type(self).__name__}: reduction={reduction!r} is not one of {REDUCTIONS}")
+        self.reduction = reduction
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""
+
+
+class L1Loss(_Loss):
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return l1_loss(input, target, self.reduction)
+
+
+class MSELoss(_Loss):
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return mse_loss(input, target, self.reduction)
+
+
+class HuberLoss(_Loss):
+    def __init__(self, reduction: str = "mean", delta: float = 1.0):
+        super().__init__(reduction)
+        self.delta = delta
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return huber_loss(input, target, self.reduction, self.delta)
+
+
+class SmoothL1Loss(_Loss):
+    def __init__(self, reduction: str = "mean", beta: float = 1.0):
+        super().__init__(reduction)
+        self.beta = beta
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return smooth_l1_loss(input, target, self.reduction, self.beta)
+
+
+class NLLLoss(_Loss):
+    def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.weight, self.ignore_index = weight, ignore_index
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
+
+
+class CrossEntropyLoss(_Loss):
+    def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean",
+                 label_smoothing: float = 0.0):
+        super().__init__(reduction)
+        self.weight, self.ignore_index, self.label_smoothing = weight, ignore_index, label_smoothing
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return cross_entropy(input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing)
+
+
+class BCELoss(_Loss):
+    def __init__(self, weight: Any = None, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.weight = weight
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return binary_cross_entropy(input, target, self.weight, self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    def __init__(self, weight: Any = None, reduction: str = "mean", pos_weight: Any = None):
+        super().__init__(reduction)
+        self.weight, self.pos_weight = weight, pos_weight
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return binary_cross_entropy_with_logits(input, target, self.weight, self.reduction, self.pos_weight)

@@ -1,0 +1,152 @@
+"""Optimizers. `Optimizer` holds parameter groups and per-parameter state; a new
+optimizer only writes `__init__` (its defaults and their validation) and `step`."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..tensor import Tensor
+
+
+class Optimizer:
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]):
+        self.defaults = defaults
+        self.param_groups: list[dict[str, Any]] = []
+        self.state: dict[Tensor, dict[str, Any]] = {}
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, group: dict[str, Any]) -> None:
+        params = group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{type(self).__name__}: can only optimize Tensors, got {type(p).__name__}")
+            if not p.is_leaf or not p.requires_grad:
+                raise ValueError(f"{type(self).__name__}: can only optimize leaf tensors that require grad")
+        known = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in known for p in params):
+            raise ValueError(f"{type(self).__name__}: some parameters appear in more than one parameter group")
+        full = {**self.defaults, **group, "params": params}
+        self.validate(full)
+        self.param_groups.append(full)
+
+    def validate(self, group: dict[str, Any]) -> None:
+        """Raise ValueError for hyper-parameters the optimizer rejects."""
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none:
+                    p.grad = None
+                elif p.grad is not None:
+                    p.grad = Tensor._make(np.zeros_like(p.data))
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+    def state_dict(self) -> dict[str, Any]:
+        """{'state': {param index: {name: array}}, 'param_groups': [hyper-parameters, 'params': indices]}."""
+        index = {id(p): i for i, p in enumerate(self._all_params())}
+        groups = [{**{k: v for k, v in g.items() if k != "params"}, "params": [index[id(p)] for p in g["params"]]}
+                  for g in self.param_groups]
+        state = {index[id(p)]: {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items()}
+                 for p, s in self.state.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore hyper-parameters and state; every mismatch is found before anything changes."""
+        groups = state_dict.get("param_groups")
+        if not isinstance(groups, list) or len(groups) != len(self.param_groups):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: the state has "
+                             f"{len(groups) if isinstance(groups, list) else 'no'} parameter groups, "
+                             f"the optimizer {len(self.param_groups)}")
+        params = self._all_params()
+        for mine, theirs in zip(self.param_groups, groups):
+            if len(theirs.get("params", ())) != len(mine["params"]):
+                raise ValueError(f"{type(self).__name__}.load_state_dict: a parameter group has "
+                                 f"{len(theirs.get('params', ()))} parameters in the state and "
+                                 f"{len(mine['params'])} in the optimizer")
+        new_state = {}
+        for key, values in state_dict.get("state", {}).items():
+            i = int(key)
+            if not 0 <= i < len(params):
+                raise ValueError(f"{type(self).__name__}.load_state_dict: state for unknown parameter {key}")
+            restored = {}
+            for name, value in values.items():
+                if isinstance(value, Tensor):
+                    value = value.data
+                if isinstance(value, np.ndarray):
+                    if value.shape != params[i].shape:
+                        raise ValueError(f"{type(self).__name__}.load_state_dict: {name} of parameter {i} has "
+                                         f"shape {value.shape}, the parameter {params[i].shape}")
+                    value = value.astype(params[i].dtype, copy=True)
+                restored[name] = value
+            new_state[params[i]] = restored
+        trial = [{**mine, **{k: v for k, v in theirs.items() if k != "params"}}
+                 for mine, theirs in zip(self.param_groups, groups)]
+        for group in trial:
+            self.validate(group)
+        self.param_groups = trial
+        self.state = new_state
+
+    def _all_params(self) -> list[Tensor]:
+        return [p for g in self.param_groups for p in g["params"]]
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
+        return "\n".join(lines + [")"])
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, w <- w - lr * dL/dw, with torch's momentum, dampening,
+    Nesterov, weight decay and maximize options (the same update, in the same order)."""
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
+                 weight_decay: float = 0.0, nesterov: bool = False, maximize: bool = False):
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov, maximize=maximize))
+
+    def validate(self, group: dict[str, Any]) -> None:
+        for name in ("lr", "momentum", "weight_decay"):
+            if not group[name] >= 0.0:
+                raise ValueError(f"SGD: invalid {name} {group[name]} (must be >= 0)")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("SGD: Nesterov momentum requires a momentum > 0 and zero dampening")
+
+    @no_grad()
+    def step(self) -> None:
+        for group in self.param_groups:
+            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+            weight_decay, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                d_p = p.grad.data
+                if maximize:
+                    d_p = -d_p
+                if weight_decay:
+                    d_p = d_p + weight_decay * p.data
+                if momentum:
+                    state = self.state.setdefault(p, {})
+                    buf = state.get("momentum_buffer")
+                    if buf is None:
+                        buf = state["momentum_buffer"] = np.array(d_p, dtype=p.dtype)
+                    else:
+                        buf *= momentum
+                        buf += d_p if dampening == 0 else (1 - dampening) * d_p
+                    d_p = d_p + momentum * buf if nesterov else buf
+                p.data -= lr * d_p
+
+
+__all__ = ["Optimizer", "SGD"]

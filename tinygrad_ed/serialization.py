@@ -1,0 +1,99 @@
+"""`save` and `load` for state dicts: a zip of .npy arrays plus a JSON description of the nesting.
+
+Nothing in the format is executable: arrays are read with allow_pickle=False
+and the structure is plain JSON, so loading a file never runs code. A save
+writes a temporary file beside the target and renames it over the target, so
+a crash mid-save leaves the previous file whole.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import zipfile
+from typing import Any
+
+import numpy as np
+
+from .tensor import Tensor
+
+FORMAT = "tinygrad_ed-checkpoint-1"
+
+
+def save(obj: Any, path: str | os.PathLike) -> None:
+    """Save nested dicts/lists/tuples of Tensors, arrays, numbers, strings and None to `path`."""
+    arrays: list[np.ndarray] = []
+    structure = {"format": FORMAT, "root": _encode(obj, arrays, "obj")}
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".ckpt", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as archive:
+            archive.writestr("structure.json", json.dumps(structure))
+            for i, array in enumerate(arrays):
+                buffer = io.BytesIO()
+                np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+                archive.writestr(f"{i}.npy", buffer.getvalue())
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def _encode(obj: Any, arrays: list[np.ndarray], where: str) -> Any:
+    if isinstance(obj, Tensor):
+        arrays.append(obj.data)
+        return {"tensor": len(arrays) - 1, "requires_grad": obj.requires_grad}
+    if isinstance(obj, np.ndarray):
+        if obj.dtype.kind not in "biuf":
+            raise TypeError(f"save: {where} is an array of dtype {obj.dtype}; only numeric arrays can be saved")
+        arrays.append(obj)
+        return {"array": len(arrays) - 1}
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return {"value": obj}
+    if isinstance(obj, dict):
+        for key in obj:
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
+                raise TypeError(f"save: {where} has a key {key!r}; only str and int keys can be saved")
+        return {"dict": [[key, _encode(value, arrays, f"{where}[{key!r}]")] for key, value in obj.items()]}
+    if isinstance(obj, (list, tuple)):
+        kind = "list" if isinstance(obj, list) else "tuple"
+        return {kind: [_encode(value, arrays, f"{where}[{i}]") for i, value in enumerate(obj)]}
+    raise TypeError(f"save: {where} is a {type(obj).__name__}, which cannot be saved "
+                    "(Tensors, arrays, numbers, strings, None, dicts, lists and tuples can)")
+
+
+def load(path: str | os.PathLike) -> Any:
+    """Load what `save` wrote. Tensors come back as Tensors, arrays as arrays."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            structure = json.loads(archive.read("structure.json"))
+            if structure.get("format") != FORMAT:
+                raise ValueError(f"unknown format {structure.get('format')!r}")
+            arrays = {}
+            for name in archive.namelist():
+                if name.endswith(".npy"):
+                    arrays[int(name[:-4])] = np.load(io.BytesIO(archive.read(name)), allow_pickle=False)
+            return _decode(structure["root"], arrays)
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, EOFError, json.JSONDecodeError) as error:
+        raise ValueError(f"load: {os.fspath(path)!r} is not a readable tinygrad_ed checkpoint ({error}); "
+                         "files written by pickle or torch.save are refused, never executed") from None
+
+
+def _decode(node: Any, arrays: dict[int, np.ndarray]) -> Any:
+    if "tensor" in node:
+        t = Tensor._make(arrays[node["tensor"]])
+        return t.requires_grad_(True) if node.get("requires_grad") else t
+    if "array" in node:
+        return arrays[node["array"]]
+    if "value" in node:
+        return node["value"]
+    if "dict" in node:
+        return {key: _decode(value, arrays) for key, value in node["dict"]}
+    if "list" in node:
+        return [_decode(value, arrays) for value in node["list"]]
+    if "tuple" in node:
+        return tuple(_decode(value, arrays) for value in node["tuple"])
+    raise ValueError(f"unknown entry {sorted(node)}")
