@@ -29,6 +29,8 @@ class _Mode(threading.local):
 
 
 _mode = _Mode()
+_new = object.__new__
+_make = Tensor._make
 
 
 def is_grad_enabled() -> bool:
@@ -118,18 +120,14 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any, **options: Any) -> Tensor:
-        ctx = cls.__new__(cls)
+        ctx = _new(cls)
         ctx.saved_tensors = ()
-        record = False
-        if _mode.enabled:
-            needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
-            record = True in needs
-        if not record:
-            needs = (False,) * len(args)
-        ctx.needs_input_grad = needs
-        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+        mode = _mode
+        needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
+        record = mode.enabled and True in needs
+        ctx.needs_input_grad = needs if record else (False,) * len(args)
         try:
-            out = cls.forward(ctx, *arrays, **options)
+            out = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **options)
         except ValueError as error:
             raise ShapeError(f"{cls.op_name()}: {error} (input shapes {_shapes(args)})") from None
         except IndexError as error:
@@ -137,14 +135,13 @@ class Function:
         if type(out) is not np.ndarray:
             out = np.asarray(out)  # numpy ufuncs on 0-d arrays return scalars
         if not record:
-            return Tensor._make(out)
+            return _make(out, None)
         ctx.parents = args
         ctx.output_id = id(out)
-        ctx.grad_output = None
-        if _mode.anomaly:
+        if mode.anomaly:
             ctx.created_at = _user_frame()
             _check_finite(out, f"{cls.op_name()} forward", ctx)
-        return Tensor._make(out, ctx)
+        return _make(out, ctx)
 
     @classmethod
     def op_name(cls) -> str:
@@ -189,14 +186,16 @@ def topological_order(roots: Sequence[Function]) -> list[Function]:
     order: list[Function] = []
     seen = set(roots)
     for root in roots:
-        _raise_if_freed(root)
+        if root.parents is None:
+            _raise_freed(root)
         stack = [(root, iter(root.parents))]
         while stack:
             node, parents = stack[-1]
             for parent in parents:
                 fn = parent.grad_fn if isinstance(parent, Tensor) else None
                 if fn is not None and fn not in seen:
-                    _raise_if_freed(fn)
+                    if fn.parents is None:
+                        _raise_freed(fn)
                     seen.add(fn)
                     stack.append((fn, iter(fn.parents)))
                     break
@@ -207,12 +206,11 @@ def topological_order(roots: Sequence[Function]) -> list[Function]:
     return order
 
 
-def _raise_if_freed(node: Function) -> None:
-    if node.parents is None:
-        raise RuntimeError(
-            f"Trying to backward through the graph a second time: {node!r} was freed by an earlier "
-            "backward(). Specify retain_graph=True on the first backward() (or grad()) call if you need "
-            "to backward through the graph again.")
+def _raise_freed(node: Function) -> None:
+    raise RuntimeError(
+        f"Trying to backward through the graph a second time: {node!r} was freed by an earlier "
+        "backward(). Specify retain_graph=True on the first backward() (or grad()) call if you need "
+        "to backward through the graph again.")
 
 
 def _key(t: Tensor) -> Any:
@@ -235,33 +233,38 @@ def backpropagate(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_gra
     if wanted is not None:
         wanted_nodes = {t.grad_fn: i for i, t in enumerate(wanted) if t.grad_fn is not None}
     found: list[Any] = [None] * len(wanted) if wanted is not None else []
-    previous_mode = _mode.enabled
+    previous_mode, anomaly = _mode.enabled, _mode.anomaly
     _mode.enabled = create_graph
+    pop = grads.pop
     try:
         for node in order:
-            g = grads.pop(node, None)
+            g = pop(node, None)
             if g is None:
                 continue
-            if node in wanted_nodes:
+            if wanted_nodes and node in wanted_nodes:
                 found[wanted_nodes[node]] = g
             if retain_graph:
                 node.grad_output = g
             input_grads = _differentiable_backward(node, g) if create_graph else node.backward(node, g)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
-            if len(input_grads) != len(node.parents):
+            parents = node.parents
+            if len(input_grads) != len(parents):
                 raise RuntimeError(f"{type(node).__name__}.backward returned {len(input_grads)} gradients, "
-                                   f"expected {len(node.parents)} (one per forward input)")
-            for parent, pg, needed in zip(node.parents, input_grads, node.needs_input_grad):
+                                   f"expected {len(parents)} (one per forward input)")
+            for parent, pg, needed in zip(parents, input_grads, node.needs_input_grad):
                 if pg is None or not needed:
                     continue
-                if pg.shape != parent.shape:
+                data = parent.data
+                if pg.shape != data.shape:
                     pg = _reduce_to_parent(pg, parent, node)
-                if pg.dtype != parent.data.dtype:
-                    pg = dual.cast(pg, parent.data.dtype)
-                if _mode.anomaly:
+                if pg.dtype is not data.dtype and pg.dtype != data.dtype:
+                    pg = dual.cast(pg, data.dtype)
+                if anomaly:
                     _check_finite(pg, f"{node.op_name()} backward", node)
-                _accumulate(grads, _key(parent), pg)
+                key = parent.grad_fn or parent  # a leaf is its own node
+                previous = grads.get(key)
+                grads[key] = pg if previous is None else previous + pg
             if not retain_graph:
                 node.parents = node.saved_tensors = None
     finally:
@@ -270,10 +273,11 @@ def backpropagate(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_gra
         for i, t in enumerate(wanted):
             if t.grad_fn is None:
                 found[i] = grads.get(t)
-        return [g if g is None or isinstance(g, Tensor) else Tensor._make(g) for g in found]
+        return [g if g is None or isinstance(g, Tensor) else Tensor._make(np.asarray(g)) for g in found]
+    given: set[int] = set()
     for leaf, g in grads.items():
         if isinstance(leaf, Tensor):
-            _accumulate_leaf(leaf, g)
+            _accumulate_leaf(leaf, g, given)
     return None
 
 
@@ -282,10 +286,14 @@ def _accumulate(grads: dict, key: Any, g: Any) -> None:
     grads[key] = g if previous is None else previous + g
 
 
-def _accumulate_leaf(leaf: Tensor, g: Any) -> None:
+def _accumulate_leaf(leaf: Tensor, g: Any, given: set[int]) -> None:
     if not isinstance(g, Tensor):
-        if not g.flags.writeable:  # a broadcast view; .grad must be a plain array users may edit
-            g = g.copy()
+        # .grad must be a plain array users may edit in place: copy numpy scalars, broadcast views
+        # and memory already handed to another leaf (add's backward passes one gradient to both operands)
+        owner = id(g if g.base is None else g.base)
+        if not g.flags.writeable or owner in given:
+            g = np.array(g)
+        given.add(owner)
         g = Tensor._make(g)
     leaf.grad = g if leaf.grad is None else leaf.grad + g
 
@@ -303,7 +311,7 @@ def _differentiable_backward(node: Function, g: Any) -> tuple:
     saved = node.saved_tensors
     node.saved_tensors = tuple(_saved_as_tensor(node, s) for s in saved)
     if not isinstance(g, Tensor):
-        g = Tensor._make(g)
+        g = Tensor._make(np.asarray(g))
     name = type(node).__name__
     try:
         result = node.backward(node, g)
@@ -353,13 +361,13 @@ def _root_gradient(tensor: Tensor, gradient: Any, op: str) -> Any:
             raise RuntimeError(f"{op}: grad can be implicitly created only for scalar outputs, but the output "
                                f"has shape {tensor.shape}; pass gradient= (grad_outputs=) of that shape")
         return np.ones(tensor.shape, tensor.data.dtype)
-    if isinstance(gradient, Tensor):
+    if isinstance(gradient, Tensor) and gradient.requires_grad:
         g = gradient
-    else:
-        g = np.asarray(gradient, dtype=tensor.data.dtype)
+    else:  # a copy, so that no .grad aliases the caller's array
+        g = np.array(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=tensor.data.dtype)
     if tuple(g.shape) != tensor.shape:
         raise ShapeError(f"{op}: gradient has shape {tuple(g.shape)} but the output has shape {tensor.shape}")
-    return g if isinstance(g, Tensor) and g.requires_grad else (g.data if isinstance(g, Tensor) else g)
+    return g
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
+import secrets
 import zipfile
 from typing import Any
 
@@ -26,9 +26,10 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     arrays: list[np.ndarray] = []
     structure = {"format": FORMAT, "root": _encode(obj, arrays, "obj")}
     directory = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".ckpt", dir=directory)
+    temporary = os.path.join(directory, f".tmp-{secrets.token_hex(8)}.ckpt")
+    raw = open(temporary, "xb")  # not mkstemp: its file is private (0600), open's follows the umask
     try:
-        with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as archive:
+        with raw, zipfile.ZipFile(raw, "w") as archive:
             archive.writestr("structure.json", json.dumps(structure))
             for i, array in enumerate(arrays):
                 buffer = io.BytesIO()

@@ -113,7 +113,11 @@ class Tensor:
         return (self[i] for i in range(len(self)))
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, precision=4, separator=", ", prefix="tensor(")
+        data = self.data
+        # torch prints 4 decimals unless every float is a whole number ("tensor([1., 2.])")
+        fixed = data.dtype.kind == "f" and bool(np.any(np.isfinite(data) & (data != np.round(data))))
+        body = np.array2string(data, precision=4, separator=", ", prefix="tensor(",
+                               floatmode="fixed" if fixed else "maxprec")
         extras = []
         if self.data.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
             extras.append(f"dtype={self.data.dtype}")
@@ -150,11 +154,11 @@ class Tensor:
         autograd.backward(self, gradient, retain_graph, create_graph)
 
     def detach(self) -> Tensor:
-        """The same data, cut from the graph."""
-        return Tensor._make(self.data)
+        """The same data (shared memory), cut from the graph."""
+        return Tensor._make(self.data.view())  # a distinct array object: see autograd._saved_as_tensor
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        if not self.is_leaf:
+        if not self.is_leaf and not requires_grad:
             raise RuntimeError("requires_grad_: can only change requires_grad of leaf tensors "
                                "(use detach() to get a leaf)")
         if requires_grad and not dtypes.is_floating(self.data.dtype):
@@ -202,13 +206,13 @@ class Tensor:
     def neg(self) -> Tensor: return elementwise.Neg.apply(self)
 
     # -- elementwise -----------------------------------------------------------------------------
-    def exp(self) -> Tensor: return elementwise.Exp.apply(self)
-    def log(self) -> Tensor: return elementwise.Log.apply(self)
-    def sqrt(self) -> Tensor: return elementwise.Sqrt.apply(self)
+    def exp(self) -> Tensor: return elementwise.Exp.apply(elementwise.floating(self))
+    def log(self) -> Tensor: return elementwise.Log.apply(elementwise.floating(self))
+    def sqrt(self) -> Tensor: return elementwise.Sqrt.apply(elementwise.floating(self))
     def abs(self) -> Tensor: return elementwise.Abs.apply(self)
     def relu(self) -> Tensor: return elementwise.Relu.apply(self)
-    def sigmoid(self) -> Tensor: return elementwise.Sigmoid.apply(self)
-    def tanh(self) -> Tensor: return elementwise.Tanh.apply(self)
+    def sigmoid(self) -> Tensor: return elementwise.Sigmoid.apply(elementwise.floating(self))
+    def tanh(self) -> Tensor: return elementwise.Tanh.apply(elementwise.floating(self))
     def square(self) -> Tensor: return elementwise.mul(self, self)
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:

@@ -70,10 +70,7 @@ def _walk(root: Tensor) -> tuple[list[Tensor], list[tuple[Tensor, Tensor]]]:
 
 
 def _gradient_of(t: Tensor) -> np.ndarray | None:
-    if t.grad_fn is not None:
-        g = t.grad_fn.grad_output
-    else:
-        g = t.grad
+    g = getattr(t.grad_fn, "grad_output", None) if t.grad_fn is not None else t.grad
     if g is None:
         return None
     return g.data if isinstance(g, Tensor) else np.asarray(g)

@@ -34,11 +34,23 @@ def calculate_fan_in_and_fan_out(t: Tensor) -> tuple[int, int]:
     return t.shape[1] * receptive, t.shape[0] * receptive
 
 
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """torch's recommended scale for weights followed by `nonlinearity` (`param`: leaky_relu's slope)."""
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        return math.sqrt(2.0 / (1 + slope * slope))
+    gains = {"linear": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3, "relu": math.sqrt(2.0), "selu": 0.75}
+    if nonlinearity not in gains:
+        raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
+    return gains[nonlinearity]
+
+
 def kaiming_uniform_(t: Tensor, a: float = 0.0, nonlinearity: str = "leaky_relu") -> Tensor:
-    """He initialisation: uniform within gain * sqrt(3 / fan_in)."""
+    """He initialisation: uniform within gain * sqrt(3 / fan_in); a no-op on an empty tensor, as in torch."""
+    if t.numel() == 0:
+        return t
     fan_in, _ = calculate_fan_in_and_fan_out(t)
-    gain = math.sqrt(2.0 / (1 + a * a)) if nonlinearity == "leaky_relu" else math.sqrt(2.0)
-    bound = gain * math.sqrt(3.0 / fan_in)
+    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan_in)
     return uniform_(t, -bound, bound)
 
 

@@ -59,8 +59,9 @@ class Sequential(Module):
         return x
 
     def __getitem__(self, index: int | slice) -> Any:
-        modules = list(self._modules.values())
-        return Sequential(*modules[index]) if isinstance(index, slice) else modules[index]
+        if isinstance(index, slice):  # keeps the names, as torch does: state_dict keys stay the same
+            return Sequential(OrderedDict(list(self._modules.items())[index]))
+        return list(self._modules.values())[index]
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -101,6 +102,9 @@ class Softmax(Module):
     def forward(self, x: Tensor) -> Tensor:
         return x.softmax(self.dim)
 
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
 
 class LogSoftmax(Softmax):
     def forward(self, x: Tensor) -> Tensor:
@@ -130,3 +134,6 @@ class Flatten(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return x.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

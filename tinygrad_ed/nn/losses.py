@@ -12,6 +12,7 @@ import numpy as np
 
 from ..autograd import ShapeError
 from ..ops.elementwise import where
+from ..ops.index import GetItem
 from ..tensor import Tensor
 from .module import Module
 
@@ -86,10 +87,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int =
     """
     input, target = _check(input, target, reduction, "nll_loss")
     picked, weights = _pick_targets(input, target, weight, ignore_index, "nll_loss")
-    losses = -picked * Tensor._make(weights)
-    if reduction == "mean":
-        return losses.sum() / float(weights.sum())
-    return _reduce(losses, reduction)
+    return _reduce_weighted(_negative_weighted(picked, weights), weights, reduction)
 
 
 def _pick_targets(log_probs: Tensor, target: Tensor, weight: Any, ignore_index: int,
@@ -104,6 +102,12 @@ def _pick_targets(log_probs: Tensor, target: Tensor, weight: Any, ignore_index: 
         raise ShapeError(f"{op}: target shape {target.shape} does not match input shape {log_probs.shape} "
                          f"(expected {expected})")
     labels = target.data
+    rows = _classes_last(log_probs).reshape(-1, classes)
+    positions = np.arange(rows.shape[0])
+    if weight is None and _all_counted(labels, classes, ignore_index):
+        # one distinct row per target, so the gradient needs no accumulation (advanced=False)
+        picked = GetItem.apply(rows, index=(positions, labels.reshape(-1)), advanced=False)
+        return picked.reshape(labels.shape), None
     ignored = labels == ignore_index
     bad = (labels < 0) | (labels >= classes)
     bad &= ~ignored
@@ -113,9 +117,28 @@ def _pick_targets(log_probs: Tensor, target: Tensor, weight: Any, ignore_index: 
     safe = np.where(ignored, 0, labels)
     class_weights = _class_weights(weight, classes, log_probs.dtype, op)
     weights = np.where(ignored, 0, class_weights[safe]).astype(log_probs.dtype)
-    rows = _classes_last(log_probs).reshape(-1, classes)
-    picked = rows[np.arange(rows.shape[0]), safe.reshape(-1)]
+    picked = GetItem.apply(rows, index=(positions, safe.reshape(-1)), advanced=False)
     return picked.reshape(labels.shape), weights
+
+
+def _all_counted(labels: np.ndarray, classes: int, ignore_index: int) -> bool:
+    """True when every label is a valid class and none is ignored (the common, fast case)."""
+    if not labels.size or labels.min() < 0 or labels.max() >= classes:
+        return False
+    return not (0 <= ignore_index < classes and (labels == ignore_index).any())
+
+
+def _negative_weighted(picked: Tensor, weights: np.ndarray | None) -> Tensor:
+    return -picked if weights is None else -picked * Tensor._make(weights)
+
+
+def _reduce_weighted(losses: Tensor, weights: np.ndarray | None, reduction: str) -> Tensor:
+    """'mean' divides by the summed weights of the counted targets, as in torch; when that sum is 0
+    (every target ignored) the loss is nan with zero gradients, as in torch, not nan ones."""
+    if reduction != "mean":
+        return _reduce(losses, reduction)
+    total = float(losses.data.size if weights is None else weights.sum())
+    return losses.sum() / total if total else losses.sum() + float("nan")
 
 
 def _num_classes(input: Tensor) -> int:
@@ -162,16 +185,14 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
     if target.dtype.kind == "f":
         return _cross_entropy_probabilities(log_probs, target, weight, reduction, label_smoothing, class_dim)
     picked, weights = _pick_targets(log_probs, target, weight, ignore_index, "cross_entropy")
-    losses = -picked * Tensor._make(weights)
+    losses = _negative_weighted(picked, weights)
     if label_smoothing > 0:
         # the uniform part: every class's -log p, weighted, masked where the target is ignored
         class_weights = _class_weights(weight, classes, input.dtype, "cross_entropy")
         smooth = -(log_probs * Tensor._make(_along(class_weights, input.ndim, class_dim))).sum(class_dim)
         smooth = smooth * Tensor._make((target.data != ignore_index).astype(input.dtype))
         losses = losses * (1 - label_smoothing) + smooth * (label_smoothing / classes)
-    if reduction == "mean":
-        return losses.sum() / float(weights.sum())
-    return _reduce(losses, reduction)
+    return _reduce_weighted(losses, weights, reduction)
 
 
 def _cross_entropy_probabilities(log_probs: Tensor, target: Tensor, weight: Any, reduction: str,
@@ -218,10 +239,13 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
                                      pos_weight: Any = None) -> Tensor:
     """Binary cross-entropy of sigmoid(input), computed stably from the logits.
 
-    Uses log(1 + e^-x) = max(-x, 0) + log(1 + e^-|x|), finite for logits of any size.
+    Computes log(1 + e^-x) with the log-sum-exp shift, finite for logits of any size.
     """
     input, target = _check_regression(input, target, reduction, "binary_cross_entropy_with_logits")
-    softplus_neg = (-input).relu() + ((-input.abs()).exp() + 1).log()  # log(1 + e^-x)
+    # log(1 + e^-x) = m + log(e^-m + e^(-x-m)) with m = max(-x, 0): finite for logits of any size, and its
+    # gradient does not depend on m's, so it is right at x = 0 too (m + log(1 + e^-|x|) gives 1 - y there)
+    shift = (-input).relu()
+    softplus_neg = shift + ((-shift).exp() + (-input - shift).exp()).log()
     if pos_weight is None:
         losses = (1 - target) * input + softplus_neg
     else:

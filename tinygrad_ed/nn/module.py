@@ -33,6 +33,13 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"cannot assign {name!r} before Module.__init__() is called "
                                  f"(call super().__init__() first in {type(self).__name__}.__init__)")
+        if value is not None and not isinstance(value, (Parameter, Module)):  # as torch: no silent unregistering
+            if name in self._parameters:
+                raise TypeError(f"cannot assign {type(value).__name__} as parameter {name!r} "
+                                "(Parameter or None expected)")
+            if name in self._modules:
+                raise TypeError(f"cannot assign {type(value).__name__} as child module {name!r} "
+                                "(Module or None expected)")
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
         if isinstance(value, Parameter):
@@ -54,17 +61,24 @@ class Module:
 
     # -- traversal -------------------------------------------------------------------------------
     def named_children(self) -> Iterator[tuple[str, Module]]:
-        return iter(self._modules.items())
+        """(name, module) for each direct sub-Module; one assigned under two names comes once."""
+        seen: set[int] = set()
+        for name, module in self._modules.items():
+            if id(module) not in seen:
+                seen.add(id(module))
+                yield name, module
 
     def children(self) -> Iterator[Module]:
-        return iter(self._modules.values())
+        return (m for _, m in self.named_children())
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+    def named_modules(self, prefix: str = "", remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """(name, module) for this Module and all below it, depth first; shared ones once unless
+        `remove_duplicate=False`."""
         seen: set[int] = set()
         stack = [(prefix, self)]
         while stack:
             name, module = stack.pop()
-            if id(module) in seen:
+            if remove_duplicate and id(module) in seen:
                 continue
             seen.add(id(module))
             yield name, module
@@ -74,13 +88,15 @@ class Module:
     def modules(self) -> Iterator[Module]:
         return (m for _, m in self.named_modules())
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
-        """(name, parameter) pairs, named like torch ('0.weight' inside a Sequential); shared ones once."""
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(name, parameter) pairs, named like torch ('0.weight' inside a Sequential); shared ones once
+        unless `remove_duplicate=False`."""
         seen: set[int] = set()
-        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        modules = self.named_modules(prefix, remove_duplicate) if recurse else iter([(prefix, self)])
         for module_name, module in modules:
             for name, p in module._parameters.items():
-                if p is not None and id(p) not in seen:
+                if p is not None and not (remove_duplicate and id(p) in seen):
                     seen.add(id(p))
                     yield (f"{module_name}.{name}" if module_name else name), p
 
@@ -89,6 +105,8 @@ class Module:
 
     # -- modes and gradients ---------------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
+        if not isinstance(mode, bool):
+            raise ValueError(f"train: mode is expected to be a bool, got {mode!r}")
         for m in self.modules():
             object.__setattr__(m, "training", mode)
         return self
@@ -110,8 +128,10 @@ class Module:
 
     # -- state -----------------------------------------------------------------------------------
     def state_dict(self) -> OrderedDict[str, Tensor]:
-        """Parameter name -> Tensor sharing the parameter's data."""
-        return OrderedDict((name, Tensor._make(p.data)) for name, p in self.named_parameters())
+        """Parameter name -> Tensor sharing the parameter's data; a shared parameter under each of its
+        names, as in torch."""
+        named = self.named_parameters(remove_duplicate=False)
+        return OrderedDict((name, Tensor._make(p.data)) for name, p in named)
 
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> tuple[list[str], list[str]]:
         """Copy values into the parameters; every problem is found before anything changes.
@@ -120,7 +140,7 @@ class Module:
         RuntimeError listing all of them, leaving the model as it was.
         Returns (missing_keys, unexpected_keys).
         """
-        own = dict(self.named_parameters())
+        own = dict(self.named_parameters(remove_duplicate=False))
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         problems = []
@@ -153,9 +173,11 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        lines = [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self._modules.items()]
-        head = f"{type(self).__name__}({self.extra_repr()}"
-        if not lines:
-            return head + ")"
-        return head + "\n  " + "\n  ".join(lines) + "\n)"
+        """torch's layout: extra_repr() inline when it is all there is, else one line each, then the children."""
+        extra = self.extra_repr()
+        if not self._modules and "\n" not in extra:
+            return f"{type(self).__name__}({extra})"
+        lines = extra.split("\n") if extra else []
+        lines += [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self._modules.items()]
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 

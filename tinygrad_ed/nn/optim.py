@@ -15,6 +15,9 @@ class Optimizer:
         self.defaults = defaults
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[Tensor, dict[str, Any]] = {}
+        if isinstance(params, Tensor):  # iterating it would give its rows
+            raise TypeError(f"{type(self).__name__}: params should be an iterable of Tensors or dicts, "
+                            "got a Tensor (wrap it in a list)")
         groups = list(params)
         if not groups:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
@@ -29,8 +32,8 @@ class Optimizer:
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(f"{type(self).__name__}: can only optimize Tensors, got {type(p).__name__}")
-            if not p.is_leaf or not p.requires_grad:
-                raise ValueError(f"{type(self).__name__}: can only optimize leaf tensors that require grad")
+            if not p.is_leaf:  # frozen (requires_grad=False) leaves are fine, as in torch: they get no grad
+                raise ValueError(f"{type(self).__name__}: can't optimize a non-leaf Tensor")
         known = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in known for p in params):
             raise ValueError(f"{type(self).__name__}: some parameters appear in more than one parameter group")

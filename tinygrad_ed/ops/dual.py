@@ -43,8 +43,13 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     return x.sum(axis=axis, keepdims=keepdims)
 
 
-def broadcast_to(x: Any, shape: tuple) -> Any:
-    return x.expand(*shape) if isinstance(x, Tensor) else np.broadcast_to(x, shape)
+def expand_to(x: Any, shape: tuple) -> Any:
+    """`x` broadcast to `shape`; an array is materialised (np.broadcast_to's Python overhead costs more)."""
+    if isinstance(x, Tensor):
+        return x.expand(*shape)
+    out = np.empty(shape, x.dtype)
+    out[...] = x
+    return out
 
 
 def sum_to(x: Any, shape: tuple) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function, ShapeError
-from ..dtypes import promote, scalar_dtype
+from ..dtypes import default_float, promote, scalar_dtype
 from ..tensor import Tensor
 from . import dual
 
@@ -164,9 +164,10 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, x):
-        positive = x > 0
-        ctx.save_for_backward(positive)
-        return np.where(positive, x, 0).astype(x.dtype, copy=False)
+        out = np.maximum(x, 0)
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward(out > 0)
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -268,6 +269,22 @@ def operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     return a, b
 
 
+def arithmetic_operands(a: Any, b: Any) -> tuple[Any, Any]:
+    """Like `operands`, but a Python number that keeps the tensor's dtype stays a number.
+
+    numpy treats Python numbers as weak (float32 * 2.0 stays float32), as torch
+    does, and skipping the constant Tensor saves a third of a scalar op's cost.
+    """
+    if type(b) in _WEAK_NUMBERS and isinstance(a, Tensor) and a.data.dtype.kind in _WEAK_NUMBERS[type(b)]:
+        return a, b
+    if type(a) in _WEAK_NUMBERS and isinstance(b, Tensor) and b.data.dtype.kind in _WEAK_NUMBERS[type(a)]:
+        return a, b
+    return operands(a, b)
+
+
+_WEAK_NUMBERS = {float: "f", int: "fiu"}  # number type -> tensor dtype kinds it does not promote
+
+
 def _constant(value: Any, like: Tensor) -> Tensor:
     if isinstance(value, (bool, int, float, np.generic)):
         dtype = scalar_dtype(value, like.data.dtype)
@@ -275,27 +292,33 @@ def _constant(value: Any, like: Tensor) -> Tensor:
     return Tensor(value)
 
 
+def floating(x: Tensor) -> Tensor:
+    """`x`, as float32 if it is not floating point (torch's exp, log... of integers give float32)."""
+    return x if x.data.dtype.kind == "f" else x.to(default_float)
+
+
 def add(a: Any, b: Any) -> Tensor:
-    return Add.apply(*operands(a, b))
+    return Add.apply(*arithmetic_operands(a, b))
 
 
 def sub(a: Any, b: Any) -> Tensor:
-    return Sub.apply(*operands(a, b))
+    return Sub.apply(*arithmetic_operands(a, b))
 
 
 def mul(a: Any, b: Any) -> Tensor:
-    return Mul.apply(*operands(a, b))
+    return Mul.apply(*arithmetic_operands(a, b))
 
 
 def div(a: Any, b: Any) -> Tensor:
-    a, b = operands(a, b)
-    if not np.issubdtype(a.data.dtype, np.floating):  # true division of integers gives floats, as in torch
-        a, b = a.to(np.float32), b.to(np.float32)
+    a, b = arithmetic_operands(a, b)
+    if any(isinstance(x, Tensor) and x.data.dtype.kind != "f" for x in (a, b)):
+        # true division of integers gives float32, as in torch
+        a, b = (x.to(default_float) if isinstance(x, Tensor) else x for x in (a, b))
     return Div.apply(a, b)
 
 
 def pow(a: Any, b: Any) -> Tensor:
-    return Pow.apply(*operands(a, b))
+    return Pow.apply(*arithmetic_operands(a, b))
 
 
 def maximum(a: Any, b: Any) -> Tensor:
@@ -313,6 +336,8 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
         condition = Tensor(condition)
     if condition.data.dtype != np.bool_:
         condition = Tensor._make(condition.data.astype(bool))
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = Tensor(a)
     a, b = operands(a, b)
     return Where.apply(condition, a, b)
 

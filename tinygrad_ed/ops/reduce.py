@@ -40,7 +40,7 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return dual.broadcast_to(g.reshape(ctx.kept_shape), ctx.input_shape)
+        return dual.expand_to(g.reshape(ctx.kept_shape), ctx.input_shape)
 
 
 class Amax(Function):
@@ -59,7 +59,7 @@ class Amax(Function):
     @staticmethod
     def backward(ctx, g):
         (share,) = ctx.saved_tensors
-        return dual.broadcast_to(g.reshape(ctx.kept_shape), ctx.input_shape) * share
+        return dual.expand_to(g.reshape(ctx.kept_shape), ctx.input_shape) * share
 
 
 class LogSoftmax(Function):
