@@ -33,7 +33,7 @@ def save(obj: Any, path: str | os.PathLike) -> None:
             archive.writestr("structure.json", json.dumps(structure))
             for i, array in enumerate(arrays):
                 buffer = io.BytesIO()
-                np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+                np.save(buffer, array, allow_pickle=False)  # not ascontiguousarray: it makes 0-d arrays 1-d
                 archive.writestr(f"{i}.npy", buffer.getvalue())
         os.replace(temporary, path)
     except BaseException:

@@ -107,7 +107,9 @@ class Tensor:
         return int(self.data.item())
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+        if dtype is not None:
+            return self.data.astype(dtype, copy=bool(copy))
+        return self.data.copy() if copy else self.data  # np.array(t) copies, np.asarray(t) shares
 
     def __iter__(self) -> Iterator[Tensor]:
         return (self[i] for i in range(len(self)))
@@ -196,6 +198,8 @@ class Tensor:
     def __invert__(self) -> Tensor: return Tensor._make(~self.data)
     def __and__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.and_)
     def __or__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.or_)
+    def __rand__(self, other: Any) -> Tensor: return elementwise.compare(other, self, operator.and_)
+    def __ror__(self, other: Any) -> Tensor: return elementwise.compare(other, self, operator.or_)
 
     def add(self, other: Any) -> Tensor: return elementwise.add(self, other)
     def sub(self, other: Any) -> Tensor: return elementwise.sub(self, other)
