@@ -437,18 +437,23 @@ def gradcheck(fn: Callable[..., Any], inputs: Tensor | Sequence[Tensor], eps: fl
             total = (o * Tensor._make(v.astype(o.data.dtype))).sum() + total
         return total
 
-    analytic = grad(projected(outputs), checked, allow_unused=True)
+    total = projected(outputs)
+    if isinstance(total, Tensor) and total.requires_grad:
+        analytic = grad(total, checked, allow_unused=True)
+    else:  # the outputs do not depend on the inputs at all
+        analytic = (None,) * len(checked)
     worst = None
     for index, t in enumerate(checked):
         a = np.zeros(t.shape) if analytic[index] is None else analytic[index].data
         for element in np.ndindex(*t.shape):
             original = t.data[element]
-            with no_grad():
+            try:
                 t.data[element] = original + eps
-                plus = float(projected(_as_outputs(fn(*inputs))).data)
+                plus = float(np.asarray(projected(_as_outputs(fn(*inputs)))))
                 t.data[element] = original - eps
-                minus = float(projected(_as_outputs(fn(*inputs))).data)
-            t.data[element] = original
+                minus = float(np.asarray(projected(_as_outputs(fn(*inputs)))))
+            finally:
+                t.data[element] = original
             numeric = (plus - minus) / (2 * eps)
             error = abs(a[element] - numeric) - (atol + rtol * abs(numeric))
             if error > 0 and (worst is None or error > worst[0]):
@@ -458,6 +463,29 @@ def gradcheck(fn: Callable[..., Any], inputs: Tensor | Sequence[Tensor], eps: fl
         raise GradcheckError(f"gradcheck: input {index} (shape {checked[index].shape}), element {element}: "
                              f"analytic {a_value:.8g} vs numeric {n_value:.8g}")
     return True
+
+
+def gradgradcheck(fn: Callable[..., Any], inputs: Tensor | Sequence[Tensor], eps: float = 1e-6,
+                  atol: float = 1e-5, rtol: float = 1e-3, seed: int = 0) -> bool:
+    """`gradcheck` of the gradient of `fn`: checks second derivatives through `grad(create_graph=True)`.
+
+    >>> x = Tensor(np.linspace(0.1, 1, 5), requires_grad=True)
+    >>> gradgradcheck(lambda t: t.tanh() * t, (x,))
+    True
+    """
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    rng = np.random.default_rng(seed + 1)
+    directions = [Tensor._make(rng.standard_normal(o.shape).astype(o.data.dtype))
+                  for o in _as_outputs(fn(*inputs))]
+
+    def first_derivatives(*xs: Any) -> tuple[Tensor, ...]:
+        wanted = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
+        total = sum(((o * v).sum() for o, v in zip(_as_outputs(fn(*xs)), directions)), Tensor._make(np.zeros(())))
+        if not total.requires_grad:
+            return ()
+        return tuple(g for g in grad(total, wanted, create_graph=True, allow_unused=True) if g is not None)
+
+    return gradcheck(first_derivatives, inputs, eps, atol, rtol, seed)
 
 
 def _as_outputs(result: Any) -> list[Tensor]:
