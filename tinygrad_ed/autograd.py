@@ -61,13 +61,20 @@ class set_grad_enabled:
 class no_grad(set_grad_enabled):
     """`with te.no_grad():` records nothing; results do not require grad.
 
+    Also a decorator, with or without parentheses (`@te.no_grad()`, `@te.no_grad`).
+
     >>> with no_grad():
     ...     y = Tensor([1.0], requires_grad=True) * 2
     >>> y.requires_grad
     False
     """
 
-    def __init__(self):
+    def __new__(cls, fn: Callable | None = None):
+        if fn is not None:  # used as a bare decorator
+            return set_grad_enabled(False)(fn)
+        return super().__new__(cls)
+
+    def __init__(self, fn: Callable | None = None):
         super().__init__(False)
 
 
@@ -101,7 +108,10 @@ class Function:
     tells which inputs want a gradient. Call the op with `MyOp.apply(...)`.
 
     A backward written with operators and `tinygrad_ed.ops.dual` functions works
-    on Tensors as well as arrays, which makes it twice differentiable.
+    on Tensors as well as arrays, which makes it twice differentiable. Under
+    `create_graph=True` a saved array stands for the input or the output it is
+    (by identity); anything else forward computed and saved is taken as a
+    constant, so save inputs and outputs, not values derived from them.
     """
 
     __slots__ = ("parents", "needs_input_grad", "saved_tensors", "output_id", "grad_output", "created_at",

@@ -169,9 +169,49 @@ class Tensor:
         self.requires_grad = requires_grad
         return self
 
+    # -- in place (outside the graph, as an optimizer step) ----------------------------------------
+    def _check_in_place(self, op: str) -> None:
+        if self.requires_grad and autograd.is_grad_enabled():
+            raise RuntimeError(f"{op}: a tensor that requires grad cannot be changed in place while the graph is "
+                               "recorded; do it under `with te.no_grad():` (as an optimizer step does)")
+
+    def _in_place(self, op: str, result: Any) -> Tensor:
+        result = np.asarray(result.data if isinstance(result, Tensor) else result)
+        if not np.can_cast(result.dtype, self.data.dtype, casting="same_kind"):
+            raise TypeError(f"{op}: result type {result.dtype} can't be cast to the tensor's dtype {self.data.dtype}")
+        if result.shape != self.shape and np.broadcast_shapes(result.shape, self.shape) != self.shape:
+            raise autograd.ShapeError(f"{op}: a result of shape {result.shape} does not fit in place into a tensor "
+                                      f"of shape {self.shape}")
+        self.data[...] = result
+        return self
+
+    def _update(self, op: str, fn: Any, other: Any) -> Tensor:
+        self._check_in_place(op)
+        with autograd.no_grad():
+            return self._in_place(op, fn(self, other))
+
     def zero_(self) -> Tensor:
+        self._check_in_place("zero_")
         self.data[...] = 0
         return self
+
+    def fill_(self, value: Any) -> Tensor:
+        self._check_in_place("fill_")
+        return self._in_place("fill_", value)
+
+    def copy_(self, src: Any) -> Tensor:
+        self._check_in_place("copy_")
+        return self._in_place("copy_", src)
+
+    def add_(self, other: Any) -> Tensor: return self._update("add_", elementwise.add, other)
+    def sub_(self, other: Any) -> Tensor: return self._update("sub_", elementwise.sub, other)
+    def mul_(self, other: Any) -> Tensor: return self._update("mul_", elementwise.mul, other)
+    def div_(self, other: Any) -> Tensor: return self._update("div_", elementwise.div, other)
+    __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._check_in_place("__setitem__")
+        self.data[index_ops.numpy_index(index)] = value.data if isinstance(value, Tensor) else value
 
     # -- arithmetic ------------------------------------------------------------------------------
     def __add__(self, other: Any) -> Tensor: return elementwise.add(self, other)

@@ -114,8 +114,9 @@ def _border(t: Tensor) -> str:
 def _legend(dot: Any, shaded: bool) -> None:
     with dot.subgraph(name="cluster_legend") as legend:
         legend.attr(label="legend", fontname="Helvetica", fontsize="10", color="#bdbdbd")
+        parameter_fill = "#ffffff" if shaded else "#fff7bc"
         entries = [("op (name, output shape)", "#f0f0f0", "#636363"),
-                   ("parameter (requires grad)", "#fff7bc", "#3182bd"),
+                   ("parameter (blue border)", parameter_fill, "#3182bd"),
                    ("input / constant", "#ffffff", "#636363")]
         if shaded:
             entries += [(f"|grad| {text}", color, "#636363") for _, color, text in _SHADES]

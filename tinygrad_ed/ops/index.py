@@ -38,11 +38,15 @@ class ScatterAdd(Function):
 
 def getitem(x: Tensor, index: Any) -> Tensor:
     """x[index] with ints, slices, None, Ellipsis, integer arrays/Tensors and boolean masks."""
-    items = index if isinstance(index, tuple) else (index,)
-    items = tuple(_index_item(i) for i in items)
+    items = numpy_index(index)
     # integer arrays may repeat positions, whose gradients must accumulate (np.add.at)
     advanced = any(isinstance(i, np.ndarray) and i.dtype != np.bool_ for i in items)
     return GetItem.apply(x, index=items, advanced=advanced)
+
+
+def numpy_index(index: Any) -> tuple:
+    """`index` as a tuple numpy understands (Tensors and lists become arrays)."""
+    return tuple(_index_item(i) for i in (index if isinstance(index, tuple) else (index,)))
 
 
 def _index_item(item: Any) -> Any:

@@ -1,0 +1,84 @@
+"""Regenerate the pictures under docs/images/ (run from anywhere: `python docs/images/make_images.py`).
+
+- graph.svg:             the graph of a small model's loss after backward(retain_graph=True),
+                         shaded by gradient norm (README.md, docs/autograd.md)
+- huber_graph.svg:       the primitive ops a Huber loss is made of (docs/losses.md)
+- intercept_parabola.svg: loss against intercept for y = 0.5 x + c, with the tangent
+                         autograd computes at c = 0 (docs/gradient-descent.md)
+
+Needs Graphviz's `dot` for the graphs and matplotlib for the parabola.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))  # use this checkout's tinygrad_ed even when not installed
+
+import tinygrad_ed as te  # noqa: E402
+from tinygrad_ed import nn  # noqa: E402
+from tinygrad_ed.viz import draw_graph  # noqa: E402
+
+
+def model_graph() -> Any:
+    te.manual_seed(0)
+    model = nn.Linear(3, 1)
+    x, y = te.randn(4, 3), te.randn(4, 1)
+    loss = nn.functional.mse_loss(model(x).tanh(), y)
+    loss.backward(retain_graph=True)  # keep the graph so it can be drawn, shaded by |grad|
+    return draw_graph(loss, params=dict(model.named_parameters()))
+
+
+def huber_graph() -> Any:
+    prediction = te.tensor([0.5, 3.0], requires_grad=True)
+    loss = nn.functional.huber_loss(prediction, te.tensor([0.0, 0.0]), delta=1.0)
+    return draw_graph(loss, params={"prediction": prediction})
+
+
+def intercept_parabola(path: Path, image_format: str = "svg") -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["svg.fonttype"] = "none"  # keep text as text: small, diffable SVG
+    plt.rcParams["svg.hashsalt"] = "tinygrad_ed"  # stable element ids
+    x, y = np.array([0.5, 2.3, 2.9]), np.array([1.4, 1.9, 3.2])
+    intercepts = np.linspace(-0.5, 3.0, 71)
+    losses = [nn.functional.mse_loss(te.tensor(0.5 * x + c), te.tensor(y)).item() for c in intercepts]
+    c = te.tensor(0.0, requires_grad=True)
+    loss = nn.functional.mse_loss(0.5 * te.tensor(x) + c, te.tensor(y))
+    loss.backward()
+    slope, at_zero = c.grad.item(), loss.item()
+    best = float(np.mean(y - 0.5 * x))
+
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    ax.plot(intercepts, losses, label="loss (MSE) for slope 0.5")
+    near = np.linspace(-0.5, 1.0, 2)
+    ax.plot(near, at_zero + slope * near, "--", label=f"tangent at c = 0 (slope {slope:.3f})")
+    ax.plot([0.0], [at_zero], "o", color="C1")
+    ax.axvline(best, color="gray", lw=0.8, ls=":")
+    ax.annotate(f"minimum c = {best:.4f}", (best, min(losses)), xytext=(best + 0.15, 1.2),
+                arrowprops=dict(arrowstyle="->", lw=0.8))
+    ax.set_xlabel("intercept c")
+    ax.set_ylabel("loss")
+    ax.set_ylim(0, 3.5)
+    ax.legend(loc="upper right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, format=image_format, metadata={"Date": None} if image_format == "svg" else None)
+    plt.close(fig)
+
+
+def main() -> None:
+    (HERE / "graph.svg").write_bytes(model_graph().pipe(format="svg"))
+    (HERE / "huber_graph.svg").write_bytes(huber_graph().pipe(format="svg"))
+    intercept_parabola(HERE / "intercept_parabola.svg")
+    for name in ("graph.svg", "huber_graph.svg", "intercept_parabola.svg"):
+        print(f"wrote docs/images/{name}")
+
+
+if __name__ == "__main__":
+    main()
