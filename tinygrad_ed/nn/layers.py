@@ -124,7 +124,7 @@ class Dropout(Module):
         return F.dropout(x, self.p, self.training)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace=False"  # as torch prints it; this Dropout never works in place
 
 
 class Flatten(Module):

@@ -102,7 +102,8 @@ def _pick_targets(log_probs: Tensor, target: Tensor, weight: Any, ignore_index: 
         raise ShapeError(f"{op}: target shape {target.shape} does not match input shape {log_probs.shape} "
                          f"(expected {expected})")
     labels = target.data
-    rows = _classes_last(log_probs).reshape(-1, classes)
+    rows = _classes_last(log_probs)
+    rows = rows if rows.ndim == 2 else rows.reshape(-1, classes)
     positions = np.arange(rows.shape[0])
     if weight is None and _all_counted(labels, classes, ignore_index):
         # one distinct row per target, so the gradient needs no accumulation (advanced=False)

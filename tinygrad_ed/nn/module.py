@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 import numpy as np
 
@@ -19,6 +19,13 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+class IncompatibleKeys(NamedTuple):
+    """What load_state_dict returns, as torch: the model's keys the state lacked, and the state's extra keys."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
 
 
 class Module:
@@ -133,12 +140,12 @@ class Module:
         named = self.named_parameters(remove_duplicate=False)
         return OrderedDict((name, Tensor._make(p.data)) for name, p in named)
 
-    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> tuple[list[str], list[str]]:
+    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy values into the parameters; every problem is found before anything changes.
 
         Missing or unexpected keys (with `strict`) and wrongly shaped values raise
         RuntimeError listing all of them, leaving the model as it was.
-        Returns (missing_keys, unexpected_keys).
+        Returns (missing_keys, unexpected_keys), a NamedTuple.
         """
         own = dict(self.named_parameters(remove_duplicate=False))
         missing = [k for k in own if k not in state_dict]
@@ -166,7 +173,7 @@ class Module:
                                + "\n  ".join(problems))
         for name, array in values.items():
             own[name].data[...] = array  # in place: optimizers keep pointing at the same parameters
-        return missing, unexpected
+        return IncompatibleKeys(missing, unexpected)
 
     # -- printing --------------------------------------------------------------------------------
     def extra_repr(self) -> str:
