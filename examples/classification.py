@@ -15,16 +15,13 @@ red, green and blue and draws its decision regions.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 
-try:
-    import tinygrad_ed as te
-except ImportError:  # a source checkout that was not `pip install`ed: use the package beside examples/
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    import tinygrad_ed as te
+# _common first: it lets `import tinygrad_ed` work in a source checkout that was not pip-installed
+from _common import add_out, make_parser, output_dir, pyplot, save_figure
+import tinygrad_ed as te
 from tinygrad_ed import nn
 from tinygrad_ed.nn import functional as F
 from tinygrad_ed.nn.optim import SGD
@@ -43,13 +40,12 @@ PREDICTIONS = {
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = make_parser(__doc__)
     parser.add_argument("--points", type=int, default=150, help="points per class")
     parser.add_argument("--steps", type=int, default=300, help="full-batch gradient-descent steps")
     parser.add_argument("--lr", type=float, default=0.1, help="learning rate")
     parser.add_argument("--seed", type=int, default=0, help="seed of the data and the initial weights")
-    parser.add_argument("--out", default="out", help="folder for classification.png")
+    add_out(parser, "classification.png")
     return parser.parse_args(argv)
 
 
@@ -97,11 +93,9 @@ def predict_proba(model: nn.Module, x: np.ndarray) -> np.ndarray:
 
 
 def plot(model: nn.Module, x: np.ndarray, y: np.ndarray, losses: list[float], rows: dict, path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.colors import to_rgb
 
+    plt = pyplot()
     fig, (ax_regions, ax_loss, ax_ce) = plt.subplots(1, 3, figsize=(16, 5))
     lo, hi = x.min(axis=0) - 1, x.max(axis=0) + 1
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 300), np.linspace(lo[1], hi[1], 300))
@@ -142,15 +136,12 @@ def plot(model: nn.Module, x: np.ndarray, y: np.ndarray, losses: list[float], ro
     ax_ce.legend(loc="upper right")
     ax_ce.grid(True, alpha=0.3)
     fig.suptitle("Cross-entropy on three classes: red, green, blue")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(args.out)
 
     rows = worked_example()
     one_hot = ", ".join(str(v) for v in np.eye(len(CLASSES), dtype=int)[TRUE_CLASS])

@@ -12,17 +12,13 @@ what happens when a backward uses numpy directly (once differentiable).
 from __future__ import annotations
 
 import argparse
-import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
 
-try:
-    import tinygrad_ed as te
-except ImportError:  # a source checkout that was not `pip install`ed: use the package beside examples/
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    import tinygrad_ed as te
+# _common first: it lets `import tinygrad_ed` work in a source checkout that was not pip-installed
+from _common import add_out, make_parser, output_dir, pyplot, save_figure, write_graph
+import tinygrad_ed as te
 from tinygrad_ed import nn
 from tinygrad_ed.autograd import Function, GradcheckError, grad, gradcheck
 from tinygrad_ed.ops import dual
@@ -66,10 +62,9 @@ def softplus(x: te.Tensor) -> te.Tensor:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = make_parser(__doc__)
     parser.add_argument("--seed", type=int, default=0, help="seed of the inputs and weights")
-    parser.add_argument("--out", default="out", help="folder for custom_op.svg and custom_op.png")
+    add_out(parser, "custom_op.svg and custom_op.png")
     return parser.parse_args(argv)
 
 
@@ -115,13 +110,7 @@ def draw(seed: int, path: Path) -> Path:
     loss = softplus(layer(x)).mean()
     loss.backward(retain_graph=True)
     dot = draw_graph(loss, params=dict(layer.named_parameters()))
-    if shutil.which("dot") is None:
-        path = path.with_suffix(".gv")
-        path.write_text(dot.source)
-        print(f"Graphviz's `dot` was not found: wrote the graph's source to {path} instead of an SVG")
-        return path
-    path.write_bytes(dot.pipe(format="svg"))
-    return path
+    return write_graph(dot, path)
 
 
 def curves() -> dict[str, np.ndarray]:
@@ -136,10 +125,7 @@ def curves() -> dict[str, np.ndarray]:
 
 
 def plot(c: dict[str, np.ndarray], path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 4.6))
     step = 8  # closed forms as markers on top of the autograd curves
     ax.plot(c["x"], c["y"], color="tab:blue", lw=2, label="softplus(x) = log(1 + eˣ)  (forward)")
@@ -152,15 +138,12 @@ def plot(c: dict[str, np.ndarray], path: Path) -> None:
     ax.set(xlabel="x", ylabel="value", ylim=(-0.2, 4.3), title="A custom op and its derivatives from autograd")
     ax.legend(fontsize=8.5, loc="upper left")
     ax.grid(True, alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(args.out)
     results = checks(args.seed)
     c = curves()
     results["max_error_first"] = float(np.abs(c["dy"] - c["sigmoid"]).max())

@@ -15,18 +15,14 @@ momentum) on shuffled batches. The run writes, under --out (default out/):
 from __future__ import annotations
 
 import argparse
-import shutil
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-try:
-    import tinygrad_ed as te
-except ImportError:  # a source checkout that was not `pip install`ed: use the package beside examples/
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    import tinygrad_ed as te
+# _common first: it lets `import tinygrad_ed` work in a source checkout that was not pip-installed
+from _common import add_out, make_parser, output_dir, pyplot, save_figure, write_graph
+import tinygrad_ed as te
 from tinygrad_ed import nn
 from tinygrad_ed.nn import functional as F
 from tinygrad_ed.nn.data import DataLoader, TensorDataset
@@ -35,16 +31,16 @@ from tinygrad_ed.viz import draw_graph
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = make_parser(__doc__)
     parser.add_argument("--epochs", type=int, default=20, help="passes over the training set")
     parser.add_argument("--batch-size", type=int, default=32, help="rows per gradient step (mini-batch size)")
     parser.add_argument("--lr", type=float, default=0.02, help="learning rate")
     parser.add_argument("--momentum", type=float, default=0.9, help="SGD momentum")
     parser.add_argument("--hidden", type=int, nargs="+", default=[128, 64], help="hidden layer widths")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split, the initial weights and the shuffling")
-    parser.add_argument("--out", default="out", help="folder for loss.png, graph.svg and model.ckpt")
-    parser.add_argument("--no-progress", action="store_true", help="no tqdm progress bars")
+    add_out(parser, "loss.png, graph.svg and model.ckpt")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no tqdm progress bars (there are none anyway where stderr is not a terminal)")
     return parser.parse_args(argv)
 
 
@@ -90,7 +86,9 @@ def train_epoch(model: nn.Module, loader: DataLoader, optimizer: SGD, desc: str,
 
     seen = correct = 0
     total_loss = 0.0
-    bar = tqdm(loader, desc=desc, leave=False, disable=not progress, unit="batch")
+    # disable=None: no bar where tqdm's stream (stderr) is not a terminal, e.g. in CI logs or a pipe;
+    # the per-epoch summary that main() prints is the record there
+    bar = tqdm(loader, desc=desc, leave=False, disable=None if progress else True, unit="batch")
     for xb, yb in bar:
         logits = model(xb)
         loss = F.cross_entropy(logits, yb)
@@ -101,14 +99,12 @@ def train_epoch(model: nn.Module, loader: DataLoader, optimizer: SGD, desc: str,
         seen += n
         total_loss += loss.item() * n
         correct += int((logits.data.argmax(axis=1) == yb.data).sum())
-        bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.3f}")
+        # refresh=False: shown at the bar's next redraw (at most every mininterval, 0.1 s), not once a batch
+        bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.3f}", refresh=False)
 
 
 def plot_history(history: dict[str, list[float]], path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     epochs = np.arange(1, len(history["train_loss"]) + 1)
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4.2))
     ax_loss.plot(epochs, history["train_loss"], "o-", ms=3, label="train")
@@ -124,9 +120,7 @@ def plot_history(history: dict[str, list[float]], path: Path) -> None:
         ax.legend()
         ax.xaxis.get_major_locator().set_params(integer=True)
     fig.suptitle("MLP on the 8x8 digits: mini-batch SGD with momentum, cross-entropy")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def draw_training_step(model: nn.Module, x: np.ndarray, y: np.ndarray, path: Path) -> Path:
@@ -136,13 +130,7 @@ def draw_training_step(model: nn.Module, x: np.ndarray, y: np.ndarray, path: Pat
     loss.backward(retain_graph=True)
     dot = draw_graph(loss, params=dict(model.named_parameters()))
     model.zero_grad()
-    if shutil.which("dot") is None:
-        path = path.with_suffix(".gv")
-        path.write_text(dot.source)
-        print(f"Graphviz's `dot` was not found: wrote the graph's source to {path} instead of an SVG")
-        return path
-    path.write_bytes(dot.pipe(format="svg"))
-    return path
+    return write_graph(dot, path)
 
 
 def same_optimizer_state(a: SGD, b: SGD) -> bool:
@@ -155,8 +143,7 @@ def same_optimizer_state(a: SGD, b: SGD) -> bool:
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(args.out)
     x_train, x_test, y_train, y_test = load_data(args.seed)
     te.manual_seed(args.seed)
     model = make_model(args.hidden)

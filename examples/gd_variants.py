@@ -19,7 +19,6 @@ We record
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 import tracemalloc
 from pathlib import Path
@@ -27,11 +26,9 @@ from typing import Any
 
 import numpy as np
 
-try:
-    import tinygrad_ed as te
-except ImportError:  # a source checkout that was not `pip install`ed: use the package beside examples/
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    import tinygrad_ed as te
+# _common first: it lets `import tinygrad_ed` work in a source checkout that was not pip-installed
+from _common import add_out, make_parser, output_dir, pyplot, save_figure
+import tinygrad_ed as te
 from tinygrad_ed import nn
 from tinygrad_ed.nn import functional as F
 from tinygrad_ed.nn.data import DataLoader, TensorDataset
@@ -39,15 +36,14 @@ from tinygrad_ed.nn.optim import SGD
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = make_parser(__doc__)
     parser.add_argument("--samples", type=int, default=2000, help="rows in the data set")
     parser.add_argument("--features", type=int, default=20, help="columns in the data set")
     parser.add_argument("--epochs", type=int, default=10, help="passes over the data for each variant")
     parser.add_argument("--minibatch", type=int, default=32, help="batch size of mini-batch descent")
     parser.add_argument("--lr", type=float, default=0.01, help="learning rate (the same for all three)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the data, the initial weights and shuffling")
-    parser.add_argument("--out", default="out", help="folder for gd_variants.png")
+    add_out(parser, "gd_variants.png")
     return parser.parse_args(argv)
 
 
@@ -124,10 +120,7 @@ def run_variant(batch_size: int, x: np.ndarray, y: np.ndarray, args: argparse.Na
 
 
 def plot(results: dict[str, dict], path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     colors = {"batch": "tab:blue", "mini-batch": "tab:orange", "stochastic": "tab:green"}
     names = list(results)
     fig, axes = plt.subplots(2, 2, figsize=(11, 8.5))
@@ -159,15 +152,12 @@ def plot(results: dict[str, dict], path: Path) -> None:
         ax.margins(y=0.15)
         ax.grid(True, axis="y", alpha=0.3)
     fig.suptitle("Batch vs mini-batch vs stochastic gradient descent (same data, model, learning rate, epochs)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(args.out)
     x, y = make_data(args.samples, args.features, args.seed)
     variants = {"batch": len(x), "mini-batch": args.minibatch, "stochastic": 1}
     print(f"linear regression, {args.samples} rows x {args.features} features, {args.epochs} epochs, "

@@ -14,16 +14,13 @@ checked against the closed-form least-squares intercept, mean(y - m*x).
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 
-try:
-    import tinygrad_ed as te
-except ImportError:  # a source checkout that was not `pip install`ed: use the package beside examples/
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    import tinygrad_ed as te
+# _common first: it lets `import tinygrad_ed` work in a source checkout that was not pip-installed
+from _common import add_out, make_parser, output_dir, pyplot, save_figure
+import tinygrad_ed as te
 from tinygrad_ed.nn import functional as F
 from tinygrad_ed.nn.optim import SGD
 
@@ -34,12 +31,11 @@ LEARNING_RATES = {"too small": 0.02, "good": 0.3, "too large": 1.1}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = make_parser(__doc__)
     parser.add_argument("--steps", type=int, default=10, help="gradient-descent steps per learning rate")
     parser.add_argument("--points", type=int, default=12, help="number of data points")
     parser.add_argument("--seed", type=int, default=0, help="seed of the data")
-    parser.add_argument("--out", default="out", help="folder for intercept_descent.png")
+    add_out(parser, "intercept_descent.png")
     return parser.parse_args(argv)
 
 
@@ -77,10 +73,7 @@ def descend(x: np.ndarray, y: np.ndarray, lr: float, steps: int, start: float = 
 
 
 def plot(x: np.ndarray, y: np.ndarray, runs: dict[str, dict], best: float, path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     colors = {"too small": "tab:orange", "good": "tab:green", "too large": "tab:red"}
     fig, axes = plt.subplots(2, 2, figsize=(11, 8.5))
     ax = axes[0, 0]
@@ -113,15 +106,12 @@ def plot(x: np.ndarray, y: np.ndarray, runs: dict[str, dict], best: float, path:
         ax.set_ylim(-0.04 * top, 1.08 * top)
         ax.legend(fontsize=8, loc="upper center")
     fig.suptitle("Gradient descent on the intercept: each step is -lr x the slope of the tangent")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(args.out)
     x, y = make_data(args.points, args.seed)
 
     closed_form = float(np.mean(y - SLOPE * x))  # d/dc mean((m x + c - y)^2) = 0

@@ -19,18 +19,15 @@ line search, so the number of iterations compares their directions.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-try:
-    import tinygrad_ed as te
-except ImportError:  # a source checkout that was not `pip install`ed: use the package beside examples/
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    import tinygrad_ed as te
+# _common first: it lets `import tinygrad_ed` work in a source checkout that was not pip-installed
+from _common import add_out, make_parser, output_dir, pyplot, save_figure
+import tinygrad_ed as te
 from tinygrad_ed.autograd import grad
 from tinygrad_ed.nn import functional as F
 
@@ -38,14 +35,13 @@ Objective = Callable[[te.Tensor], te.Tensor]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = make_parser(__doc__)
     parser.add_argument("--tol", type=float, default=1e-6, help="stop when the gradient's norm is below this")
     parser.add_argument("--max-iter", type=int, default=20000, help="iteration limit of each method")
     parser.add_argument("--samples", type=int, default=400, help="rows of the logistic-regression data")
     parser.add_argument("--features", type=int, default=8, help="features of the logistic-regression data")
     parser.add_argument("--seed", type=int, default=0, help="seed of the logistic-regression data")
-    parser.add_argument("--out", default="out", help="folder for newton.png")
+    add_out(parser, "newton.png")
     return parser.parse_args(argv)
 
 
@@ -157,11 +153,9 @@ def logistic_problem(samples: int, features: int, seed: int) -> tuple[Objective,
 
 
 def plot(rosen: dict[str, dict], logistic: dict[str, dict], path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.colors import LogNorm
 
+    plt = pyplot()
     colors = {"gradient descent": "tab:orange", "Newton": "tab:blue", "Newton-CG": "tab:blue"}
     fig, (ax_path, ax_rosen, ax_logistic) = plt.subplots(1, 3, figsize=(16, 4.9))
     gx, gy = np.meshgrid(np.linspace(-1.6, 1.6, 400), np.linspace(-0.6, 1.8, 400))
@@ -190,15 +184,12 @@ def plot(rosen: dict[str, dict], logistic: dict[str, dict], path: Path) -> None:
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(fontsize=8.5)
     fig.suptitle("Newton's method (Hessian-vector products by grad of grad) vs gradient descent")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(args.out)
 
     start = np.array([-1.2, 1.0])
     rosen = {"gradient descent": gradient_descent(rosenbrock, start, 2e-3, args.tol, args.max_iter),

@@ -15,17 +15,14 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import sys
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-try:
-    import tinygrad_ed as te
-except ImportError:  # a source checkout that was not `pip install`ed: use the package beside examples/
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    import tinygrad_ed as te
+# _common first: it lets `import tinygrad_ed` work in a source checkout that was not pip-installed
+from _common import add_out, make_parser, output_dir, pyplot, save_figure
+import tinygrad_ed as te
 from tinygrad_ed.nn import functional as F
 from tinygrad_ed.nn.optim import SGD
 
@@ -33,14 +30,13 @@ TRUE_SLOPE, TRUE_INTERCEPT = 2.0, 1.0
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = make_parser(__doc__)
     parser.add_argument("--points", type=int, default=60, help="inlier points")
     parser.add_argument("--outliers", type=int, default=8, help="outlier points")
     parser.add_argument("--deltas", type=float, nargs="+", default=[0.5, 2.0, 10.0], help="Huber thresholds")
     parser.add_argument("--steps", type=int, default=2000, help="gradient-descent steps per fit")
     parser.add_argument("--seed", type=int, default=0, help="seed of the data")
-    parser.add_argument("--out", default="out", help="folder for robust_regression.png")
+    add_out(parser, "robust_regression.png")
     return parser.parse_args(argv)
 
 
@@ -97,10 +93,7 @@ def least_absolute_deviations(x: np.ndarray, y: np.ndarray) -> tuple[float, floa
 
 def plot(x: np.ndarray, y: np.ndarray, outlier: np.ndarray, fits: dict[str, tuple[float, float]],
          deltas: list[float], path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, (ax, ax_loss) = plt.subplots(1, 2, figsize=(13, 5.2), gridspec_kw={"width_ratios": [1.25, 1]})
     ax.scatter(x[~outlier], y[~outlier], s=18, color="tab:blue", label="data")
     ax.scatter(x[outlier], y[outlier], s=40, marker="x", color="tab:red", label="outliers")
@@ -137,15 +130,12 @@ def plot(x: np.ndarray, y: np.ndarray, outlier: np.ndarray, fits: dict[str, tupl
     ax_loss.legend(fontsize=8.5, loc="upper center")
     ax_loss.grid(True, alpha=0.3)
     fig.suptitle("Outliers pull the squared-error fit; L1 and Huber resist them")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(args.out)
     x, y, outlier = make_data(args.points, args.outliers, args.seed)
 
     losses: dict[str, Callable] = {"L1 (MAE)": F.l1_loss, "L2 (MSE)": F.mse_loss}

@@ -22,9 +22,14 @@ HAS_DOT = shutil.which("dot") is not None
 
 
 def load(name: str) -> ModuleType:
+    """Import examples/NAME.py as a module, with examples/ on sys.path as when it runs as a script (for _common)."""
     spec = importlib.util.spec_from_file_location(f"examples_{name}", EXAMPLES / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(EXAMPLES))
     return module
 
 
@@ -56,6 +61,19 @@ def test_help_runs_as_a_script(name: str, tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "--out" in result.stdout
+
+
+def test_write_graph_falls_back_to_the_source_without_dot(tmp_path: Path, monkeypatch) -> None:
+    """Where Graphviz's `dot` is missing, the shared helper writes the graph's source next to the SVG's path."""
+    load("custom_op")  # puts examples/_common in sys.modules
+    common = sys.modules["_common"]
+    monkeypatch.setattr(common.shutil, "which", lambda name: None)
+
+    class Graph:  # what write_graph reads of a graphviz.Digraph when `dot` is missing
+        source = "digraph { Softplus }"
+    written = common.write_graph(Graph(), tmp_path / "graph.svg")
+    assert written == tmp_path / "graph.gv" and written.read_text() == Graph.source
+    assert not (tmp_path / "graph.svg").exists()
 
 
 def test_demo(tmp_path: Path) -> None:
