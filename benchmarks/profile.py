@@ -1,0 +1,54 @@
+"""Profile one workload's tinygrad_ed contender to see where a missed target's time goes.
+
+    python benchmarks/profile.py WORKLOAD [--quick] [--top N] [--contender NAME] [--sort KEY]
+
+The worker runs as in run.py (fresh process, pinned environment) with cProfile enabled around
+the measured region only; the functions with the most own time (tottime) are printed.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import pstats
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+# Scripts run with this directory first on sys.path, where profile.py would shadow the standard
+# `profile` module (cProfile, which torch imports, needs it). Put the repository root there instead:
+# the benchmarks are the `benchmarks` package, and they measure this checkout's tinygrad_ed.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from benchmarks import environment, run, suite  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("workload", help="a row name of run.py's table, e.g. mlp-b1")
+    parser.add_argument("--quick", action="store_true", help="the --quick sizes")
+    parser.add_argument("--top", type=int, default=25, help="how many functions to print")
+    parser.add_argument("--contender", default="tinygrad_ed", choices=run.CONTENDERS)
+    parser.add_argument("--sort", default="tottime", help="pstats sort key (tottime, cumulative, ncalls)")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args(argv)
+    by_name = {w.name: w for w in suite.workloads(args.quick)}
+    if args.workload not in by_name:
+        parser.error(f"unknown workload {args.workload!r}; choose from {', '.join(by_name)}")
+    workload = by_name[args.workload]
+    with tempfile.TemporaryDirectory(prefix="tinygrad_ed-profile-") as directory:
+        data_sets = run.write_data_sets([workload], directory)
+        stats_path = os.path.join(directory, "profile.stats")
+        outcome = run.measure(workload, args.contender, environment.pinned_env(args.threads), data_sets, stats_path)
+        if "failure" in outcome:
+            print(f"{workload.name}: {args.contender} {outcome['failure']}\n{outcome['detail']}", file=sys.stderr)
+            return 1
+        samples = outcome["times"]
+        print(f"{workload.name}, {args.contender}: median {statistics.median(samples) * 1e3:.4g} ms per sample "
+              f"with the profiler on, over {len(samples)} samples (see README.md for what a sample is)")
+        pstats.Stats(stats_path).strip_dirs().sort_stats(args.sort).print_stats(args.top)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""Pooling worker outcomes, checking that the contenders agree, judging targets, and the
+Markdown report."""
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from benchmarks.suite import Workload
+
+REFERENCE, FRAMEWORK = "numpy", "tinygrad_ed"
+CHECK_RTOL, CHECK_ATOL = 1e-4, 1e-6  # float32 rounding, summed in different orders
+MIB = 2 ** 20
+
+
+@dataclass
+class Result:
+    """One contender on one workload, pooled over its rounds."""
+    times: list[float] = field(default_factory=list)  # seconds
+    memories: list[int] = field(default_factory=list)  # bytes
+    check: list[float] | None = None
+    data_bytes: int = 0
+    failure: str | None = None  # "timeout", or "error" with the worker's stderr in `detail`
+    detail: str = ""
+
+    def add(self, outcome: dict) -> None:
+        if "failure" in outcome:
+            self.failure, self.detail = outcome["failure"], outcome.get("detail", "")
+            return
+        self.times += outcome["times"]
+        self.memories.append(outcome["memory"])
+        self.check = self.check or outcome["check"]
+        self.data_bytes = outcome.get("data_bytes", 0)
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None and bool(self.times)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def memory(self) -> int:
+        return max(self.memories)
+
+
+Results = dict[str, dict[str, Result]]  # workload name -> contender -> Result
+
+
+def disagreements(workload: Workload, results: Results) -> list[str]:
+    """Contenders whose losses (or chain value and gradient) differ from the numpy reference's."""
+    by_contender = results[workload.name]
+    reference = by_contender[REFERENCE].check
+    found = []
+    for name, result in by_contender.items():
+        if reference is None or result.check is None or name == REFERENCE:
+            continue
+        if not np.allclose(result.check, reference, rtol=CHECK_RTOL, atol=CHECK_ATOL):
+            found.append(f"{workload.name}: {name} computed {result.check}, numpy computed {reference}")
+    return found
+
+
+def errors(workload: Workload, results: Results) -> list[str]:
+    return [f"{workload.name}: {name} failed:\n{result.detail}"
+            for name, result in results[workload.name].items() if result.failure == "error"]
+
+
+TARGET_TEXT = {"ratio": "<= {}x numpy", "runs": "finishes", "extra": "extra <= {}x data", "same-as": "extra = {}'s"}
+
+
+def evaluate(workload: Workload, results: Results) -> tuple[str, str]:
+    """The target's description and 'pass' or 'MISS' (empty strings without a target)."""
+    if workload.target is None:
+        return "", ""
+    kind, value = workload.target
+    description = TARGET_TEXT[kind].format(value)
+    framework, reference = results[workload.name].get(FRAMEWORK), results[workload.name][REFERENCE]
+    if framework is None or not reference.ok:
+        return description, ""
+    if not framework.ok:
+        return description, "MISS"
+    if kind == "ratio":
+        passed = framework.median <= value * reference.median
+    elif kind == "runs":
+        passed = True
+    elif kind == "extra":
+        passed = framework.memory <= value * framework.data_bytes
+    elif value not in results:  # the row to compare with was not run
+        return description, ""
+    else:
+        passed = independent_of_data_size(framework, results[value][FRAMEWORK])
+    return description, "pass" if passed else "MISS"
+
+
+def independent_of_data_size(a: Result, b: Result) -> bool:
+    """Equal extra memory on two data sets: within 5% of their size difference (and 1 MiB of noise)."""
+    tolerance = max(0.05 * abs(a.data_bytes - b.data_bytes), MIB)
+    return b.ok and abs(a.memory - b.memory) <= tolerance
+
+
+def format_ms(seconds: float) -> str:
+    ms = seconds * 1e3
+    return f"{ms:.4f}" if ms < 0.1 else f"{ms:.3f}" if ms < 10 else f"{ms:.1f}" if ms < 1000 else f"{ms:.0f}"
+
+
+def time_cell(result: Result, reference: Result, is_reference: bool) -> str:
+    if not result.ok:
+        return result.failure or "-"
+    cell = format_ms(result.median)
+    if len(result.times) > 1:
+        cell += f" [{format_ms(min(result.times))}-{format_ms(max(result.times))}]"
+    if not is_reference and reference.ok:
+        cell += f" ({result.median / reference.median:.2f}x)"
+    return cell
+
+
+def memory_cell(result: Result) -> str:
+    if not result.ok:
+        return "-"
+    cell = f"{result.memory / MIB:.1f}"
+    if result.data_bytes:
+        cell += f" ({result.memory / result.data_bytes:.3f}x data)"
+    return cell
+
+
+def table(workloads: list[Workload], contenders: list[str], results: Results) -> list[str]:
+    header = (["workload"] + [f"{c} ms" + ("" if c == REFERENCE else " (x numpy)") for c in contenders]
+              + [f"{c} peak MiB" for c in contenders] + ["target", "result"])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for workload in workloads:
+        row = results[workload.name]
+        reference = row[REFERENCE]
+        cells = ([workload.name] + [time_cell(row[c], reference, c == REFERENCE) for c in contenders]
+                 + [memory_cell(row[c]) for c in contenders] + list(evaluate(workload, results)))
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def document(workloads: list[Workload], contenders: list[str], results: Results,
+             setup: list[str], memory_method: str) -> str:
+    """The whole Markdown report: setup, table, how to read it."""
+    return "\n".join([
+        "# tinygrad_ed benchmarks", "",
+        *setup, "",
+        *table(workloads, contenders, results), "",
+        "Times: median [min-max] in milliseconds over all timed samples of all rounds: per training step "
+        "for mlp-* and sgd1, per forward+backward of the whole chain for deep-*, for the one measured "
+        "step for mem-*. (Nx numpy) is the ratio of medians to the numpy reference: lower is better, "
+        "1.00x means no framework overhead.",
+        f"Memory: {memory_method}, minus the RSS at its start, in MiB; for mlp-* and sgd1 the region "
+        "is every training step after setup, for deep-* the chain runs. For mem-* it is one step, "
+        "minus the size of the data that step reads from a memory map (those pages become "
+        "resident), shown also as a multiple of the data set's size.",
+        "",
+    ])

@@ -1,0 +1,93 @@
+"""The tinygrad_ed and PyTorch contenders: one training code written against PyTorch's API and
+run with either library, since tinygrad_ed has PyTorch's names and semantics."""
+from __future__ import annotations
+
+import itertools
+import warnings
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from benchmarks.problems import CHAIN_SCALE, CHAIN_SHIFT, LEARNING_RATE, MOMENTUM
+
+
+@dataclass(frozen=True)
+class Api:
+    """What the contenders use of a library with PyTorch's API."""
+    nn: Any
+    F: Any
+    SGD: Any
+    from_numpy: Callable
+    tensor: Callable
+    float64: Any
+    load: Callable[[Any, np.ndarray], None]  # overwrite a parameter's values with an array's
+
+
+def tinygrad_ed_api() -> Api:
+    import tinygrad_ed as te
+    from tinygrad_ed import nn
+    from tinygrad_ed.nn import functional
+    from tinygrad_ed.nn.optim import SGD
+
+    def load(param, array):
+        param.data = array.copy()
+    return Api(nn, functional, SGD, te.from_numpy, te.tensor, te.float64, load)
+
+
+def torch_api(threads: int) -> Api:
+    import torch
+    torch.set_num_threads(threads)
+    # torch.from_numpy on a read-only memory map warns once; the benchmark never writes to the data
+    warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+
+    def load(param, array):
+        param.data = torch.from_numpy(array.copy())
+    return Api(torch.nn, torch.nn.functional, torch.optim.SGD, torch.from_numpy, torch.tensor, torch.float64, load)
+
+
+class TorchLike:
+    """A contender: training steps and the deep chain written with `api`."""
+
+    def __init__(self, api: Api):
+        self.api = api
+
+    def mlp_step(self, weights, x_all, y_all, batch):
+        """A function doing one training step of the MLP on the next batch; it returns the loss."""
+        nn = self.api.nn
+        layers = []
+        for weight in weights[::2]:
+            layers += [nn.Linear(weight.shape[1], weight.shape[0]), nn.ReLU()]
+        model = nn.Sequential(*layers[:-1])
+        return self._training_step(model, weights, self.api.F.cross_entropy, x_all, y_all, batch)
+
+    def linear_step(self, weights, x_all, y_all, batch):
+        """A function doing one training step of linear regression on the next batch; it returns the loss."""
+        weight = weights[0]
+        model = self.api.nn.Linear(weight.shape[1], weight.shape[0])
+        return self._training_step(model, weights, self.api.F.mse_loss, x_all, y_all, batch)
+
+    def _training_step(self, model, weights, loss_fn, x_all, y_all, batch):
+        for param, array in zip(model.parameters(), weights):
+            self.api.load(param, array)
+        optimizer = self.api.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM)
+        x_all, y_all = self.api.from_numpy(x_all), self.api.from_numpy(y_all)  # no copy
+        starts = itertools.cycle(range(0, len(x_all) - batch + 1, batch))
+
+        def step():
+            i = next(starts)
+            optimizer.zero_grad()
+            loss = loss_fn(model(x_all[i:i + batch]), y_all[i:i + batch])
+            loss.backward()
+            optimizer.step()
+            return loss
+        return step
+
+    def deep_chain(self, n: int) -> list[float]:
+        """n steps of x = x * scale + shift from a leaf, then backward: [result, d result / d x]."""
+        x = self.api.tensor(1.0, dtype=self.api.float64, requires_grad=True)
+        y = x
+        for _ in range(n):
+            y = y * CHAIN_SCALE + CHAIN_SHIFT
+        y.backward()
+        return [float(y), float(x.grad)]

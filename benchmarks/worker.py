@@ -1,0 +1,125 @@
+"""One measurement, run in a fresh process by `run.py --worker SPEC CONTENDER`.
+
+SPEC is a JSON object naming the workload kind and its sizes. The worker prints one JSON line:
+times (seconds per sample), memory (bytes, see each kind), check (numbers every contender must
+agree on) and, for the memory workloads, data_bytes.
+"""
+from __future__ import annotations
+
+import contextlib
+import cProfile
+import json
+import time
+
+import numpy as np
+
+from benchmarks import environment, memory, problems
+
+CHECK_STEPS = 3  # losses of the first steps, compared across contenders
+MEM_WARMUP_ROWS = 64
+
+
+def load_contender(name: str):
+    if name == "numpy":
+        from benchmarks import numpy_ref
+        return numpy_ref
+    from benchmarks import torch_like
+    if name == "tinygrad_ed":
+        return torch_like.TorchLike(torch_like.tinygrad_ed_api())
+    if name == "torch":
+        return torch_like.TorchLike(torch_like.torch_api(environment.worker_threads()))
+    raise ValueError(f"unknown contender {name!r}")
+
+
+@contextlib.contextmanager
+def profiled(path: str | None):
+    """cProfile around the measured region when `path` is given; the stats are dumped there."""
+    if path is None:
+        yield
+        return
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        yield
+    finally:
+        profiler.disable()
+        profiler.dump_stats(path)
+
+
+def measure_training(step, spec: dict, profile_path: str | None) -> dict:
+    """Time per training step, in blocks of steps after a warm-up; memory is the peak growth over
+    the process after setup (data, model, imports), so activations, gradients and optimizer state."""
+    memory.reset_peak()
+    baseline = memory.current()
+    check = [step().item() for _ in range(CHECK_STEPS)]
+    for _ in range(spec["warmup"]):
+        step()
+    times = []
+    with profiled(profile_path):
+        for _ in range(spec["blocks"]):
+            start = time.perf_counter()
+            for _ in range(spec["block_size"]):
+                step()
+            times.append((time.perf_counter() - start) / spec["block_size"])
+    return {"times": times, "memory": memory.peak() - baseline, "check": check}
+
+
+def mlp(contender, spec: dict, profile_path: str | None) -> dict:
+    batch = spec["batch"]
+    x, y = problems.mlp_data(spec["batches"] * batch)
+    step = contender.mlp_step(problems.mlp_weights(), x, y, batch)
+    return measure_training(step, spec, profile_path)
+
+
+def sgd1(contender, spec: dict, profile_path: str | None) -> dict:
+    x, y = problems.line_data(spec["samples"])
+    step = contender.linear_step(problems.linear_weights(1), x, y, 1)
+    return measure_training(step, spec, profile_path)
+
+
+def deep(contender, spec: dict, profile_path: str | None) -> dict:
+    """Time of forward + backward of the whole chain; memory is the peak growth during it."""
+    contender.deep_chain(min(spec["n"], 1000))
+    memory.reset_peak()
+    baseline = memory.current()
+    times = []
+    with profiled(profile_path):
+        for _ in range(spec["repeats"]):
+            start = time.perf_counter()
+            check = contender.deep_chain(spec["n"])
+            times.append(time.perf_counter() - start)
+    return {"times": times, "memory": memory.peak() - baseline, "check": check}
+
+
+def mem(contender, spec: dict, profile_path: str | None) -> dict:
+    """One linear-regression step (the full set, or one mini-batch) on data already in memory or
+    memory-mapped. Memory is the peak growth during the step beyond the data itself: for a memory
+    map, the pages the step reads become resident, so their size is subtracted."""
+    memory_mapped = spec["source"] == "mmap"
+    x, y = problems.load_regression(spec["data"], memory_mapped)
+    batch = spec["batch"] or len(x)
+    weights = problems.linear_weights(x.shape[1])
+    # a small first step, on other data so that no page of the memory map is resident yet,
+    # pays for lazy imports and BLAS buffers before the baseline
+    warm_x, warm_y = np.ones((MEM_WARMUP_ROWS, x.shape[1]), x.dtype), np.ones((MEM_WARMUP_ROWS, 1), y.dtype)
+    contender.linear_step(weights, warm_x, warm_y, MEM_WARMUP_ROWS)()
+    step = contender.linear_step(weights, x, y, batch)
+    row_bytes = x.itemsize * x.shape[1] + y.itemsize * y.shape[1]
+    memory.reset_peak()
+    baseline = memory.current()
+    with profiled(profile_path):
+        start = time.perf_counter()
+        loss = step().item()
+        elapsed = time.perf_counter() - start
+    read = batch * row_bytes if memory_mapped else 0
+    return {"times": [elapsed], "memory": memory.peak() - baseline - read, "check": [loss],
+            "data_bytes": len(x) * row_bytes}
+
+
+KINDS = {"mlp": mlp, "sgd1": sgd1, "deep": deep, "mem": mem}
+
+
+def main(spec_json: str, contender_name: str, profile_path: str | None = None) -> None:
+    spec = json.loads(spec_json)
+    result = KINDS[spec["kind"]](load_contender(contender_name), spec, profile_path)
+    print(json.dumps(result))
