@@ -236,6 +236,17 @@ def backpropagate(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_gra
     Without `wanted`, gradients accumulate into the leaves' `.grad`; with it,
     the gradients of those tensors are returned and no `.grad` changes.
     """
+    collecting = gc.isenabled()
+    gc.disable()  # the walk makes no reference cycles; full collections over a big graph cost ~40% of it
+    try:
+        return _chain_rule(roots, root_grads, retain_graph, create_graph, wanted)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _chain_rule(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
+                create_graph: bool, wanted: Sequence[Tensor] | None) -> list[Any] | None:
     order = topological_order([r.grad_fn for r in roots if r.grad_fn is not None])
     grads: dict[Any, Any] = {}
     for root, g in zip(roots, root_grads):
@@ -247,8 +258,6 @@ def backpropagate(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_gra
     previous_mode, anomaly = _mode.enabled, _mode.anomaly
     _mode.enabled = create_graph
     pop = grads.pop
-    collecting = gc.isenabled()
-    gc.disable()  # the walk makes no reference cycles; full collections over a big graph cost ~40% of it
     try:
         for node in order:
             g = pop(node, None)
@@ -282,8 +291,6 @@ def backpropagate(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_gra
                 node.parents = node.saved_tensors = None
     finally:
         _mode.enabled = previous_mode
-        if collecting:
-            gc.enable()
     if wanted is not None:
         for i, t in enumerate(wanted):
             if t.grad_fn is None:

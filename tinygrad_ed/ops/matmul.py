@@ -34,7 +34,10 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
-        out = np.dot(x, weight.T)
+        if x.shape[0] < 64:  # for a few rows, (W x^T)^T is up to 2x faster than x W^T (OpenBLAS, measured)
+            out = np.ascontiguousarray(np.dot(weight, x.T).T)  # C order, or later elementwise ops slow down
+        else:
+            out = np.dot(x, weight.T)
         if bias is not None:
             out += bias  # out is fresh: add in place, saving an allocation
         return out
