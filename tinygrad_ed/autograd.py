@@ -406,6 +406,8 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     18.0
     """
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    if not isinstance(inputs, (Tensor, list, tuple)):
+        raise TypeError(f"grad: inputs must be a Tensor or a sequence of Tensors, got {type(inputs).__name__}")
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)

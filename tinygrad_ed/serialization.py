@@ -71,14 +71,15 @@ def load(path: str | os.PathLike) -> Any:
     try:
         with zipfile.ZipFile(path) as archive:
             structure = json.loads(archive.read("structure.json"))
-            if structure.get("format") != FORMAT:
-                raise ValueError(f"unknown format {structure.get('format')!r}")
+            tag = structure.get("format") if isinstance(structure, dict) else None
+            if tag != FORMAT:
+                raise ValueError(f"unknown format {tag!r}")
             arrays = {}
             for name in archive.namelist():
                 if name.endswith(".npy"):
                     arrays[int(name[:-4])] = np.load(io.BytesIO(archive.read(name)), allow_pickle=False)
             return _decode(structure["root"], arrays)
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, EOFError, json.JSONDecodeError) as error:
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, EOFError, RuntimeError) as error:
         raise ValueError(f"load: {os.fspath(path)!r} is not a readable tinygrad_ed checkpoint ({error}); "
                          "files written by pickle or torch.save are refused, never executed") from None
 

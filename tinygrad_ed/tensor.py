@@ -318,7 +318,8 @@ def as_array(data: Any, dtype: Any, op: str) -> np.ndarray:
             array = np.array(data)
         except ValueError as error:
             raise ValueError(f"{op}: cannot build a tensor from ragged nested sequences ({error})") from None
-        if array.dtype == np.float64 and not isinstance(data, np.generic) and not _holds_numpy_float64(data):
+        if (dtype is None and array.dtype == np.float64 and not isinstance(data, np.generic)
+                and not _holds_numpy_float64(data)):  # with a dtype, Python floats go to it directly
             array = array.astype(dtypes.default_float)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{op}: cannot build a tensor from data of dtype {array.dtype} "

@@ -30,7 +30,12 @@ class TensorDataset(Dataset):
     def __init__(self, *tensors: Any):
         if not tensors:
             raise ValueError("TensorDataset: needs at least one tensor")
-        self.arrays = [t.data if isinstance(t, Tensor) else np.asanyarray(t) for t in tensors]
+        try:
+            self.arrays = [t.data if isinstance(t, Tensor) else np.asanyarray(t) for t in tensors]
+        except ValueError as error:
+            raise ValueError(f"TensorDataset: cannot make an array of ragged data ({error})") from None
+        if any(a.dtype.kind not in "biuf" for a in self.arrays):
+            raise TypeError(f"TensorDataset: data must be numbers, got dtypes {[str(a.dtype) for a in self.arrays]}")
         lengths = [a.shape[0] if a.ndim else None for a in self.arrays]
         if None in lengths or len(set(lengths)) != 1:
             raise ValueError(f"TensorDataset: tensors must share their first dimension, got shapes "
@@ -54,6 +59,8 @@ class DataLoader:
                  seed: int | None = None):
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
+        if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
+            raise TypeError(f"DataLoader: a dataset needs __len__ and __getitem__, got {type(dataset).__name__}")
         if len(dataset) == 0:
             raise ValueError("DataLoader: the dataset is empty")
         self.dataset, self.batch_size, self.shuffle, self.drop_last = dataset, int(batch_size), shuffle, drop_last
@@ -82,8 +89,20 @@ def collate(samples: list[Any]) -> tuple[Tensor, ...]:
     """Stack a list of samples (each a tuple of fields) into one Tensor per field."""
     first = samples[0]
     if not isinstance(first, (tuple, list)):
-        return (Tensor._make(np.stack([_array(s) for s in samples])),)
-    return tuple(Tensor._make(np.stack([_array(s[i]) for s in samples])) for i in range(len(first)))
+        return (_stack([_array(s) for s in samples]),)
+    if any(not isinstance(s, (tuple, list)) or len(s) != len(first) for s in samples):
+        raise ValueError(f"DataLoader: samples must all have {len(first)} fields, like the first one")
+    return tuple(_stack([_array(s[i]) for s in samples]) for i in range(len(first)))
+
+
+def _stack(arrays: list[np.ndarray]) -> Tensor:
+    shapes = sorted({a.shape for a in arrays})
+    if len(shapes) > 1:
+        raise ValueError(f"DataLoader: cannot batch samples of different shapes {shapes}")
+    batch = np.stack(arrays)
+    if batch.dtype.kind not in "biuf":
+        raise TypeError(f"DataLoader: cannot batch samples of dtype {batch.dtype} (numbers only)")
+    return Tensor._make(batch)
 
 
 def _array(value: Any) -> np.ndarray:

@@ -1,6 +1,8 @@
 """Stateless functions: activations, linear, dropout, and every loss (see losses.py)."""
 from __future__ import annotations
 
+import numbers
+
 from ..ops.elementwise import Mul
 from ..ops.matmul import linear
 from ..ops.reduce import log_softmax, softmax
@@ -24,7 +26,7 @@ def tanh(x: Tensor) -> Tensor:
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     """Zero each element with probability p and scale the rest by 1/(1-p); identity when not training."""
-    if not 0.0 <= p <= 1.0:
+    if not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return x

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections import OrderedDict
 from typing import Any, Iterator
 
@@ -21,6 +22,9 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None):
         super().__init__()
+        if any(isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0 for n in (in_features, out_features)):
+            raise ValueError(f"Linear: in_features and out_features must be non-negative integers, got "
+                             f"{in_features!r} and {out_features!r}")
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(creation.empty(out_features, in_features, dtype=dtype))
         self.bias = Parameter(creation.empty(out_features, dtype=dtype)) if bias else None
@@ -116,7 +120,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5):
         super().__init__()
-        if not 0.0 <= p <= 1.0:
+        if not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: probability has to be between 0 and 1, but got {p}")
         self.p = p
 

@@ -13,7 +13,7 @@ import numpy as np
 from ..autograd import ShapeError
 from ..ops.elementwise import where
 from ..ops.index import GetItem
-from ..tensor import Tensor
+from ..tensor import Tensor, as_array
 from .module import Module
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -28,7 +28,7 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 
 def _check(input: Any, target: Any, reduction: str, op: str) -> tuple[Tensor, Tensor]:
-    if reduction not in REDUCTIONS:
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
         raise ValueError(f"{op}: reduction={reduction!r} is not one of {REDUCTIONS}")
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
@@ -71,6 +71,7 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
 
 def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """Huber loss divided by beta (torch's SmoothL1Loss); beta = 0 gives L1."""
+    _check_regression(input, target, reduction, "smooth_l1_loss")
     if beta == 0:
         return l1_loss(input, target, reduction)
     if beta < 0:
@@ -86,6 +87,8 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int =
     'mean' divides by the summed weights of the non-ignored targets, as in torch.
     """
     input, target = _check(input, target, reduction, "nll_loss")
+    if input.dtype.kind != "f":
+        raise TypeError(f"nll_loss: input (log-probabilities) must be floating point, got {input.dtype}")
     picked, weights = _pick_targets(input, target, weight, ignore_index, "nll_loss")
     return _reduce_weighted(_negative_weighted(picked, weights), weights, reduction)
 
@@ -93,7 +96,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int =
 def _pick_targets(log_probs: Tensor, target: Tensor, weight: Any, ignore_index: int,
                   op: str) -> tuple[Tensor, np.ndarray]:
     """log_probs at each target class, shaped like target, and each target's weight (0 if ignored)."""
-    classes = _num_classes(log_probs)
+    classes = _num_classes(log_probs, op)
     expected = _index_target_shape(log_probs)
     if target.dtype.kind not in "iu":
         raise TypeError(f"{op}: class-index targets must be integers, got {target.dtype} "
@@ -103,7 +106,7 @@ def _pick_targets(log_probs: Tensor, target: Tensor, weight: Any, ignore_index: 
                          f"(expected {expected})")
     labels = target.data
     rows = _classes_last(log_probs)
-    rows = rows if rows.ndim == 2 else rows.reshape(-1, classes)
+    rows = rows if rows.ndim == 2 else rows.reshape(labels.size, classes)  # not -1: classes may be 0
     positions = np.arange(rows.shape[0])
     if weight is None and _all_counted(labels, classes, ignore_index):
         # one distinct row per target, so the gradient needs no accumulation (advanced=False)
@@ -142,10 +145,13 @@ def _reduce_weighted(losses: Tensor, weights: np.ndarray | None, reduction: str)
     return losses.sum() / total if total else losses.sum() + float("nan")
 
 
-def _num_classes(input: Tensor) -> int:
+def _num_classes(input: Tensor, op: str) -> int:
     if input.ndim == 0:
-        raise ShapeError("cross_entropy: input must have a class dimension, got a 0-d tensor")
-    return input.shape[0] if input.ndim == 1 else input.shape[1]
+        raise ShapeError(f"{op}: input must have a class dimension, got a 0-d tensor")
+    classes = input.shape[0] if input.ndim == 1 else input.shape[1]
+    if classes == 0:  # torch gives nan or an IndexError, depending on the targets
+        raise ShapeError(f"{op}: input of shape {input.shape} has no classes")
+    return classes
 
 
 def _index_target_shape(input: Tensor) -> tuple[int, ...]:
@@ -161,7 +167,10 @@ def _classes_last(input: Tensor) -> Tensor:
 def _class_weights(weight: Any, classes: int, dtype: np.dtype, op: str) -> np.ndarray:
     if weight is None:
         return np.ones(classes, dtype)
-    weights = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype)
+    try:
+        weights = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"{op}: weight must hold one number per class, got {weight!r}") from None
     if weights.shape != (classes,):
         raise ShapeError(f"{op}: weight must have shape ({classes},), one per class, got {weights.shape}")
     return weights
@@ -181,10 +190,17 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
     if input.dtype.kind != "f":
         raise TypeError(f"cross_entropy: input (logits) must be floating point, got {input.dtype}")
     class_dim = 0 if input.ndim == 1 else 1
-    classes = _num_classes(input)
+    classes = _num_classes(input, "cross_entropy")
     log_probs = input.log_softmax(class_dim)
+    index_shape = _index_target_shape(input)
     if target.dtype.kind == "f":
+        if target.shape == index_shape:
+            raise TypeError(f"cross_entropy: class-index targets must be integers, got {target.dtype} "
+                            f"(probability targets have the input's shape {input.shape})")
         return _cross_entropy_probabilities(log_probs, target, weight, reduction, label_smoothing, class_dim)
+    if target.shape == input.shape:
+        raise TypeError(f"cross_entropy: probability targets must be floating point, got {target.dtype} "
+                        f"(class-index targets have shape {index_shape})")
     picked, weights = _pick_targets(log_probs, target, weight, ignore_index, "cross_entropy")
     losses = _negative_weighted(picked, weights)
     if label_smoothing > 0:
@@ -224,10 +240,26 @@ def _log_clamped(p: Tensor) -> Tensor:
     return p.clamp(min=tiny).log().clamp(min=-100.0)
 
 
+def _check_binary(input: Any, target: Any, reduction: str, op: str, **weights: Any) -> tuple[Tensor, Tensor]:
+    """As _check_regression, and the targets are probabilities (floats), the weights fit the input."""
+    input, target = _check_regression(input, target, reduction, op)
+    if target.dtype.kind != "f":
+        raise TypeError(f"{op}: target must hold probabilities (floating point), got {target.dtype}")
+    for name, w in weights.items():
+        shape = None if w is None else as_array(w, None, f"{op}: {name}").shape
+        try:
+            fits = shape is None or np.broadcast_shapes(shape, input.shape) == input.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ShapeError(f"{op}: {name} of shape {shape} cannot be broadcast to the input shape {input.shape}")
+    return input, target
+
+
 def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, reduction: str = "mean") -> Tensor:
     """-(y log p + (1 - y) log(1 - p)) for probabilities p, with logs clamped at -100 as torch does."""
-    input, target = _check_regression(input, target, reduction, "binary_cross_entropy")
-    if input.data.size and (input.data.min() < 0 or input.data.max() > 1):
+    input, target = _check_binary(input, target, reduction, "binary_cross_entropy", weight=weight)
+    if input.data.size and not (input.data.min() >= 0 and input.data.max() <= 1):  # NaN fails too, as in torch
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1 "
                          "(use binary_cross_entropy_with_logits for raw scores)")
     losses = -(target * _log_clamped(input) + (1 - target) * _log_clamped(1 - input))
@@ -242,7 +274,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
 
     Computes log(1 + e^-x) with the log-sum-exp shift, finite for logits of any size.
     """
-    input, target = _check_regression(input, target, reduction, "binary_cross_entropy_with_logits")
+    input, target = _check_binary(input, target, reduction, "binary_cross_entropy_with_logits", weight=weight,
+                                  pos_weight=pos_weight)
     # log(1 + e^-x) = m + log(e^-m + e^(-x-m)) with m = max(-x, 0): finite for logits of any size, and its
     # gradient does not depend on m's, so it is right at x = 0 too (m + log(1 + e^-|x|) gives 1 - y there)
     shift = (-input).relu()
@@ -260,7 +293,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
 class _Loss(Module):
     def __init__(self, reduction: str = "mean"):
         super().__init__()
-        if reduction not in REDUCTIONS:
+        if not isinstance(reduction, str) or reduction not in REDUCTIONS:
             raise ValueError(f"{type(self).__name__}: reduction={reduction!r} is not one of {REDUCTIONS}")
         self.reduction = reduction
 

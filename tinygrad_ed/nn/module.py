@@ -147,6 +147,8 @@ class Module:
         RuntimeError listing all of them, leaving the model as it was.
         Returns (missing_keys, unexpected_keys), a NamedTuple.
         """
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"load_state_dict: expected a dict of name -> tensor, got {type(state_dict).__name__}")
         own = dict(self.named_parameters(remove_duplicate=False))
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]

@@ -2,6 +2,7 @@
 optimizer only writes `__init__` (its defaults and their validation) and `step`."""
 from __future__ import annotations
 
+import numbers
 from typing import Any, Iterable
 
 import numpy as np
@@ -18,7 +19,11 @@ class Optimizer:
         if isinstance(params, Tensor):  # iterating it would give its rows
             raise TypeError(f"{type(self).__name__}: params should be an iterable of Tensors or dicts, "
                             "got a Tensor (wrap it in a list)")
-        groups = list(params)
+        try:
+            groups = list(params)
+        except TypeError:
+            raise TypeError(f"{type(self).__name__}: params should be an iterable of Tensors or dicts, "
+                            f"got {type(params).__name__}") from None
         if not groups:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
         if not isinstance(groups[0], dict):
@@ -27,6 +32,10 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, group: dict[str, Any]) -> None:
+        if not isinstance(group, dict):
+            raise TypeError(f"{type(self).__name__}: a parameter group must be a dict, got {type(group).__name__}")
+        if "params" not in group:
+            raise ValueError(f"{type(self).__name__}: a parameter group needs a 'params' entry, got {sorted(group)}")
         params = group["params"]
         params = [params] if isinstance(params, Tensor) else list(params)
         for p in params:
@@ -34,6 +43,9 @@ class Optimizer:
                 raise TypeError(f"{type(self).__name__}: can only optimize Tensors, got {type(p).__name__}")
             if not p.is_leaf:  # frozen (requires_grad=False) leaves are fine, as in torch: they get no grad
                 raise ValueError(f"{type(self).__name__}: can't optimize a non-leaf Tensor")
+        if len({id(p) for p in params}) != len(params):
+            raise ValueError(f"{type(self).__name__}: a parameter appears more than once in a parameter group "
+                             "(it would be updated twice per step)")
         known = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in known for p in params):
             raise ValueError(f"{type(self).__name__}: some parameters appear in more than one parameter group")
@@ -66,30 +78,35 @@ class Optimizer:
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore hyper-parameters and state; every mismatch is found before anything changes."""
-        groups = state_dict.get("param_groups")
+        where = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"{where}: expected a dict, got {type(state_dict).__name__}")
+        groups, state = state_dict.get("param_groups"), state_dict.get("state", {})
         if not isinstance(groups, list) or len(groups) != len(self.param_groups):
-            raise ValueError(f"{type(self).__name__}.load_state_dict: the state has "
-                             f"{len(groups) if isinstance(groups, list) else 'no'} parameter groups, "
-                             f"the optimizer {len(self.param_groups)}")
+            raise ValueError(f"{where}: the state has {len(groups) if isinstance(groups, list) else 'no'} "
+                             f"parameter groups, the optimizer {len(self.param_groups)}")
+        for part in (state, *groups, *(state.values() if isinstance(state, dict) else ())):
+            if not isinstance(part, dict):
+                raise TypeError(f"{where}: the state and its parameter groups must be dicts, got "
+                                f"{type(part).__name__}")
         params = self._all_params()
         for mine, theirs in zip(self.param_groups, groups):
             if len(theirs.get("params", ())) != len(mine["params"]):
-                raise ValueError(f"{type(self).__name__}.load_state_dict: a parameter group has "
-                                 f"{len(theirs.get('params', ()))} parameters in the state and "
-                                 f"{len(mine['params'])} in the optimizer")
+                raise ValueError(f"{where}: a parameter group has {len(theirs.get('params', ()))} parameters in "
+                                 f"the state and {len(mine['params'])} in the optimizer")
         new_state = {}
-        for key, values in state_dict.get("state", {}).items():
+        for key, values in state.items():
+            if not str(key).isdecimal() or int(key) >= len(params):
+                raise ValueError(f"{where}: state for unknown parameter {key!r}")
             i = int(key)
-            if not 0 <= i < len(params):
-                raise ValueError(f"{type(self).__name__}.load_state_dict: state for unknown parameter {key}")
             restored = {}
             for name, value in values.items():
                 if isinstance(value, Tensor):
                     value = value.data
                 if isinstance(value, np.ndarray):
                     if value.shape != params[i].shape:
-                        raise ValueError(f"{type(self).__name__}.load_state_dict: {name} of parameter {i} has "
-                                         f"shape {value.shape}, the parameter {params[i].shape}")
+                        raise ValueError(f"{where}: {name} of parameter {i} has shape {value.shape}, "
+                                         f"the parameter {params[i].shape}")
                     value = value.astype(params[i].dtype, copy=True)
                 restored[name] = value
             new_state[params[i]] = restored
@@ -122,8 +139,8 @@ class SGD(Optimizer):
 
     def validate(self, group: dict[str, Any]) -> None:
         for name in ("lr", "momentum", "weight_decay"):
-            if not group[name] >= 0.0:
-                raise ValueError(f"SGD: invalid {name} {group[name]} (must be >= 0)")
+            if not isinstance(group[name], numbers.Real) or not group[name] >= 0.0:
+                raise ValueError(f"SGD: invalid {name} {group[name]!r} (must be a number >= 0)")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum > 0 and zero dampening")
 

@@ -355,9 +355,8 @@ def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:
             out = where(x < min, min, out)
         if max is not None:
             out = where(x > max, max, out)
-    except ShapeError:
-        bounds = ", ".join(f"{name} {np.shape(v)}" for name, v in (("min", min), ("max", max)) if v is not None)
-        raise ShapeError(f"clamp: bounds ({bounds}) cannot be broadcast with the input shape {x.shape}") from None
+    except ShapeError as error:
+        raise ShapeError(f"clamp: a bound cannot be broadcast with the input shape {x.shape} ({error})") from None
     return out
 
 

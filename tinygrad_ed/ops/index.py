@@ -53,7 +53,10 @@ def _index_item(item: Any) -> Any:
     if isinstance(item, Tensor):
         item = item.data
     elif isinstance(item, (list, np.ndarray)):
-        item = np.asarray(item)
+        try:
+            item = np.asarray(item)
+        except ValueError:
+            raise IndexError(f"getitem: a ragged list {item!r} is not an index") from None
     else:
         return item
     if item.dtype.kind not in "biu":

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import builtins
+import numbers
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from ..autograd import Function
+from ..dtypes import default_float
 from ..tensor import Tensor
 from . import dual
 
@@ -15,17 +17,26 @@ def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...] | None:
     """`dim` (int, tuple/list of ints or None) as sorted non-negative axes; None means all."""
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
     size = builtins.max(ndim, 1)  # a 0-d tensor accepts dim 0 and -1, as in torch
     axes = []
     for d in dims:
-        if not isinstance(d, (int, np.integer)) or not -size <= d < size:
+        if not isinstance(d, (int, np.integer)):
+            raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {dim!r}")
+        if not -size <= d < size:
             raise IndexError(f"{op}: dim {d!r} is out of range for a tensor of {ndim} dimensions "
                              f"(expected in [{-size}, {size - 1}])")
         axes.append(int(d) % size)
     if len(set(axes)) != len(axes):
         raise ValueError(f"{op}: dim {dim!r} repeats a dimension")
     return tuple(sorted(axes)) if ndim else None
+
+
+def normalize_dim(dim: Any, ndim: int, op: str) -> int:
+    """One `dim` (an int, not a tuple) as a non-negative axis; 0 for a 0-d tensor."""
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}: dim must be a single int, got {dim!r}")
+    return (normalize_dims(dim, ndim, op) or (0,))[0]
 
 
 class Sum(Function):
@@ -67,7 +78,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis):
-        shifted = x - x.max(axis=axis, keepdims=True)  # stable for logits of any size
+        shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)  # stable for any logits; empty is fine
         out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.axis = axis
         ctx.save_for_backward(out)
@@ -101,6 +112,8 @@ def var(x: Tensor, dim: Any = None, keepdim: bool = False, correction: int = 1, 
     _require_float(x, "var")
     if unbiased is not None:
         correction = int(unbiased)
+    if not isinstance(correction, numbers.Real):
+        raise TypeError(f"var: correction must be a number, got {correction!r}")
     axes = normalize_dims(dim, x.ndim, "var")
     centered = x - mean(x, axes, keepdim=True)
     return sum(centered * centered, axes, keepdim) / float(_count(x, axes) - correction)
@@ -145,16 +158,21 @@ def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 
 
 def _arg(fn: Any, x: Tensor, dim: int | None, keepdim: bool, op: str) -> Tensor:
-    if dim is None:
-        return Tensor._make(np.asarray(fn(x.data), dtype=np.int64))
-    (axis,) = normalize_dims(dim, x.ndim, op) or (None,)
-    return Tensor._make(np.asarray(fn(x.data, axis=axis, keepdims=keepdim), dtype=np.int64))
+    axis = None if dim is None else normalize_dim(dim, x.ndim, op)
+    if x.ndim == 0:
+        axis = None  # numpy takes no axis for a 0-d array; torch accepts dim 0 and -1
+    try:
+        return Tensor._make(np.asarray(fn(x.data, axis=axis, keepdims=keepdim), dtype=np.int64))
+    except ValueError as error:  # an empty dimension has no largest element
+        raise ValueError(f"{op}: {error} (input shape {x.shape})") from None
 
 
 def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) over `dim` (all dims when None), without overflow."""
     axes = normalize_dims(dim, x.ndim, "logsumexp")
-    peak = x.data.max(axis=axes, keepdims=True)
+    if x.data.dtype.kind != "f":
+        x = x.to(default_float)  # integers and bools give float32, as in torch
+    peak = x.data.max(axis=axes, keepdims=True, initial=-np.inf)  # -inf for an empty tensor: log(0)
     peak = np.where(np.isfinite(peak), peak, 0).astype(x.data.dtype)  # the shift is a constant: no gradient
     shift = Tensor._make(peak)
     out = ((x - shift).exp().sum(axes, keepdim=True)).log() + shift
@@ -163,7 +181,7 @@ def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
 
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
     _require_float(x, "log_softmax")
-    (axis,) = normalize_dims(dim, x.ndim, "log_softmax") or (0,)
+    axis = normalize_dim(dim, x.ndim, "log_softmax")
     return LogSoftmax.apply(x, axis=axis)
 
 
