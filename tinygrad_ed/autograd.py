@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import functools
 import gc
+import itertools
+import operator
 import os
 import threading
 import traceback
@@ -32,6 +34,8 @@ class _Mode(threading.local):
 _mode = _Mode()
 _new = object.__new__
 _make = Tensor._make
+_sequence = itertools.count()  # creation order of graph nodes
+_creation_order = operator.attrgetter("sequence")
 
 
 def is_grad_enabled() -> bool:
@@ -115,7 +119,7 @@ class Function:
     constant, so save inputs and outputs, not values derived from them.
     """
 
-    __slots__ = ("parents", "needs_input_grad", "saved_tensors", "output_id", "grad_output", "created_at",
+    __slots__ = ("parents", "needs_input_grad", "saved_tensors", "sequence", "output_id", "grad_output", "created_at",
                  "__weakref__")
 
     @staticmethod
@@ -146,6 +150,7 @@ class Function:
         if not record:
             return _make(out if type(out) is np.ndarray else np.asarray(out), None)
         ctx.parents = args
+        ctx.sequence = next(_sequence)
         ctx.output_id = id(out)  # before the conversion below: forward may have saved this very scalar
         if type(out) is not np.ndarray:
             out = np.asarray(out)  # numpy ufuncs on 0-d arrays return scalars
@@ -197,28 +202,24 @@ def _check_finite(array: Any, what: str, node: Function) -> None:
 
 
 def topological_order(roots: Sequence[Function]) -> list[Function]:
-    """Nodes reachable from `roots`, each after every node that consumes it (iterative DFS)."""
-    order: list[Function] = []
+    """Nodes reachable from `roots`, each after every node that consumes it.
+
+    A node is always created after its inputs' nodes, so the reachable nodes in
+    decreasing creation order are a topological order (as torch's sequence_nr):
+    one iterative sweep to collect them, then a sort.
+    """
     seen = set(roots)
-    for root in roots:
-        if root.parents is None:
-            _raise_freed(root)
-        stack = [(root, iter(root.parents))]
-        while stack:
-            node, parents = stack[-1]
-            for parent in parents:
-                fn = parent.grad_fn if isinstance(parent, Tensor) else None
-                if fn is not None and fn not in seen:
-                    if fn.parents is None:
-                        _raise_freed(fn)
-                    seen.add(fn)
-                    stack.append((fn, iter(fn.parents)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    order.reverse()
-    return order
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if node.parents is None:
+            _raise_freed(node)
+        for parent in node.parents:
+            fn = parent.grad_fn if isinstance(parent, Tensor) else None
+            if fn is not None and fn not in seen:
+                seen.add(fn)
+                stack.append(fn)
+    return sorted(seen, key=_creation_order, reverse=True)
 
 
 def _raise_freed(node: Function) -> None:
