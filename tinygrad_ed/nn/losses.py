@@ -90,7 +90,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int =
     if input.dtype.kind != "f":
         raise TypeError(f"nll_loss: input (log-probabilities) must be floating point, got {input.dtype}")
     picked, weights = _pick_targets(input, target, weight, ignore_index, "nll_loss")
-    return _reduce_weighted(_negative_weighted(picked, weights), weights, reduction)
+    return _nll(picked, weights, reduction)
 
 
 def _pick_targets(log_probs: Tensor, target: Tensor, weight: Any, ignore_index: int,
@@ -132,17 +132,23 @@ def _all_counted(labels: np.ndarray, classes: int, ignore_index: int) -> bool:
     return not (0 <= ignore_index < classes and (labels == ignore_index).any())
 
 
-def _negative_weighted(picked: Tensor, weights: np.ndarray | None) -> Tensor:
-    return -picked if weights is None else -picked * Tensor._make(weights)
+def _nll(picked: Tensor, weights: np.ndarray | None, reduction: str) -> Tensor:
+    """-picked, weighted per target, reduced (the sign folds into 'mean''s division: one node less)."""
+    weighted = picked if weights is None else picked * Tensor._make(weights)
+    if reduction == "none":
+        return -weighted
+    if reduction == "sum":
+        return -weighted.sum()
+    return _reduce_weighted(weighted, weights, "mean", sign=-1.0)
 
 
-def _reduce_weighted(losses: Tensor, weights: np.ndarray | None, reduction: str) -> Tensor:
+def _reduce_weighted(losses: Tensor, weights: np.ndarray | None, reduction: str, sign: float = 1.0) -> Tensor:
     """'mean' divides by the summed weights of the counted targets, as in torch; when that sum is 0
     (every target ignored) the loss is nan with zero gradients, as in torch, not nan ones."""
     if reduction != "mean":
         return _reduce(losses, reduction)
     total = float(losses.data.size if weights is None else weights.sum())
-    return losses.sum() / total if total else losses.sum() + float("nan")
+    return losses.sum() / (sign * total) if total else losses.sum() + float("nan")
 
 
 def _num_classes(input: Tensor, op: str) -> int:
@@ -202,13 +208,13 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
         raise TypeError(f"cross_entropy: probability targets must be floating point, got {target.dtype} "
                         f"(class-index targets have shape {index_shape})")
     picked, weights = _pick_targets(log_probs, target, weight, ignore_index, "cross_entropy")
-    losses = _negative_weighted(picked, weights)
-    if label_smoothing > 0:
-        # the uniform part: every class's -log p, weighted, masked where the target is ignored
-        class_weights = _class_weights(weight, classes, input.dtype, "cross_entropy")
-        smooth = -(log_probs * Tensor._make(_along(class_weights, input.ndim, class_dim))).sum(class_dim)
-        smooth = smooth * Tensor._make((target.data != ignore_index).astype(input.dtype))
-        losses = losses * (1 - label_smoothing) + smooth * (label_smoothing / classes)
+    if label_smoothing == 0:
+        return _nll(picked, weights, reduction)
+    # the uniform part: every class's -log p, weighted, masked where the target is ignored
+    class_weights = _class_weights(weight, classes, input.dtype, "cross_entropy")
+    smooth = -(log_probs * Tensor._make(_along(class_weights, input.ndim, class_dim))).sum(class_dim)
+    smooth = smooth * Tensor._make((target.data != ignore_index).astype(input.dtype))
+    losses = _nll(picked, weights, "none") * (1 - label_smoothing) + smooth * (label_smoothing / classes)
     return _reduce_weighted(losses, weights, reduction)
 
 

@@ -38,6 +38,8 @@ class ScatterAdd(Function):
 
 def getitem(x: Tensor, index: Any) -> Tensor:
     """x[index] with ints, slices, None, Ellipsis, integer arrays/Tensors and boolean masks."""
+    if type(index) is slice:  # the common batch slice: nothing to convert
+        return GetItem.apply(x, index=(index,), advanced=False)
     items = numpy_index(index)
     # integer arrays may repeat positions, whose gradients must accumulate (np.add.at)
     advanced = any(isinstance(i, np.ndarray) and i.dtype != np.bool_ for i in items)
