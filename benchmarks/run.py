@@ -1,6 +1,6 @@
 """Benchmark tinygrad_ed against a hand-written numpy reference and PyTorch (when installed).
 
-    python benchmarks/run.py [--quick] [--threads N] [--only NAMES] [--markdown FILE]
+    python benchmarks/run.py [--quick] [--threads N] [--only NAMES] [--markdown FILE] [--readme README.md]
 
 Each measurement runs in its own fresh process (`run.py --worker SPEC CONTENDER`) under the same
 pinned thread and allocator settings; the contenders' processes are interleaved. See README.md.
@@ -24,6 +24,7 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 from benchmarks import environment, memory, problems, report, suite  # noqa: E402
 
 CONTENDERS = ("numpy", "tinygrad_ed", "torch")
+README_START, README_END = "<!-- benchmark table: start -->", "<!-- benchmark table: end -->"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -36,6 +37,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--contenders", help=f"comma-separated subset of {','.join(CONTENDERS)} (numpy always "
                         "runs; default all, with --quick numpy,tinygrad_ed: torch takes seconds to start)")
     parser.add_argument("--markdown", help="also write the report to this file")
+    parser.add_argument("--readme", help="also put the report into this file, between the lines "
+                        f"{README_START!r} and {README_END!r}")
     parser.add_argument("--worker", nargs=2, metavar=("SPEC", "CONTENDER"), help=argparse.SUPPRESS)
     parser.add_argument("--profile", help=argparse.SUPPRESS)  # worker: dump cProfile stats here
     return parser.parse_args(argv)
@@ -122,6 +125,14 @@ def setup_lines(args: argparse.Namespace, versions: dict[str, str]) -> list[str]
     return environment.describe(args.threads, versions) + [f"- mode: {mode}"]
 
 
+def update_readme(path: Path, report_text: str) -> None:
+    """Replace the table between the README's markers (the report without its title)."""
+    readme = path.read_text()
+    start, end = readme.index(README_START) + len(README_START), readme.index(README_END)
+    body = "\n".join(line for line in report_text.splitlines() if not line.startswith("# "))
+    path.write_text(readme[:start] + "\n" + body.strip() + "\n" + readme[end:])
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.worker:
@@ -135,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.markdown:
         Path(args.markdown).write_text(text)
+    if args.readme:
+        update_readme(Path(args.readme), text)
     failures = [p for w in workloads for p in report.disagreements(w, results) + report.errors(w, results)]
     if failures:
         print("\nBENCHMARK FAILED: the contenders do not agree or a worker crashed:\n" + "\n".join(failures),

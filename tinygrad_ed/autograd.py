@@ -1,5 +1,5 @@
-"""The autograd engine: `Function` nodes, backpropagation, `grad()`, grad mode,
-anomaly detection and `gradcheck`.
+"""The autograd engine: `Function` nodes, backpropagation, `grad()`, grad mode
+and anomaly detection (`gradcheck` lives in gradcheck.py and is re-exported here).
 
 Every op, built-in or user-defined, is a `Function` subclass with a static
 `forward(ctx, *arrays)` on numpy arrays and a static `backward(ctx, grad)`.
@@ -39,6 +39,7 @@ _creation_order = operator.attrgetter("sequence")
 
 
 def is_grad_enabled() -> bool:
+    """Whether ops record a graph in this thread."""
     return _mode.enabled
 
 
@@ -84,6 +85,8 @@ class no_grad(set_grad_enabled):
 
 
 class enable_grad(set_grad_enabled):
+    """`with te.enable_grad():` records again inside a `no_grad` block; also a decorator."""
+
     def __init__(self):
         super().__init__(True)
 
@@ -234,13 +237,16 @@ def _key(t: Tensor) -> Any:
     return t.grad_fn if t.grad_fn is not None else t
 
 
-def backpropagate(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
+def backpropagate(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool | None,
                   create_graph: bool, wanted: Sequence[Tensor] | None = None) -> list[Any] | None:
     """Run the chain rule from `roots`.
 
     Without `wanted`, gradients accumulate into the leaves' `.grad`; with it,
     the gradients of those tensors are returned and no `.grad` changes.
+    `retain_graph=None` keeps the graph exactly when `create_graph` is set, as in torch.
     """
+    if retain_graph is None:
+        retain_graph = create_graph
     collecting = gc.isenabled()
     gc.disable()  # the walk makes no reference cycles; full collections over a big graph cost ~40% of it
     try:
@@ -256,10 +262,8 @@ def _chain_rule(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph
     grads: dict[Any, Any] = {}
     for root, g in zip(roots, root_grads):
         _accumulate(grads, _key(root), g)
-    wanted_nodes = {}
-    if wanted is not None:
-        wanted_nodes = {t.grad_fn: i for i, t in enumerate(wanted) if t.grad_fn is not None}
-    found: list[Any] = [None] * len(wanted) if wanted is not None else []
+    wanted_nodes = {t.grad_fn: i for i, t in enumerate(wanted or ()) if t.grad_fn is not None}
+    found: list[Any] = [None] * len(wanted or ())
     previous_mode, anomaly = _mode.enabled, _mode.anomaly
     _mode.enabled = create_graph
     pop = grads.pop
@@ -339,21 +343,21 @@ def _differentiable_backward(node: Function, g: Any) -> tuple:
     node.saved_tensors = tuple(_saved_as_tensor(node, s) for s in saved)
     if not isinstance(g, Tensor):
         g = Tensor._make(np.asarray(g))
-    name = type(node).__name__
     try:
         result = node.backward(node, g)
     except TypeError as error:
-        raise RuntimeError(f"{name}.backward is only once differentiable (it uses numpy directly: {error}); "
-                           "write it with operators and tinygrad_ed.ops.dual functions to use "
-                           "create_graph=True") from None
+        raise _once_differentiable(node, f"it uses numpy directly: {error}") from None
     finally:
         node.saved_tensors = saved
     result = result if type(result) is tuple else (result,)
     if any(r is not None and not isinstance(r, Tensor) for r in result):
-        raise RuntimeError(f"{name}.backward is only once differentiable (it returned numpy arrays); "
-                           "write it with operators and tinygrad_ed.ops.dual functions to use "
-                           "create_graph=True")
+        raise _once_differentiable(node, "it returned numpy arrays")
     return result
+
+
+def _once_differentiable(node: Function, reason: str) -> RuntimeError:
+    return RuntimeError(f"{type(node).__name__}.backward is only once differentiable ({reason}); write it with "
+                        "operators and tinygrad_ed.ops.dual functions to use create_graph=True")
 
 
 def _saved_as_tensor(node: Function, saved: Any) -> Any:
@@ -378,8 +382,7 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool | None = N
     if not tensor.requires_grad:
         raise RuntimeError("backward: element 0 of tensors does not require grad and does not have a grad_fn")
     root_grad = _root_gradient(tensor, gradient, "backward")
-    retain = create_graph if retain_graph is None else retain_graph
-    backpropagate([tensor], [root_grad], retain, create_graph)
+    backpropagate([tensor], [root_grad], retain_graph, create_graph)
 
 
 def _root_gradient(tensor: Tensor, gradient: Any, op: str) -> Any:
@@ -425,10 +428,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
         if not o.requires_grad:
             raise RuntimeError("grad: one of the outputs does not require grad and does not have a grad_fn")
     root_grads = [_root_gradient(o, g, "grad") for o, g in zip(outputs, grad_outputs)]
-    if create_graph:
-        root_grads = [g if isinstance(g, Tensor) else Tensor._make(g) for g in root_grads]
-    retain = create_graph if retain_graph is None else retain_graph
-    found = backpropagate(outputs, root_grads, retain, create_graph, wanted=inputs)
+    found = backpropagate(outputs, root_grads, retain_graph, create_graph, wanted=inputs)
     for i, g in enumerate(found):
         if g is None and not allow_unused:
             raise RuntimeError(f"grad: input {i} (shape {inputs[i].shape}) was not used in the graph of the "

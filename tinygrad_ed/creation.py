@@ -20,12 +20,13 @@ def _shape(size: tuple, op: str) -> tuple[int, ...]:
     return tuple(int(n) for n in size)
 
 
-def _finish(array: np.ndarray, requires_grad: bool) -> Tensor:
+def _leaf(array: np.ndarray, requires_grad: bool) -> Tensor:
+    """A leaf Tensor on `array`, without a copy."""
     t = Tensor._make(array)
     return t.requires_grad_(True) if requires_grad else t
 
 
-def _float(dtype: Any) -> np.dtype:
+def _float_dtype(dtype: Any) -> np.dtype:
     return dtypes.default_float if dtype is None else dtypes.to_dtype(dtype)
 
 
@@ -39,32 +40,32 @@ def from_numpy(array: np.ndarray, requires_grad: bool = False) -> Tensor:
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected a numpy array, got {type(array).__name__}")
     as_array(array[:0] if array.ndim else array, None, "from_numpy")  # dtype validation only
-    return _finish(array, requires_grad)
+    return _leaf(array, requires_grad)
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.zeros(_shape(size, "zeros"), _float(dtype)), requires_grad)
+    return _leaf(np.zeros(_shape(size, "zeros"), _float_dtype(dtype)), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.ones(_shape(size, "ones"), _float(dtype)), requires_grad)
+    return _leaf(np.ones(_shape(size, "ones"), _float_dtype(dtype)), requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.empty(_shape(size, "empty"), _float(dtype)), requires_grad)
+    return _leaf(np.empty(_shape(size, "empty"), _float_dtype(dtype)), requires_grad)
 
 
 def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     if dtype is None:
         dtype = dtypes.scalar_dtype(fill_value, dtypes.bool_)
-    return _finish(np.full(_shape((size,), "full"), fill_value, dtypes.to_dtype(dtype)), requires_grad)
+    return _leaf(np.full(_shape((size,), "full"), fill_value, dtypes.to_dtype(dtype)), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     sizes = (n,) if m is None else (n, m)
     if any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0 for k in sizes):
         raise ValueError(f"eye: sizes must be non-negative integers, got n={n!r}, m={m!r}")
-    return _finish(np.eye(n, m, dtype=_float(dtype)), requires_grad)
+    return _leaf(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -83,17 +84,17 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requir
         values = np.arange(start, end, step, dtype=dtypes.to_dtype(dtype))
     except ValueError as error:  # more values than memory can index
         raise ValueError(f"arange: {error} (from {start!r} to {end!r} by {step!r})") from None
-    return _finish(values, requires_grad)
+    return _leaf(values, requires_grad)
 
 
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1)."""
-    return _finish(generator().random(_shape(size, "rand")).astype(_float(dtype)), requires_grad)
+    return _leaf(generator().random(_shape(size, "rand")).astype(_float_dtype(dtype)), requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal."""
-    return _finish(generator().standard_normal(_shape(size, "randn")).astype(_float(dtype)), requires_grad)
+    return _leaf(generator().standard_normal(_shape(size, "randn")).astype(_float_dtype(dtype)), requires_grad)
 
 
 def _like(t: Any, dtype: Any, op: str) -> tuple[tuple[int, ...], np.dtype]:
@@ -104,17 +105,17 @@ def _like(t: Any, dtype: Any, op: str) -> tuple[tuple[int, ...], np.dtype]:
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     shape, dtype = _like(t, dtype, "zeros_like")
-    return _finish(np.zeros(shape, dtype), requires_grad)
+    return _leaf(np.zeros(shape, dtype), requires_grad)
 
 
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     shape, dtype = _like(t, dtype, "ones_like")
-    return _finish(np.ones(shape, dtype), requires_grad)
+    return _leaf(np.ones(shape, dtype), requires_grad)
 
 
 def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     shape, dtype = _like(t, dtype, "full_like")
-    return _finish(np.full(shape, fill_value, dtype), requires_grad)
+    return _leaf(np.full(shape, fill_value, dtype), requires_grad)
 
 
 def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:

@@ -10,6 +10,7 @@ from .. import creation
 from ..ops.matmul import linear
 from ..tensor import Tensor
 from . import functional as F
+from .functional import _check_probability
 from . import init
 from .module import Module, Parameter
 
@@ -120,8 +121,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5):
         super().__init__()
-        if not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: probability has to be between 0 and 1, but got {p}")
+        _check_probability(p, "Dropout")
         self.p = p
 
     def forward(self, x: Tensor) -> Tensor:

@@ -27,9 +27,13 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     return loss
 
 
-def _check(input: Any, target: Any, reduction: str, op: str) -> tuple[Tensor, Tensor]:
+def _check_reduction(reduction: Any, op: str) -> None:
     if not isinstance(reduction, str) or reduction not in REDUCTIONS:
         raise ValueError(f"{op}: reduction={reduction!r} is not one of {REDUCTIONS}")
+
+
+def _check(input: Any, target: Any, reduction: str, op: str) -> tuple[Tensor, Tensor]:
+    _check_reduction(reduction, op)
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
     target = target if isinstance(target, Tensor) else Tensor(target)
@@ -299,8 +303,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
 class _Loss(Module):
     def __init__(self, reduction: str = "mean"):
         super().__init__()
-        if not isinstance(reduction, str) or reduction not in REDUCTIONS:
-            raise ValueError(f"{type(self).__name__}: reduction={reduction!r} is not one of {REDUCTIONS}")
+        _check_reduction(reduction, type(self).__name__)
         self.reduction = reduction
 
     def extra_repr(self) -> str:

@@ -12,6 +12,8 @@ from ..tensor import Tensor
 
 
 class Optimizer:
+    """Base class: `param_groups` (dicts of hyper-parameters plus 'params') and `state` per parameter."""
+
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]):
         self.defaults = defaults
         self.param_groups: list[dict[str, Any]] = []
@@ -46,7 +48,7 @@ class Optimizer:
         if len({id(p) for p in params}) != len(params):
             raise ValueError(f"{type(self).__name__}: a parameter appears more than once in a parameter group "
                              "(it would be updated twice per step)")
-        known = {id(p) for g in self.param_groups for p in g["params"]}
+        known = {id(p) for p in self._all_params()}
         if any(id(p) in known for p in params):
             raise ValueError(f"{type(self).__name__}: some parameters appear in more than one parameter group")
         full = {**self.defaults, **group, "params": params}

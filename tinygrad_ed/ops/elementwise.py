@@ -189,7 +189,7 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * out * (1 - out)
+        return g * out * (1 - out)  # d/dx s(x) = s(x) (1 - s(x))
 
 
 class Tanh(Function):
@@ -204,7 +204,7 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * (1 - out * out)
+        return g * (1 - out * out)  # d/dx tanh x = 1 - tanh^2 x
 
 
 class Where(Function):

@@ -7,6 +7,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..autograd import Function, ShapeError
+from ..dtypes import promote
 from ..tensor import Tensor
 from . import dual
 from .reduce import normalize_dim, normalize_dims
@@ -173,6 +174,5 @@ def _as_tensors(tensors: Sequence[Any], op: str) -> list[Tensor]:
     dtype = tensors[0].data.dtype
     for t in tensors[1:]:
         if t.data.dtype != dtype:
-            from ..dtypes import promote
             dtype = promote(np.empty((1,), dtype), t.data)
     return [t.to(dtype) for t in tensors]

@@ -8,9 +8,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..autograd import Function
-from ..dtypes import default_float
 from ..tensor import Tensor
 from . import dual
+from .elementwise import floating
 
 
 def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...] | None:
@@ -170,8 +170,7 @@ def _arg(fn: Any, x: Tensor, dim: int | None, keepdim: bool, op: str) -> Tensor:
 def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) over `dim` (all dims when None), without overflow."""
     axes = normalize_dims(dim, x.ndim, "logsumexp")
-    if x.data.dtype.kind != "f":
-        x = x.to(default_float)  # integers and bools give float32, as in torch
+    x = floating(x)  # integers and bools give float32, as in torch
     peak = x.data.max(axis=axes, keepdims=True, initial=-np.inf)  # -inf for an empty tensor: log(0)
     peak = np.where(np.isfinite(peak), peak, 0).astype(x.data.dtype)  # the shift is a constant: no gradient
     shift = Tensor._make(peak)
