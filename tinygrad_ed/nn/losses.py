@@ -109,23 +109,22 @@ def _pick_targets(log_probs: Tensor, target: Tensor, weight: Any, ignore_index: 
         raise ShapeError(f"{op}: target shape {target.shape} does not match input shape {log_probs.shape} "
                          f"(expected {expected})")
     labels = target.data
+    if weight is None and _all_counted(labels, classes, ignore_index):
+        weights = None  # the common case: every target counts once
+    else:
+        ignored = labels == ignore_index
+        bad = (labels < 0) | (labels >= classes)
+        bad &= ~ignored
+        if bad.any():
+            raise IndexError(f"{op}: target {labels[bad].flat[0]} is out of bounds for {classes} classes "
+                             f"(valid: 0 to {classes - 1}, or ignore_index={ignore_index})")
+        class_weights = _class_weights(weight, classes, log_probs.dtype, op)
+        labels = np.where(ignored, 0, labels)  # any valid class: its weight is 0
+        weights = np.where(ignored, 0, class_weights[labels]).astype(log_probs.dtype)
     rows = _classes_last(log_probs)
     rows = rows if rows.ndim == 2 else rows.reshape(labels.size, classes)  # not -1: classes may be 0
-    positions = np.arange(rows.shape[0])
-    if weight is None and _all_counted(labels, classes, ignore_index):
-        # one distinct row per target, so the gradient needs no accumulation (advanced=False)
-        picked = GetItem.apply(rows, index=(positions, labels.reshape(-1)), advanced=False)
-        return picked.reshape(labels.shape), None
-    ignored = labels == ignore_index
-    bad = (labels < 0) | (labels >= classes)
-    bad &= ~ignored
-    if bad.any():
-        raise IndexError(f"{op}: target {labels[bad].flat[0]} is out of bounds for {classes} classes "
-                         f"(valid: 0 to {classes - 1}, or ignore_index={ignore_index})")
-    safe = np.where(ignored, 0, labels)
-    class_weights = _class_weights(weight, classes, log_probs.dtype, op)
-    weights = np.where(ignored, 0, class_weights[safe]).astype(log_probs.dtype)
-    picked = GetItem.apply(rows, index=(positions, safe.reshape(-1)), advanced=False)
+    # one distinct row per target, so the gradient needs no accumulation (advanced=False)
+    picked = GetItem.apply(rows, index=(np.arange(rows.shape[0]), labels.reshape(-1)), advanced=False)
     return picked.reshape(labels.shape), weights
 
 
