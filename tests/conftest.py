@@ -1,8 +1,7 @@
 """Shared fixtures for the core test suite.
 
-`leaf(*shape)` makes float64 leaves for gradcheck; `gradgradcheck(fn, inputs)`
-checks that the gradient of `fn` is itself differentiable (finite differences
-of x -> grad(v . fn(x), x, create_graph=True), projected again by gradcheck).
+`leaf(*shape)` makes float64 leaves for gradcheck; the `gradgradcheck` fixture is
+te.autograd.gradgradcheck (gradcheck of x -> grad(v . fn(x), x, create_graph=True)).
 """
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ import numpy as np
 import pytest
 
 import tinygrad_ed as te
-from tinygrad_ed.autograd import gradcheck, grad
+from tinygrad_ed.autograd import gradgradcheck as library_gradgradcheck
 
 
 @pytest.fixture
@@ -29,22 +28,6 @@ def leaf(rng):
     return make
 
 
-def _gradgradcheck(fn, inputs, seed: int = 0, **tolerances) -> bool:
-    inputs = tuple(inputs)
-    checked = [t for t in inputs if t.requires_grad]
-    outputs = fn(*inputs)
-    direction = te.tensor(np.random.default_rng(seed + 1).standard_normal(outputs.shape))
-
-    def first_derivatives(*xs):
-        with te.enable_grad():  # gradcheck evaluates its function under no_grad
-            projected = (fn(*xs) * direction).sum()
-            wrt = [x for x in xs if x.requires_grad]
-            grads = grad(projected, wrt, create_graph=True, allow_unused=True)
-        return [g for g in grads if g is not None]  # constant ones stay: a wrongly detached rule shows up
-
-    return gradcheck(first_derivatives, checked, seed=seed, **tolerances)
-
-
 @pytest.fixture
 def gradgradcheck():
-    return _gradgradcheck
+    return library_gradgradcheck
