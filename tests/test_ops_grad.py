@@ -359,3 +359,17 @@ def test_float32_results_against_torch():
     for mine, reference in zip(ours, theirs):
         assert mine.grad.dtype == np.float32
         np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_max_and_min_along_dim_send_the_gradient_to_the_returned_index():
+    # torch: amax/max() share ties evenly, but max(dim)/min(dim) pick the index they return
+    x = te.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], requires_grad=True)
+    values, indices = x.max(dim=1)
+    assert values.tolist() == [3.0, 2.0] and indices.tolist() == [1, 0]
+    values.sum().backward()
+    assert x.grad.tolist() == [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]
+    x.grad = None
+    values, indices = x.min(0, keepdim=True)
+    assert values.shape == (1, 3) and indices.tolist() == [[0, 1, 1]]
+    values.sum().backward()
+    assert x.grad.tolist() == [[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]]

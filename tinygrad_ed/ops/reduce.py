@@ -137,16 +137,32 @@ class ValuesIndices(NamedTuple):
 
 
 def max(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor | ValuesIndices:
-    """Largest element; with `dim`, the (values, indices) pair along it, as torch."""
+    """Largest element (ties share the gradient); with `dim`, the (values, indices) pair along it,
+    whose gradient goes to the index returned, as in torch."""
     if dim is None:
         return amax(x)
-    return ValuesIndices(amax(x, dim, keepdim), argmax(x, dim, keepdim))
+    return _values_at(x, argmax(x, dim, keepdim=True), dim, keepdim)
 
 
 def min(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor | ValuesIndices:
+    """Smallest element; with `dim`, the (values, indices) pair along it (see `max`)."""
     if dim is None:
         return amin(x)
-    return ValuesIndices(amin(x, dim, keepdim), argmin(x, dim, keepdim))
+    return _values_at(x, argmin(x, dim, keepdim=True), dim, keepdim)
+
+
+def _values_at(x: Tensor, indices: Tensor, dim: int, keepdim: bool) -> ValuesIndices:
+    """x's values at `indices` (kept-dim shape) along `dim`, gathered so the gradient goes there only."""
+    from .index import GetItem
+    if x.ndim == 0:
+        return ValuesIndices(x, indices.reshape(()))
+    axis = normalize_dim(dim, x.ndim, "max")
+    grid = list(np.ogrid[tuple(slice(n) for n in indices.shape)])
+    grid[axis] = indices.data
+    values = GetItem.apply(x, index=tuple(grid), advanced=False)  # one position per output: no repeats
+    if keepdim:
+        return ValuesIndices(values, indices)
+    return ValuesIndices(values.squeeze(axis), indices.squeeze(axis))
 
 
 def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
