@@ -249,25 +249,30 @@ def _log_clamped(p: Tensor) -> Tensor:
     return p.clamp(min=tiny).log().clamp(min=-100.0)
 
 
-def _check_binary(input: Any, target: Any, reduction: str, op: str, **weights: Any) -> tuple[Tensor, Tensor]:
-    """As _check_regression, and the targets are probabilities (floats), the weights fit the input."""
+def _check_binary(input: Any, target: Any, reduction: str, op: str, **weights: Any) -> tuple[Any, ...]:
+    """As _check_regression, and the targets are probabilities (floats); returns input, target and
+    each weight as a Tensor (or None) that broadcasts to the input."""
     input, target = _check_regression(input, target, reduction, op)
     if target.dtype.kind != "f":
         raise TypeError(f"{op}: target must hold probabilities (floating point), got {target.dtype}")
+    checked = []
     for name, w in weights.items():
-        shape = None if w is None else as_array(w, None, f"{op}: {name}").shape
-        try:
-            fits = shape is None or np.broadcast_shapes(shape, input.shape) == input.shape
-        except ValueError:
-            fits = False
-        if not fits:
-            raise ShapeError(f"{op}: {name} of shape {shape} cannot be broadcast to the input shape {input.shape}")
-    return input, target
+        if w is not None:
+            w = w if isinstance(w, Tensor) else Tensor._make(as_array(w, None, f"{op}: {name}"))
+            try:
+                fits = np.broadcast_shapes(w.shape, input.shape) == input.shape
+            except ValueError:
+                fits = False
+            if not fits:
+                raise ShapeError(f"{op}: {name} of shape {w.shape} cannot be broadcast to the input shape "
+                                 f"{input.shape}")
+        checked.append(w)
+    return (input, target, *checked)
 
 
 def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, reduction: str = "mean") -> Tensor:
     """-(y log p + (1 - y) log(1 - p)) for probabilities p, with logs clamped at -100 as torch does."""
-    input, target = _check_binary(input, target, reduction, "binary_cross_entropy", weight=weight)
+    input, target, weight = _check_binary(input, target, reduction, "binary_cross_entropy", weight=weight)
     if input.data.size and not (input.data.min() >= 0 and input.data.max() <= 1):  # NaN fails too, as in torch
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1 "
                          "(use binary_cross_entropy_with_logits for raw scores)")
@@ -283,8 +288,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
 
     Computes log(1 + e^-x) with the log-sum-exp shift, finite for logits of any size.
     """
-    input, target = _check_binary(input, target, reduction, "binary_cross_entropy_with_logits", weight=weight,
-                                  pos_weight=pos_weight)
+    input, target, weight, pos_weight = _check_binary(input, target, reduction,
+                                                      "binary_cross_entropy_with_logits", weight=weight,
+                                                      pos_weight=pos_weight)
     # log(1 + e^-x) = m + log(e^-m + e^(-x-m)) with m = max(-x, 0): finite for logits of any size, and its
     # gradient does not depend on m's, so it is right at x = 0 too (m + log(1 + e^-|x|) gives 1 - y there)
     shift = (-input).relu()
