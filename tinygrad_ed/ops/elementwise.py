@@ -311,10 +311,14 @@ def mul(a: Any, b: Any) -> Tensor:
 
 def div(a: Any, b: Any) -> Tensor:
     a, b = arithmetic_operands(a, b)
-    if any(isinstance(x, Tensor) and x.data.dtype.kind != "f" for x in (a, b)):
-        # true division of integers gives float32, as in torch
+    if not _is_float(a) or not _is_float(b):  # true division of integers gives float32, as in torch
         a, b = (x.to(default_float) if isinstance(x, Tensor) else x for x in (a, b))
     return Div.apply(a, b)
+
+
+def _is_float(x: Any) -> bool:
+    """A float Tensor or a Python number (which takes the other operand's dtype)."""
+    return not isinstance(x, Tensor) or x.data.dtype.kind == "f"
 
 
 def pow(a: Any, b: Any) -> Tensor:
