@@ -62,6 +62,25 @@ def test_construction_copies_numpy_but_from_numpy_shares():
         te.from_numpy([1.0, 2.0])
 
 
+def test_zero_dim_results_behave_as_arrays():
+    x = te.tensor(3.0, dtype=te.float64, requires_grad=True)
+    y = x * 2.0 + 1.0  # held as a numpy scalar inside
+    assert y.shape == () and y.dtype == np.float64 and y.item() == 7.0
+    array = y.numpy()
+    assert type(array) is np.ndarray and array.shape == ()
+    array[()] = 8.0  # numpy() shares memory from then on, as for any tensor
+    assert y.item() == 8.0 and np.shares_memory(y.numpy(), array)
+    assert type(np.asarray(y)) is np.ndarray and np.array(y).item() == 8.0
+    with te.no_grad():
+        z = x * 1.0
+        z += 1.0
+        z[()] = z * 2.0
+    assert z.item() == 8.0
+    copy = te.tensor(x * 1.0)
+    copy.numpy()[()] = 5.0
+    assert copy.item() == 5.0 and x.item() == 3.0
+
+
 @pytest.mark.parametrize("bad", [["a", "b"], [[1, 2], [3]], {"x": 1}])
 def test_construction_rejects_bad_data(bad):
     with pytest.raises((TypeError, ValueError)):

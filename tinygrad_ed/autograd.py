@@ -150,13 +150,13 @@ class Function:
             raise ShapeError(f"{cls.op_name()}: {error} (input shapes {_shapes(args)})") from None
         except IndexError as error:
             raise IndexError(f"{cls.op_name()}: {error} (input shapes {_shapes(args)})") from None
+        if type(out) is not np.ndarray and not isinstance(out, np.generic):
+            out = np.asarray(out)
         if not record:
-            return _make(out if type(out) is np.ndarray else np.asarray(out), None)
+            return _make(out, None)
         ctx.parents = args
         ctx.sequence = next(_sequence)
-        ctx.output_id = id(out)  # before the conversion below: forward may have saved this very scalar
-        if type(out) is not np.ndarray:
-            out = np.asarray(out)  # numpy ufuncs on 0-d arrays return scalars
+        ctx.output_id = id(out)
         if mode.anomaly:
             ctx.created_at = _user_frame()
             _check_finite(out, f"{cls.op_name()} forward", ctx)
@@ -362,14 +362,12 @@ def _once_differentiable(node: Function, reason: str) -> RuntimeError:
 
 def _saved_as_tensor(node: Function, saved: Any) -> Any:
     """The Tensor a saved array stands for: an input, the node's own output, or a constant."""
-    if not isinstance(saved, np.ndarray):  # a numpy scalar: the output of a 0-d op, or a constant
-        return Tensor._make(np.asarray(saved), node) if id(saved) == node.output_id else saved
     for parent in node.parents:
         if isinstance(parent, Tensor) and parent.data is saved:
             return parent
     if id(saved) == node.output_id:
         return Tensor._make(saved, node)
-    return Tensor._make(saved)
+    return Tensor._make(saved) if isinstance(saved, np.ndarray) else saved  # a Python number stays one
 
 
 # ---------------------------------------------------------------------------------------------

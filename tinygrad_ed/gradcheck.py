@@ -47,15 +47,16 @@ def gradcheck(fn: Callable[..., Any], inputs: Tensor | Sequence[Tensor], eps: fl
     worst = None
     for index, t in enumerate(checked):
         a = np.zeros(t.shape) if analytic[index] is None else analytic[index].data
+        data = t._writable_data()
         for element in np.ndindex(*t.shape):
-            original = t.data[element]
+            original = data[element]
             try:
-                t.data[element] = original + eps
+                data[element] = original + eps
                 plus = float(np.asarray(projected(_as_outputs(fn(*inputs)))))
-                t.data[element] = original - eps
+                data[element] = original - eps
                 minus = float(np.asarray(projected(_as_outputs(fn(*inputs)))))
             finally:
-                t.data[element] = original
+                data[element] = original
             numeric = (plus - minus) / (2 * eps)
             error = abs(a[element] - numeric) - (atol + rtol * abs(numeric))
             if error > 0 and (worst is None or error > worst[0]):

@@ -174,7 +174,7 @@ class Module:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n  "
                                + "\n  ".join(problems))
         for name, array in values.items():
-            own[name].data[...] = array  # in place: optimizers keep pointing at the same parameters
+            own[name]._writable_data()[...] = array  # in place: optimizers keep pointing at the same parameters
         return IncompatibleKeys(missing, unexpected)
 
     # -- printing --------------------------------------------------------------------------------
