@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import cProfile
+import gc
 import json
 import time
 
@@ -33,17 +34,49 @@ def load_contender(name: str):
 
 @contextlib.contextmanager
 def profiled(path: str | None):
-    """cProfile around the measured region when `path` is given; the stats are dumped there."""
+    """cProfile around the measured region when `path` is given; the stats are dumped there.
+    A path ending in GC_LOG_SUFFIX records the garbage collector's pauses there instead."""
     if path is None:
         yield
-        return
-    profiler = cProfile.Profile()
-    profiler.enable()
+    elif path.endswith(GC_LOG_SUFFIX):
+        with collector_pauses(path):
+            yield
+    else:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        try:
+            yield
+        finally:
+            profiler.disable()
+            profiler.dump_stats(path)
+
+
+GC_LOG_SUFFIX = ".gc.json"
+
+
+@contextlib.contextmanager
+def collector_pauses(path: str):
+    """Count the garbage collector's runs per generation and time its pauses; write them to `path`
+    as JSON together with the wall time of the region."""
+    pauses = {generation: [0, 0.0] for generation in range(3)}
+    started = []
+
+    def on_collection(phase: str, info: dict) -> None:
+        if phase == "start":
+            started.append(time.perf_counter())
+        else:
+            entry = pauses[info["generation"]]
+            entry[0] += 1
+            entry[1] += time.perf_counter() - started.pop()
+    gc.callbacks.append(on_collection)
+    start = time.perf_counter()
     try:
         yield
     finally:
-        profiler.disable()
-        profiler.dump_stats(path)
+        elapsed = time.perf_counter() - start
+        gc.callbacks.remove(on_collection)
+        with open(path, "w") as file:
+            json.dump({"elapsed": elapsed, "pauses": pauses}, file)
 
 
 def measure_training(step, spec: dict, profile_path: str | None) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,6 +76,14 @@ def test_torch_column_is_left_out_when_torch_cannot_be_imported(tmp_path):
 def test_profile_prints_the_top_functions():
     done = run_script("profile.py", "sgd1", "--quick", "--top", "5")
     assert "tottime" in done.stdout and "(step)" in done.stdout
+
+
+def test_profile_counts_collector_pauses():
+    done = run_script("profile.py", "deep-1e4", "--quick", "--gc")
+    pauses = re.search(r"paused ([0-9.]+) ms of the ([0-9.]+) ms measured", done.stdout)
+    assert pauses and float(pauses.group(1)) <= float(pauses.group(2))
+    collections = [int(n) for n in re.findall(r"generation \d: (\d+) collections", done.stdout)]
+    assert len(collections) == 3 and collections[0] > 0  # 10,000 recorded ops fill generation 0 many times
 
 
 def test_mem_minibatch_memory_does_not_grow_with_the_data_set():
