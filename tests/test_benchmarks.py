@@ -121,6 +121,17 @@ def test_targets_pass_and_miss():
     assert report.evaluate(extra, {"m": large})[1] == "MISS"
 
 
+def test_ratio_pairs_the_contenders_of_each_round():
+    numpy, framework = report.Result(), report.Result()
+    for numpy_times, framework_times in [([1.0, 1.2], [1.1, 1.3]), ([3.0, 3.0], [3.6, 3.6]), ([1.0], [1.3])]:
+        numpy.add({"times": numpy_times, "memory": 0, "check": [0.0]})
+        framework.add({"times": framework_times, "memory": 0, "check": [0.0]})
+    # round ratios 1.2/1.1, 3.6/3.0 and 1.3/1.0: their median is 1.2, whichever round ran slowly
+    assert report.ratio(framework, numpy) == pytest.approx(1.2)
+    workload = suite.Workload("w", {"kind": "mlp"}, target=("ratio", 1.25))
+    assert report.evaluate(workload, {"w": {"numpy": numpy, "tinygrad_ed": framework}})[1] == "pass"
+
+
 def test_extra_memory_that_scales_with_the_data_set_is_caught():
     mib = report.MIB
     small_set = result([1.0], memory=1 * mib, data_bytes=30 * mib)
