@@ -125,30 +125,29 @@ def run_program(base, steps, final, pool, weight):
     return out
 
 
-def make_leaves(leaf_shapes, seed):
+def program_and_inputs(program):
+    """The program as a function of its leaves and weight, and random leaves and weight to run it on."""
+    base, leaf_shapes, steps, final, seed = program
     rng = np.random.default_rng(seed)
     leaves = [te.tensor(rng.standard_normal(s), requires_grad=True) for s in leaf_shapes]
-    return leaves, te.tensor(rng.standard_normal((1, 2)), requires_grad=True)
+    weight = te.tensor(rng.standard_normal((1, 2)), requires_grad=True)
+    return (lambda *xs: run_program(base, steps, final, xs[:-1], xs[-1])), leaves + [weight]
 
 
 @fuzz(100)
 @given(programs())
 def test_random_compositions_pass_gradcheck(program):
     EXAMPLES["gradcheck of compositions"] += 1
-    base, leaf_shapes, steps, final, seed = program
-    leaves, weight = make_leaves(leaf_shapes, seed)
-    inputs = leaves + [weight]
-    assert gradcheck(lambda *xs: run_program(base, steps, final, xs[:-1], xs[-1]), inputs)
+    fn, inputs = program_and_inputs(program)
+    assert gradcheck(fn, inputs)
 
 
 @fuzz(30)
 @given(programs())
 def test_random_compositions_are_twice_differentiable(program):
     EXAMPLES["gradgradcheck of compositions"] += 1
-    base, leaf_shapes, steps, final, seed = program
-    leaves, weight = make_leaves(leaf_shapes, seed)
-    program_of = lambda *xs: run_program(base, steps, final, xs[:-1], xs[-1])  # noqa: E731
-    assert gradgradcheck(program_of, leaves + [weight], atol=1e-4, rtol=1e-3, seed=seed)
+    fn, inputs = program_and_inputs(program)
+    assert gradgradcheck(fn, inputs, atol=1e-4, rtol=1e-3, seed=program[-1])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -239,11 +239,6 @@ def _raise_freed(node: Function) -> None:
         "to backward through the graph again.")
 
 
-def _key(t: Tensor) -> Any:
-    """Gradients are stored per graph node; a leaf is its own node."""
-    return t.grad_fn if t.grad_fn is not None else t
-
-
 def backpropagate(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool | None,
                   create_graph: bool, wanted: Sequence[Tensor] | None = None) -> list[Any] | None:
     """Run the chain rule from `roots`.
@@ -268,7 +263,7 @@ def _chain_rule(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph
     order = topological_order([r.grad_fn for r in roots if r.grad_fn is not None])
     grads: dict[Any, Any] = {}
     for root, g in zip(roots, root_grads):
-        _accumulate(grads, _key(root), g)
+        _accumulate(grads, root.grad_fn or root, g)
     wanted_nodes = {t.grad_fn: i for i, t in enumerate(wanted or ()) if t.grad_fn is not None}
     found: list[Any] = [None] * len(wanted or ())
     previous_mode, anomaly = _mode.enabled, _mode.anomaly
@@ -300,7 +295,7 @@ def _chain_rule(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph
                     pg = dual.cast(pg, data.dtype)
                 if anomaly:
                     _check_finite(pg, f"{node.op_name()} backward", node)
-                key = parent.grad_fn or parent  # a leaf is its own node
+                key = parent.grad_fn or parent  # _accumulate, inlined: this runs once per edge
                 previous = grads.get(key)
                 grads[key] = pg if previous is None else previous + pg
             if not retain_graph:
@@ -320,6 +315,7 @@ def _chain_rule(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph
 
 
 def _accumulate(grads: dict, key: Any, g: Any) -> None:
+    """Gradients are summed per graph node (`grad_fn`); a leaf is its own node."""
     previous = grads.get(key)
     grads[key] = g if previous is None else previous + g
 
