@@ -1,7 +1,6 @@
 """The engine: backward(), grad(), grad mode, graph freeing, custom Functions and gradcheck itself."""
 from __future__ import annotations
 
-import gc
 import threading
 import weakref
 
@@ -322,21 +321,33 @@ def test_long_chain_has_no_recursion_limit():
     assert x.grad.item() == pytest.approx(1.0001 ** 100_000, rel=1e-9)
 
 
-def test_backward_frees_intermediates():
+def test_intermediate_tensors_are_freed_when_dropped_but_their_arrays_live_in_the_graph():
     x = f64(np.ones(5))
     hidden = x * 2
-    ref = weakref.ref(hidden)
+    tensor_ref, array_ref = weakref.ref(hidden), weakref.ref(hidden.data)
     node = hidden.grad_fn
     loss = (hidden.exp() * hidden).sum()
     del hidden
-    gc.collect()
-    assert ref() is not None  # the graph still holds it
+    assert tensor_ref() is None  # nodes link to nodes, not to Tensors (no collection needed)
+    assert array_ref() is not None  # Mul saved it, and the node holds its result
     loss_node = loss.grad_fn
     loss.backward()
-    gc.collect()
-    assert ref() is None
-    assert node.saved_tensors is None and node.parents is None
-    assert loss_node.saved_tensors is None and loss_node.parents is None
+    assert array_ref() is None  # freed during backward, without a garbage collection
+    assert node.saved_tensors is None and node.edges is None and node.data is None
+    assert loss_node.saved_tensors is None and loss_node.edges is None
+    np.testing.assert_allclose(x.grad.data, 6 * np.exp(2.0))  # d/dx (e^h h) = 2 (e^h h + e^h), h = 2x = 2
+
+
+def test_edges_lead_to_input_nodes_leaves_and_constants():
+    w, c = f64([1.0, 2.0]), te.tensor([3.0, 4.0], dtype=te.float64)
+    hidden = w * c
+    node = (hidden + 1.5).grad_fn
+    assert node.edges == (hidden.grad_fn, None)  # a Python number has no edge
+    assert hidden.grad_fn.edges[0] is w and hidden.grad_fn.edges[1] is c
+    assert hidden.grad_fn.needs_input_grad == (True, False)
+    (accumulate, zero), (constant, _) = hidden.grad_fn.next_functions  # torch's view
+    assert accumulate.variable is w and zero == 0 and constant is None
+    assert node.next_functions[0] == (hidden.grad_fn, 0)
 
 
 def test_retain_graph_keeps_saved_tensors():
@@ -344,7 +355,7 @@ def test_retain_graph_keeps_saved_tensors():
     y = x.exp()
     node = y.grad_fn
     y.sum().backward(retain_graph=True)
-    assert node.parents is not None and len(node.saved_tensors) == 1
+    assert node.edges == (x,) and len(node.saved_tensors) == 1 and node.data is node.saved_tensors[0]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -133,7 +133,7 @@ def graph_nodes(tensor):
         if node is None or node in nodes:
             continue
         nodes.add(node)
-        stack += [p.grad_fn for p in node.parents if isinstance(p, te.Tensor)]
+        stack += [edge for edge in node.edges if isinstance(edge, Function)]
     return nodes
 
 

@@ -4,9 +4,12 @@ and anomaly detection (`gradcheck` lives in gradcheck.py and is re-exported here
 Every op, built-in or user-defined, is a `Function` subclass with a static
 `forward(ctx, *arrays)` on numpy arrays and a static `backward(ctx, grad)`.
 `apply` runs forward and, when a gradient is needed, records the call: the
-Function instance *is* the graph node (`tensor.grad_fn`), holding its parent
-Tensors and whatever forward saved. `backward()` walks those nodes in reverse
-topological order, without recursion.
+Function instance *is* the graph node (`tensor.grad_fn`), holding its result,
+whatever forward saved, and one edge per input: the input's own node, or the
+input Tensor itself when it is a leaf. Nodes link to nodes, not to Tensors, so
+an intermediate Tensor is freed as soon as user code drops it, as in torch
+(and the garbage collector has two objects per op to walk, not three).
+`backward()` walks the nodes in reverse topological order, without recursion.
 """
 from __future__ import annotations
 
@@ -122,7 +125,7 @@ class Function:
     constant, so save inputs and outputs, not values derived from them.
     """
 
-    __slots__ = ("parents", "needs_input_grad", "saved_tensors", "sequence", "output_id", "grad_output", "created_at",
+    __slots__ = ("edges", "needs_input_grad", "saved_tensors", "sequence", "data", "grad_output", "created_at",
                  "__weakref__")
 
     @staticmethod
@@ -140,14 +143,16 @@ class Function:
     def apply(cls, *args: Any, **options: Any) -> Tensor:
         ctx = _new(cls)
         ctx.saved_tensors = ()
-        arrays, needs = [], []
-        for a in args:  # a plain loop: two list comprehensions cost twice as much
+        arrays, needs, edges = [], [], []
+        for a in args:  # a plain loop: list comprehensions cost twice as much
             if isinstance(a, Tensor):
                 arrays.append(a.data)
                 needs.append(a.requires_grad)
+                edges.append(a.grad_fn or a)
             else:
                 arrays.append(a)
                 needs.append(False)
+                edges.append(None)
         mode = _mode
         record = mode.enabled and True in needs
         ctx.needs_input_grad = tuple(needs) if record else (False,) * len(args)
@@ -161,13 +166,20 @@ class Function:
             out = np.asarray(out)
         if not record:
             return _make(out, None)
-        ctx.parents = args
+        ctx.edges = tuple(edges)
         ctx.sequence = next(_sequence)
-        ctx.output_id = id(out)
+        ctx.data = out
         if mode.anomaly:
             ctx.created_at = _user_frame()
             _check_finite(out, f"{cls.op_name()} forward", ctx)
         return _make(out, ctx)
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """`edges` as torch shows them: a `(node, 0)` pair per input, where a leaf that requires
+        grad is an `AccumulateGrad` holding it and an input that needs no gradient is None."""
+        return tuple((None if not needed else AccumulateGrad(edge) if isinstance(edge, Tensor) else edge, 0)
+                     for edge, needed in zip(self.edges or (), self.needs_input_grad))
 
     @classmethod
     def op_name(cls) -> str:
@@ -175,6 +187,15 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"
+
+
+class AccumulateGrad:
+    """Where a leaf's gradient goes, as `Function.next_functions` shows it; `variable` is the leaf."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: Tensor):
+        self.variable = variable
 
 
 class AnomalyError(RuntimeError, FloatingPointError):
@@ -222,13 +243,12 @@ def topological_order(roots: Sequence[Function]) -> list[Function]:
     stack = list(roots)
     while stack:
         node = stack.pop()
-        if node.parents is None:
+        if node.edges is None:
             _raise_freed(node)
-        for parent in node.parents:
-            fn = parent.grad_fn if isinstance(parent, Tensor) else None
-            if fn is not None and fn not in seen:
-                seen.add(fn)
-                stack.append(fn)
+        for edge in node.edges:
+            if isinstance(edge, Function) and edge not in seen:
+                seen.add(edge)
+                stack.append(edge)
     return sorted(seen, key=_creation_order, reverse=True)
 
 
@@ -281,25 +301,24 @@ def _chain_rule(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph
             input_grads = _differentiable_backward(node, g) if create_graph else node.backward(node, g)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
-            parents = node.parents
-            if len(input_grads) != len(parents):
+            edges = node.edges
+            if len(input_grads) != len(edges):
                 raise RuntimeError(f"{type(node).__name__}.backward returned {len(input_grads)} gradients, "
-                                   f"expected {len(parents)} (one per forward input)")
-            for parent, pg, needed in zip(parents, input_grads, node.needs_input_grad):
+                                   f"expected {len(edges)} (one per forward input)")
+            for edge, pg, needed in zip(edges, input_grads, node.needs_input_grad):
                 if pg is None or not needed:
                     continue
-                data = parent.data
+                data = edge.data
                 if pg.shape != data.shape:
-                    pg = _reduce_to_parent(pg, parent, node)
+                    pg = _reduce_to_input(pg, data.shape, node)
                 if pg.dtype is not data.dtype and pg.dtype != data.dtype:
                     pg = dual.cast(pg, data.dtype)
                 if anomaly:
                     _check_finite(pg, f"{node.op_name()} backward", node)
-                key = parent.grad_fn or parent  # _accumulate, inlined: this runs once per edge
-                previous = grads.get(key)
-                grads[key] = pg if previous is None else previous + pg
+                previous = grads.get(edge)  # _accumulate, inlined: this runs once per edge
+                grads[edge] = pg if previous is None else previous + pg
             if not retain_graph:
-                node.parents = node.saved_tensors = None
+                node.edges = node.saved_tensors = node.data = None
     finally:
         _mode.enabled = previous_mode
     if wanted is not None:
@@ -332,12 +351,12 @@ def _accumulate_leaf(leaf: Tensor, g: Any, given: set[int]) -> None:
     leaf.grad = g if leaf.grad is None else leaf.grad + g
 
 
-def _reduce_to_parent(g: Any, parent: Tensor, node: Function) -> Any:
+def _reduce_to_input(g: Any, shape: tuple[int, ...], node: Function) -> Any:
     try:
-        return dual.sum_to(g, parent.shape)
+        return dual.sum_to(g, shape)
     except ValueError:
         raise ShapeError(f"{type(node).__name__}.backward returned a gradient of shape {tuple(g.shape)} "
-                         f"for an input of shape {parent.shape}") from None
+                         f"for an input of shape {shape}") from None
 
 
 def _differentiable_backward(node: Function, g: Any) -> tuple:
@@ -365,10 +384,10 @@ def _once_differentiable(node: Function, reason: str) -> RuntimeError:
 
 def _saved_as_tensor(node: Function, saved: Any) -> Any:
     """The Tensor a saved array stands for: an input, the node's own output, or a constant."""
-    for parent in node.parents:
-        if isinstance(parent, Tensor) and parent.data is saved:
-            return parent
-    if id(saved) == node.output_id:
+    for edge in node.edges:
+        if edge is not None and edge.data is saved:  # a constant input stays a constant
+            return edge if isinstance(edge, Tensor) else Tensor._make(saved, edge)
+    if saved is node.data:
         return Tensor._make(saved, node)
     return Tensor._make(saved) if isinstance(saved, np.ndarray) else saved  # a Python number stays one
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .autograd import Function
 from .tensor import Tensor
 
 # gradient-norm shading: light blue for vanishing, through white, to red for exploding
@@ -35,56 +36,65 @@ def draw_graph(tensor: Tensor, params: dict[str, Tensor] | None = None, show_val
     dot = graphviz.Digraph("graph", graph_attr={"rankdir": "LR", "fontname": "Helvetica"},
                            node_attr={"shape": "box", "style": "filled,rounded", "fontname": "Helvetica",
                                       "fontsize": "11"})
-    tensors, edges = _walk(tensor)
-    number = {id(t): i for i, t in enumerate(tensors)}
+    boxes, links = _walk(tensor)
+    number = {id(box): i for i, box in enumerate(boxes)}
     shaded = False
-    for t in tensors:
-        gradient = _gradient_of(t)
+    for box in boxes:
+        node = _node_of(box)
+        gradient = _gradient_of(box, node)
         shaded |= gradient is not None
-        label = _label(t, names, gradient, show_values, max_values)
-        dot.node(f"n{number[id(t)]}", label, fillcolor=_fill(t, gradient, t is tensor), color=_border(t))
-    for parent, child in edges:
-        dot.edge(f"n{number[id(parent)]}", f"n{number[id(child)]}")
+        label = _label(box, node, names, gradient, show_values, max_values)
+        dot.node(f"n{number[id(box)]}", label, fillcolor=_fill(box, node, gradient, box is tensor),
+                 color=_border(box, node))
+    for source, consumer in links:
+        dot.edge(f"n{number[id(source)]}", f"n{number[id(consumer)]}")
     _legend(dot, shaded)
     return dot
 
 
-def _walk(root: Tensor) -> tuple[list[Tensor], list[tuple[Tensor, Tensor]]]:
-    """Tensors from the root back to the leaves (iterative), and the (input, output) edges."""
-    order, edges, seen = [root], [], {id(root)}
+def _walk(root: Tensor) -> tuple[list[Any], list[tuple[Any, Any]]]:
+    """The boxes from the root back to the leaves (iteratively), and the (input, consumer) links.
+
+    The root is drawn from its Tensor; the ops behind it from their nodes, which
+    hold their results (the intermediate Tensors may be gone); leaves from their Tensors.
+    """
+    order, links, seen = [root], [], {id(root)}
     stack = [root]
     while stack:
-        t = stack.pop()
-        node = t.grad_fn
-        if node is None or node.parents is None:
-            continue
-        for parent in node.parents:
-            if not isinstance(parent, Tensor):
+        box = stack.pop()
+        node = _node_of(box)
+        for edge in (node.edges or ()) if node is not None else ():
+            if edge is None:  # a plain Python number
                 continue
-            edges.append((parent, t))
-            if id(parent) not in seen:
-                seen.add(id(parent))
-                order.append(parent)
-                stack.append(parent)
-    return order, edges
+            links.append((edge, box))
+            if id(edge) not in seen:
+                seen.add(id(edge))
+                order.append(edge)
+                stack.append(edge)
+    return order, links
 
 
-def _gradient_of(t: Tensor) -> np.ndarray | None:
-    g = getattr(t.grad_fn, "grad_output", None) if t.grad_fn is not None else t.grad
+def _node_of(box: Any) -> Function | None:
+    return box.grad_fn if isinstance(box, Tensor) else box
+
+
+def _gradient_of(box: Any, node: Function | None) -> np.ndarray | None:
+    g = getattr(node, "grad_output", None) if node is not None else box.grad
     if g is None:
         return None
     return g.data if isinstance(g, Tensor) else np.asarray(g)
 
 
-def _label(t: Tensor, names: dict[int, str], gradient: np.ndarray | None, show_values: bool,
-           max_values: int) -> str:
-    if t.grad_fn is not None:
-        title = type(t.grad_fn).__name__
+def _label(box: Any, node: Function | None, names: dict[int, str], gradient: np.ndarray | None,
+           show_values: bool, max_values: int) -> str:
+    if node is not None:
+        title = type(node).__name__
     else:
-        title = names.get(id(t)) or ("parameter" if t.requires_grad else "input" if t.ndim else "constant")
-    lines = [title, str(t.shape) if t.ndim else "scalar"]
-    if show_values and t.data.size <= max_values:
-        lines.append("data " + _fmt(t.data))
+        title = names.get(id(box)) or ("parameter" if box.requires_grad else "input" if box.data.ndim else "constant")
+    data = np.asarray(box.data)
+    lines = [title, str(data.shape) if data.ndim else "scalar"]
+    if show_values and data.size <= max_values:
+        lines.append("data " + _fmt(data))
         if gradient is not None:
             lines.append("grad " + _fmt(gradient))
     elif gradient is not None:
@@ -96,19 +106,19 @@ def _fmt(a: np.ndarray) -> str:
     return np.array2string(np.asarray(a), precision=4, separator=", ", suppress_small=True)
 
 
-def _fill(t: Tensor, gradient: np.ndarray | None, is_root: bool) -> str:
+def _fill(box: Any, node: Function | None, gradient: np.ndarray | None, is_root: bool) -> str:
     if gradient is not None:
         norm = float(np.linalg.norm(gradient))
         return next(color for bound, color, _ in _SHADES if norm < bound)
     if is_root:
         return "#a1d99b"
-    if t.grad_fn is not None:
+    if node is not None:
         return "#f0f0f0"
-    return "#fff7bc" if t.requires_grad else "#ffffff"
+    return "#fff7bc" if box.requires_grad else "#ffffff"
 
 
-def _border(t: Tensor) -> str:
-    return "#3182bd" if t.grad_fn is None and t.requires_grad else "#636363"
+def _border(box: Any, node: Function | None) -> str:
+    return "#3182bd" if node is None and box.requires_grad else "#636363"
 
 
 def _legend(dot: Any, shaded: bool) -> None:
