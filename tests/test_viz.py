@@ -88,6 +88,13 @@ def test_graph_is_freed_by_plain_backward():
     assert len(labels(draw_graph(loss))) == len(labels(draw_graph(te.tensor(1.0))))
 
 
+def test_an_op_freed_by_backward_is_drawn_as_freed():
+    x = te.tensor([1.0, 2.0], requires_grad=True)
+    hidden = x * 3
+    hidden.sum().backward()
+    assert labels(draw_graph(hidden + 1))[:2] == ["Add\n(2,)", "Mul\nfreed by backward()"]  # then the legend
+
+
 def test_loss_graph_shows_only_primitive_ops():
     x = te.tensor(np.linspace(-2, 2, 6), requires_grad=True)
     loss = F.huber_loss(x, te.zeros(6, dtype=te.float64), delta=1.0)

@@ -91,6 +91,8 @@ def _label(box: Any, node: Function | None, names: dict[int, str], gradient: np.
         title = type(node).__name__
     else:
         title = names.get(id(box)) or ("parameter" if box.requires_grad else "input" if box.data.ndim else "constant")
+    if box.data is None:  # an op whose result a plain backward() has already freed
+        return f"{title}\nfreed by backward()"
     data = np.asarray(box.data)
     lines = [title, str(data.shape) if data.ndim else "scalar"]
     if show_values and data.size <= max_values:
