@@ -9,14 +9,14 @@ whatever forward saved, and one edge per input: the input's own node, or the
 input Tensor itself when it is a leaf. Nodes link to nodes, not to Tensors, so
 an intermediate Tensor is freed as soon as user code drops it, as in torch
 (and the garbage collector has two objects per op to walk, not three).
-`backward()` walks the nodes in reverse topological order, without recursion.
+`backward()` runs the nodes newest first, without recursion.
 """
 from __future__ import annotations
 
 import functools
+from heapq import heappop, heappush
 import gc
 import itertools
-import operator
 import os
 import threading
 import traceback
@@ -37,8 +37,10 @@ class _Mode(threading.local):
 _mode = _Mode()
 _new = object.__new__
 _make = Tensor._make
-_sequence = itertools.count()  # creation order of graph nodes
-_creation_order = operator.attrgetter("sequence")
+_sequence = itertools.count()  # creation order of graph nodes: backward runs them newest first
+# One shared `needs_input_grad` tuple per pattern ((True, False), ...): a tuple per node would be
+# one more object per op for the garbage collector to count, which makes it collect more often.
+_needs_patterns: dict[tuple[bool, ...], tuple[bool, ...]] = {}
 
 
 def is_grad_enabled() -> bool:
@@ -155,7 +157,8 @@ class Function:
                 edges.append(None)
         mode = _mode
         record = mode.enabled and True in needs
-        ctx.needs_input_grad = tuple(needs) if record else (False,) * len(args)
+        needs = tuple(needs) if record else (False,) * len(args)
+        ctx.needs_input_grad = _needs_patterns.setdefault(needs, needs)
         try:
             out = cls.forward(ctx, *arrays, **options)
         except ValueError as error:
@@ -232,26 +235,6 @@ def _check_finite(array: Any, what: str, node: Function) -> None:
 # The backward engine
 
 
-def topological_order(roots: Sequence[Function]) -> list[Function]:
-    """Nodes reachable from `roots`, each after every node that consumes it.
-
-    A node is always created after its inputs' nodes, so the reachable nodes in
-    decreasing creation order are a topological order (as torch's sequence_nr):
-    one iterative sweep to collect them, then a sort.
-    """
-    seen = set(roots)
-    stack = list(roots)
-    while stack:
-        node = stack.pop()
-        if node.edges is None:
-            _raise_freed(node)
-        for edge in node.edges:
-            if isinstance(edge, Function) and edge not in seen:
-                seen.add(edge)
-                stack.append(edge)
-    return sorted(seen, key=_creation_order, reverse=True)
-
-
 def _raise_freed(node: Function) -> None:
     raise RuntimeError(
         f"Trying to backward through the graph a second time: {node!r} was freed by an earlier "
@@ -280,20 +263,29 @@ def backpropagate(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_gra
 
 def _chain_rule(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
                 create_graph: bool, wanted: Sequence[Tensor] | None) -> list[Any] | None:
-    order = topological_order([r.grad_fn for r in roots if r.grad_fn is not None])
+    """Run nodes newest first, each once all its gradient has arrived.
+
+    A node is created after its inputs' nodes, so every consumer of a node is
+    newer than it: running the newest node among those that have received a
+    gradient (a heap on the creation number, as torch's engine does) runs a
+    node only after all its consumers, with no pass to sort the graph first.
+    """
     grads: dict[Any, Any] = {}
+    ready: list[tuple[int, Function]] = []  # (-sequence, node): heapq pops the newest node first
     for root, g in zip(roots, root_grads):
-        _accumulate(grads, root.grad_fn or root, g)
+        _receive(grads, ready, root.grad_fn or root, g)
     wanted_nodes = {t.grad_fn: i for i, t in enumerate(wanted or ()) if t.grad_fn is not None}
     found: list[Any] = [None] * len(wanted or ())
     previous_mode, anomaly = _mode.enabled, _mode.anomaly
     _mode.enabled = create_graph
     pop = grads.pop
     try:
-        for node in order:
-            g = pop(node, None)
-            if g is None:
-                continue
+        while ready:
+            node = heappop(ready)[1]
+            g = pop(node)
+            edges = node.edges
+            if edges is None:  # a root; other freed nodes are caught through their consumer's edge
+                _raise_freed(node)
             if wanted_nodes and node in wanted_nodes:
                 found[wanted_nodes[node]] = g
             if retain_graph:
@@ -301,7 +293,6 @@ def _chain_rule(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph
             input_grads = _differentiable_backward(node, g) if create_graph else node.backward(node, g)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
-            edges = node.edges
             if len(input_grads) != len(edges):
                 raise RuntimeError(f"{type(node).__name__}.backward returned {len(input_grads)} gradients, "
                                    f"expected {len(edges)} (one per forward input)")
@@ -309,14 +300,21 @@ def _chain_rule(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph
                 if pg is None or not needed:
                     continue
                 data = edge.data
+                if data is None:
+                    _raise_freed(edge)
                 if pg.shape != data.shape:
                     pg = _reduce_to_input(pg, data.shape, node)
                 if pg.dtype is not data.dtype and pg.dtype != data.dtype:
                     pg = dual.cast(pg, data.dtype)
                 if anomaly:
                     _check_finite(pg, f"{node.op_name()} backward", node)
-                previous = grads.get(edge)  # _accumulate, inlined: this runs once per edge
-                grads[edge] = pg if previous is None else previous + pg
+                previous = grads.get(edge)  # _receive, inlined: this runs once per edge
+                if previous is not None:
+                    grads[edge] = previous + pg
+                else:
+                    grads[edge] = pg
+                    if isinstance(edge, Function):
+                        heappush(ready, (-edge.sequence, edge))
             if not retain_graph:
                 node.edges = node.saved_tensors = node.data = None
     finally:
@@ -333,10 +331,16 @@ def _chain_rule(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph
     return None
 
 
-def _accumulate(grads: dict, key: Any, g: Any) -> None:
-    """Gradients are summed per graph node (`grad_fn`); a leaf is its own node."""
+def _receive(grads: dict, ready: list, key: Any, g: Any) -> None:
+    """Add `g` to the gradient of `key` (a node, or a leaf Tensor: its own key); a node that
+    receives its first gradient joins the heap of nodes to run."""
     previous = grads.get(key)
-    grads[key] = g if previous is None else previous + g
+    if previous is not None:
+        grads[key] = previous + g
+    else:
+        grads[key] = g
+        if isinstance(key, Function):
+            heappush(ready, (-key.sequence, key))
 
 
 def _accumulate_leaf(leaf: Tensor, g: Any, given: set[int]) -> None:
