@@ -2,8 +2,6 @@
 gradient descent (DataLoader's batch_size picks which), and a saved checkpoint restores it."""
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -57,7 +55,6 @@ def train(batch_size, epochs, lr, momentum=0.0):
     ("stochastic", 1, 2, 0.02, 0.0, 600),      # one sample per step
 ])
 def test_mlp_learns_three_blobs(flavour, batch_size, epochs, lr, momentum, expected_steps):
-    start = time.perf_counter()
     model, steps, first_loss, final_loss = train(batch_size, epochs, lr, momentum)
     assert steps == expected_steps
     assert final_loss < 0.5 * first_loss
@@ -65,7 +62,6 @@ def test_mlp_learns_three_blobs(flavour, batch_size, epochs, lr, momentum, expec
     x_test, y_test = blobs(200, seed=1)  # fresh samples from the same distribution
     assert accuracy(model, x_train, y_train) >= 0.9
     assert accuracy(model, x_test, y_test) >= 0.9
-    assert time.perf_counter() - start < 10
 
 
 def test_trained_model_survives_a_checkpoint(tmp_path):
