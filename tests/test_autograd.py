@@ -119,6 +119,39 @@ def test_second_backward_through_freed_graph_raises():
         (z * 3).sum().backward()  # z's own node was freed by the first backward
 
 
+class Logged(Function):
+    """The identity; its backward notes the name it was given and the gradient it got."""
+    calls: list = []
+
+    @staticmethod
+    def forward(ctx, x, name):
+        ctx.name = name
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        Logged.calls.append((ctx.name, float(np.sum(g))))
+        return g, None
+
+
+def test_each_node_runs_once_after_all_its_consumers():
+    # `shared` feeds an early consumer and one made 50 ops later: it must wait for both
+    Logged.calls = []
+    x = f64([1.0, 2.0])
+    shared = Logged.apply(x, "shared")
+    early = Logged.apply(shared * 2, "early")
+    late = shared
+    for _ in range(50):
+        late = late * 1.0
+    late = Logged.apply(late, "late")
+    (early + late * 3).sum().backward()
+    order = [name for name, _ in Logged.calls]
+    assert sorted(order) == ["early", "late", "shared"]  # each exactly once
+    assert order[-1] == "shared"
+    assert dict(Logged.calls)["shared"] == (2 + 3) * 2  # both contributions, summed over 2 elements
+    np.testing.assert_allclose(x.grad.numpy(), [5.0, 5.0])
+
+
 def test_retain_graph_allows_a_second_backward():
     x = f64([1.0, 2.0])
     y = (x * x).sum()
