@@ -14,12 +14,12 @@ an intermediate Tensor is freed as soon as user code drops it, as in torch
 from __future__ import annotations
 
 import functools
-from heapq import heappop, heappush
 import gc
 import itertools
 import os
 import threading
 import traceback
+from heapq import heappop, heappush
 from typing import Any, Callable, Sequence
 
 import numpy as np
