@@ -157,8 +157,11 @@ class Function:
                 edges.append(None)
         mode = _mode
         record = mode.enabled and True in needs
-        needs = tuple(needs) if record else (False,) * len(args)
-        ctx.needs_input_grad = _needs_patterns.setdefault(needs, needs)
+        if record:
+            needs = tuple(needs)
+            ctx.needs_input_grad = _needs_patterns.setdefault(needs, needs)
+        else:
+            ctx.needs_input_grad = (False,) * len(args)
         try:
             out = cls.forward(ctx, *arrays, **options)
         except ValueError as error:
