@@ -31,7 +31,7 @@ def tinygrad_ed_api() -> Api:
     from tinygrad_ed.nn.optim import SGD
 
     def load(param, array):
-        param.data = array.copy()
+        param.data = te.from_numpy(array.copy())
     return Api(nn, functional, SGD, te.from_numpy, te.tensor, te.float64, load)
 
 

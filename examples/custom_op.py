@@ -3,7 +3,7 @@
     python examples/custom_op.py        # writes out/custom_op.svg and out/custom_op.png
 
 The op is softplus, log(1 + e^x), a smooth ReLU; its derivative is the
-sigmoid. Its backward is written with operators and `tinygrad_ed.ops.dual`
+sigmoid. Its backward is written with operators and `tinygrad_ed.ops.backward_math`
 functions only, so the same rule runs on numpy arrays in a normal backward
 and on Tensors under create_graph=True: the op is twice differentiable for
 free. The example also shows what gradcheck says about a wrong backward, and
@@ -21,7 +21,7 @@ from _common import add_out, make_parser, output_dir, pyplot, save_figure, write
 import tinygrad_ed as te
 from tinygrad_ed import nn
 from tinygrad_ed.autograd import Function, GradcheckError, grad, gradcheck
-from tinygrad_ed.ops import dual
+from tinygrad_ed.ops import backward_math as bm
 from tinygrad_ed.viz import draw_graph
 
 
@@ -36,7 +36,7 @@ class Softplus(Function):
     @staticmethod
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
-        return grad_output / (1 + dual.exp(-x))  # operators and dual.exp: works on arrays and on Tensors
+        return grad_output / (1 + bm.exp(-x))  # operators and bm.exp: works on arrays and on Tensors
 
 
 class BrokenSoftplus(Softplus):
@@ -45,7 +45,7 @@ class BrokenSoftplus(Softplus):
     @staticmethod
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
-        return grad_output * dual.exp(x) / (1 + dual.exp(x)) ** 2
+        return grad_output * bm.exp(x) / (1 + bm.exp(x)) ** 2
 
 
 class NumpySoftplus(Softplus):

@@ -98,7 +98,7 @@ def train_epoch(model: nn.Module, loader: DataLoader, optimizer: SGD, desc: str,
         n = len(yb)
         seen += n
         total_loss += loss.item() * n
-        correct += int((logits.data.argmax(axis=1) == yb.data).sum())
+        correct += int((logits.array.argmax(axis=1) == yb.array).sum())
         # refresh=False: shown at the bar's next redraw (at most every mininterval, 0.1 s), not once a batch
         bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.3f}", refresh=False)
 

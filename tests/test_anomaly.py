@@ -77,7 +77,7 @@ def test_the_first_bad_op_raises_not_a_later_one():
 
 def test_an_op_inside_the_package_points_at_the_users_line():
     model = nn.Linear(2, 1)
-    model.weight.data[...] = np.inf
+    model.weight.array[...] = np.inf
     with detect_anomaly():
         with pytest.raises(FloatingPointError) as error:
             line = here()

@@ -357,7 +357,7 @@ def test_long_chain_has_no_recursion_limit():
 def test_intermediate_tensors_are_freed_when_dropped_but_their_arrays_live_in_the_graph():
     x = f64(np.ones(5))
     hidden = x * 2
-    tensor_ref, array_ref = weakref.ref(hidden), weakref.ref(hidden.data)
+    tensor_ref, array_ref = weakref.ref(hidden), weakref.ref(hidden.array)
     node = hidden.grad_fn
     loss = (hidden.exp() * hidden).sum()
     del hidden
@@ -366,9 +366,9 @@ def test_intermediate_tensors_are_freed_when_dropped_but_their_arrays_live_in_th
     loss_node = loss.grad_fn
     loss.backward()
     assert array_ref() is None  # freed during backward, without a garbage collection
-    assert node.saved_tensors is None and node.edges is None and node.data is None
+    assert node.saved_tensors is None and node.edges is None and node.array is None
     assert loss_node.saved_tensors is None and loss_node.edges is None
-    np.testing.assert_allclose(x.grad.data, 6 * np.exp(2.0))  # d/dx (e^h h) = 2 (e^h h + e^h), h = 2x = 2
+    np.testing.assert_allclose(x.grad.array, 6 * np.exp(2.0))  # d/dx (e^h h) = 2 (e^h h + e^h), h = 2x = 2
 
 
 def test_edges_lead_to_input_nodes_leaves_and_constants():
@@ -388,7 +388,7 @@ def test_retain_graph_keeps_saved_tensors():
     y = x.exp()
     node = y.grad_fn
     y.sum().backward(retain_graph=True)
-    assert node.edges == (x,) and len(node.saved_tensors) == 1 and node.data is node.saved_tensors[0]
+    assert node.edges == (x,) and len(node.saved_tensors) == 1 and node.array is node.saved_tensors[0]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ class World:
 
     def snapshot(self) -> Any:
         params = self.model.parameters()
-        return ([p.data.copy() for p in params], [p.grad.data.copy() for p in self.model.parameters()],
+        return ([p.array.copy() for p in params], [p.grad.array.copy() for p in self.model.parameters()],
                 [p.requires_grad for p in self.model.parameters()], self.opt_state(),
                 sorted(os.listdir(self.checkpoints)), self.path.read_bytes())
 
@@ -363,24 +363,24 @@ bad("opt-load-group-not-a-dict", TypeError,
 
 @case("model-load-one-bad-shape", RuntimeError, "loading state_dict", "2.weight", "(1, 4)", "(1, 3)")
 def _(w):
-    state = {k: v.data + 1 for k, v in w.state().items()}  # every value new: any partial load would show
+    state = {k: v.array + 1 for k, v in w.state().items()}  # every value new: any partial load would show
     state["2.weight"] = np.zeros((1, 4))
     w.model.load_state_dict(state)
 
 
 @case("model-load-missing", RuntimeError, "loading state_dict", "missing", "2.bias")
 def _(w):
-    w.model.load_state_dict({k: v.data + 1 for k, v in w.state().items() if k != "2.bias"})
+    w.model.load_state_dict({k: v.array + 1 for k, v in w.state().items() if k != "2.bias"})
 
 
 @case("model-load-unexpected", RuntimeError, "loading state_dict", "unexpected", "3.weight")
 def _(w):
-    w.model.load_state_dict({**{k: v.data + 1 for k, v in w.state().items()}, "3.weight": np.zeros(1)})
+    w.model.load_state_dict({**{k: v.array + 1 for k, v in w.state().items()}, "3.weight": np.zeros(1)})
 
 
 @case("model-load-string-value", RuntimeError, "loading state_dict", "0.bias", "<U3")
 def _(w):
-    w.model.load_state_dict({**{k: v.data + 1 for k, v in w.state().items()}, "0.bias": "abc"})
+    w.model.load_state_dict({**{k: v.array + 1 for k, v in w.state().items()}, "0.bias": "abc"})
 
 
 bad("model-load-not-a-dict", TypeError, lambda w: w.model.load_state_dict([("0.bias", np.zeros(3))]),

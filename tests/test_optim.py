@@ -211,7 +211,7 @@ def test_state_dict_layout_and_round_trip():
     step(opt, params, GRADS[:2])
     other, other_params = make()
     for p, q in zip(params, other_params):
-        q.data[...] = p.data
+        q.array[...] = p.array
     other.param_groups[0]["lr"] = 123.0
     other.load_state_dict(copy.deepcopy(opt.state_dict()))
     assert other.param_groups[0]["lr"] == 0.1

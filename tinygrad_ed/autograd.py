@@ -25,7 +25,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .tensor import Tensor
-from .ops import dual
+from .ops import backward_math as bm
 
 
 class _Mode(threading.local):
@@ -120,14 +120,14 @@ class Function:
     `ctx.saved_tensors` to keep what backward needs; `ctx.needs_input_grad`
     tells which inputs want a gradient. Call the op with `MyOp.apply(...)`.
 
-    A backward written with operators and `tinygrad_ed.ops.dual` functions works
+    A backward written with operators and `tinygrad_ed.ops.backward_math` functions works
     on Tensors as well as arrays, which makes it twice differentiable. Under
     `create_graph=True` a saved array stands for the input or the output it is
     (by identity); anything else forward computed and saved is taken as a
     constant, so save inputs and outputs, not values derived from them.
     """
 
-    __slots__ = ("edges", "needs_input_grad", "saved_tensors", "sequence", "data", "grad_output", "created_at",
+    __slots__ = ("edges", "needs_input_grad", "saved_tensors", "sequence", "array", "grad_output", "created_at",
                  "__weakref__")
 
     @staticmethod
@@ -148,7 +148,7 @@ class Function:
         arrays, needs, edges = [], [], []
         for a in args:  # a plain loop: list comprehensions cost twice as much
             if isinstance(a, Tensor):
-                arrays.append(a.data)
+                arrays.append(a.array)
                 needs.append(a.requires_grad)
                 edges.append(a.grad_fn or a)
             else:
@@ -174,7 +174,7 @@ class Function:
             return _make(out, None)
         ctx.edges = tuple(edges)
         ctx.sequence = next(_sequence)
-        ctx.data = out
+        ctx.array = out
         if mode.anomaly:
             ctx.created_at = _user_frame()
             _check_finite(out, f"{cls.op_name()} forward", ctx)
@@ -228,7 +228,7 @@ def _user_frame() -> str:
 
 
 def _check_finite(array: Any, what: str, node: Function) -> None:
-    data = array.data if isinstance(array, Tensor) else array
+    data = array.array if isinstance(array, Tensor) else array
     if np.issubdtype(data.dtype, np.inexact) and not np.all(np.isfinite(data)):
         raise AnomalyError(f"anomaly: {what} produced NaN or inf; the op was created at "
                                  f"{getattr(node, 'created_at', '<unknown>')}")
@@ -302,13 +302,13 @@ def _chain_rule(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph
             for edge, pg, needed in zip(edges, input_grads, node.needs_input_grad):
                 if pg is None or not needed:
                     continue
-                data = edge.data
+                data = edge.array
                 if data is None:
                     _raise_freed(edge)
                 if pg.shape != data.shape:
                     pg = _reduce_to_input(pg, data.shape, node)
                 if pg.dtype is not data.dtype and pg.dtype != data.dtype:
-                    pg = dual.cast(pg, data.dtype)
+                    pg = bm.cast(pg, data.dtype)
                 if anomaly:
                     _check_finite(pg, f"{node.op_name()} backward", node)
                 previous = grads.get(edge)  # _receive, inlined: this runs once per edge
@@ -319,7 +319,7 @@ def _chain_rule(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph
                     if isinstance(edge, Function):
                         heappush(ready, (-edge.sequence, edge))
             if not retain_graph:
-                node.edges = node.saved_tensors = node.data = None
+                node.edges = node.saved_tensors = node.array = None
     finally:
         _mode.enabled = previous_mode
     if wanted is not None:
@@ -360,7 +360,7 @@ def _accumulate_leaf(leaf: Tensor, g: Any, given: set[int]) -> None:
 
 def _reduce_to_input(g: Any, shape: tuple[int, ...], node: Function) -> Any:
     try:
-        return dual.sum_to(g, shape)
+        return bm.sum_to(g, shape)
     except ValueError:
         raise ShapeError(f"{type(node).__name__}.backward returned a gradient of shape {tuple(g.shape)} "
                          f"for an input of shape {shape}") from None
@@ -386,15 +386,15 @@ def _differentiable_backward(node: Function, g: Any) -> tuple:
 
 def _once_differentiable(node: Function, reason: str) -> RuntimeError:
     return RuntimeError(f"{type(node).__name__}.backward is only once differentiable ({reason}); write it with "
-                        "operators and tinygrad_ed.ops.dual functions to use create_graph=True")
+                        "operators and tinygrad_ed.ops.backward_math functions to use create_graph=True")
 
 
 def _saved_as_tensor(node: Function, saved: Any) -> Any:
     """The Tensor a saved array stands for: an input, the node's own output, or a constant."""
     for edge in node.edges:
-        if edge is not None and edge.data is saved:  # a constant input stays a constant
+        if edge is not None and edge.array is saved:  # a constant input stays a constant
             return edge if isinstance(edge, Tensor) else Tensor._make(saved, edge)
-    if saved is node.data:
+    if saved is node.array:
         return Tensor._make(saved, node)
     return Tensor._make(saved) if isinstance(saved, np.ndarray) else saved  # a Python number stays one
 
@@ -414,14 +414,14 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool | None = N
 
 def _root_gradient(tensor: Tensor, gradient: Any, op: str) -> Any:
     if gradient is None:
-        if tensor.data.size != 1:
+        if tensor.array.size != 1:
             raise RuntimeError(f"{op}: grad can be implicitly created only for scalar outputs, but the output "
                                f"has shape {tensor.shape}; pass gradient= (grad_outputs=) of that shape")
-        return np.ones(tensor.shape, tensor.data.dtype)
+        return np.ones(tensor.shape, tensor.array.dtype)
     if isinstance(gradient, Tensor) and gradient.requires_grad:
         g = gradient
     else:  # a copy, so that no .grad aliases the caller's array
-        g = np.array(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=tensor.data.dtype)
+        g = np.array(gradient.array if isinstance(gradient, Tensor) else gradient, dtype=tensor.array.dtype)
     if tuple(g.shape) != tensor.shape:
         raise ShapeError(f"{op}: gradient has shape {tuple(g.shape)} but the output has shape {tensor.shape}")
     return g

@@ -36,7 +36,7 @@ def gradcheck(fn: Callable[..., Any], inputs: Tensor | Sequence[Tensor], eps: fl
     def projected(outs: list[Tensor]) -> Any:
         total = 0.0
         for o, v in zip(outs, directions):
-            total = (o * Tensor._make(v.astype(o.data.dtype))).sum() + total
+            total = (o * Tensor._make(v.astype(o.array.dtype))).sum() + total
         return total
 
     total = projected(outputs)
@@ -46,8 +46,8 @@ def gradcheck(fn: Callable[..., Any], inputs: Tensor | Sequence[Tensor], eps: fl
         analytic = (None,) * len(checked)
     worst = None
     for index, t in enumerate(checked):
-        a = np.zeros(t.shape) if analytic[index] is None else analytic[index].data
-        data = t._writable_data()
+        a = np.zeros(t.shape) if analytic[index] is None else analytic[index].array
+        data = t._writable_array()
         for element in np.ndindex(*t.shape):
             original = data[element]
             try:
@@ -78,7 +78,7 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Tensor | Sequence[Tensor], eps
     """
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     rng = np.random.default_rng(seed + 1)
-    directions = [Tensor._make(rng.standard_normal(o.shape).astype(o.data.dtype))
+    directions = [Tensor._make(rng.standard_normal(o.shape).astype(o.array.dtype))
                   for o in _as_outputs(fn(*inputs))]
 
     def first_derivatives(*xs: Any) -> tuple[Tensor, ...]:

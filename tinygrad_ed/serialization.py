@@ -43,7 +43,7 @@ def save(obj: Any, path: str | os.PathLike) -> None:
 
 def _encode(obj: Any, arrays: list[np.ndarray], where: str) -> Any:
     if isinstance(obj, Tensor):
-        arrays.append(obj.data)
+        arrays.append(obj.array)
         return {"tensor": len(arrays) - 1, "requires_grad": obj.requires_grad}
     if isinstance(obj, np.ndarray):
         if obj.dtype.kind not in "biuf":

@@ -14,7 +14,7 @@ _new = object.__new__
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
 
-    `data` is the numpy array; a 0-d result of an op holds the numpy scalar that
+    `array` is the numpy array; a 0-d result of an op holds the numpy scalar that
     numpy returns for it (operations on those are ~10x faster than on 0-d arrays),
     which behaves as a read-only 0-d array. `numpy()` always gives an ndarray.
 
@@ -24,12 +24,12 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "__weakref__")
+    __slots__ = ("array", "grad", "requires_grad", "grad_fn", "__weakref__")
     __array_ufunc__ = None  # so that `ndarray op Tensor` calls Tensor's reflected operator
     __hash__ = object.__hash__  # == is elementwise; identity is the hash, as in torch
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None):
-        self.data = as_array(data, dtype, "Tensor")
+        self.array = as_array(data, dtype, "Tensor")
         self.grad: Tensor | None = None
         self.grad_fn = None
         self.requires_grad = False
@@ -40,21 +40,33 @@ class Tensor:
     def _make(data: np.ndarray, grad_fn: Any = None) -> Tensor:
         """Internal constructor for op results: no validation, no copy."""
         t = _new(Tensor)
-        t.data, t.grad, t.grad_fn, t.requires_grad = data, None, grad_fn, grad_fn is not None
+        t.array, t.grad, t.grad_fn, t.requires_grad = data, None, grad_fn, grad_fn is not None
         return t
 
     # -- attributes ------------------------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self.array.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self.array.dtype
+
+    @property
+    def data(self) -> Tensor:
+        """A Tensor sharing this one's memory, cut from the graph (torch's escape hatch for
+        in-place updates; prefer `with te.no_grad():`)."""
+        return Tensor._make(self.array)
+
+    @data.setter
+    def data(self, other: Tensor) -> None:
+        if not isinstance(other, Tensor):
+            raise TypeError(f"data: assigned value must be a Tensor, got {type(other).__name__}")
+        self.array = other.array
 
     @property
     def is_leaf(self) -> bool:
@@ -72,10 +84,10 @@ class Tensor:
         return self.shape if dim is None else self.shape[dim]
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self.array.size)
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -84,21 +96,21 @@ class Tensor:
 
     # -- conversion ------------------------------------------------------------------------------
     def numpy(self) -> np.ndarray:
-        return self._writable_data()
+        return self._writable_array()
 
-    def _writable_data(self) -> np.ndarray:
-        """`data` as an ndarray that can be changed in place (a numpy scalar becomes a 0-d array)."""
-        if type(self.data) is not np.ndarray:
-            self.data = np.array(self.data)
-        return self.data
+    def _writable_array(self) -> np.ndarray:
+        """`array` as an ndarray that can be changed in place (a numpy scalar becomes a 0-d array)."""
+        if type(self.array) is not np.ndarray:
+            self.array = np.array(self.array)
+        return self.array
 
     def item(self) -> Any:
-        if self.data.size != 1:
-            raise ValueError(f"item: a Tensor with {self.data.size} elements cannot be converted to a scalar")
-        return self.data.item()
+        if self.array.size != 1:
+            raise ValueError(f"item: a Tensor with {self.array.size} elements cannot be converted to a scalar")
+        return self.array.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self.array.tolist()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -107,17 +119,17 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {self.data.size} elements is ambiguous")
-        return bool(self.data.item())
+        if self.array.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self.array.size} elements is ambiguous")
+        return bool(self.array.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self.array.dtype.kind not in "iu" or self.array.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self.data.item())
+        return int(self.array.item())
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        data = self._writable_data()
+        data = self._writable_array()
         if dtype is not None:
             return data.astype(dtype, copy=bool(copy))
         return data.copy() if copy else data  # np.array(t) copies, np.asarray(t) shares
@@ -126,14 +138,14 @@ class Tensor:
         return (self[i] for i in range(len(self)))
 
     def __repr__(self) -> str:
-        data = self.data
+        data = self.array
         # torch prints 4 decimals unless every float is a whole number ("tensor([1., 2.])")
         fixed = data.dtype.kind == "f" and bool(np.any(np.isfinite(data) & (data != np.round(data))))
         body = np.array2string(data, precision=4, separator=", ", prefix="tensor(",
                                floatmode="fixed" if fixed else "maxprec")
         extras = []
-        if self.data.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
-            extras.append(f"dtype={self.data.dtype}")
+        if self.array.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
+            extras.append(f"dtype={self.array.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self.requires_grad:
@@ -142,10 +154,10 @@ class Tensor:
 
     def to(self, dtype: Any) -> Tensor:
         dtype = dtypes.to_dtype(dtype)
-        if dtype == self.data.dtype:
+        if dtype == self.array.dtype:
             return self
         if self.requires_grad and dtype.kind != "f":
-            return Tensor._make(self.data.astype(dtype))  # integer results leave the graph, as in torch
+            return Tensor._make(self.array.astype(dtype))  # integer results leave the graph, as in torch
         return elementwise.Cast.apply(self, dtype=dtype)
 
     def float(self) -> Tensor:
@@ -168,15 +180,15 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same data (shared memory), cut from the graph."""
-        return Tensor._make(self.data.view())  # a distinct array object: see autograd._saved_as_tensor
+        return Tensor._make(self.array.view())  # a distinct array object: see autograd._saved_as_tensor
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if not self.is_leaf and not requires_grad:
             raise RuntimeError("requires_grad_: can only change requires_grad of leaf tensors "
                                "(use detach() to get a leaf)")
-        if requires_grad and not dtypes.is_floating(self.data.dtype):
+        if requires_grad and not dtypes.is_floating(self.array.dtype):
             raise RuntimeError(f"requires_grad: only tensors of floating point dtype can require gradients, "
-                               f"got {self.data.dtype}")
+                               f"got {self.array.dtype}")
         self.requires_grad = requires_grad
         return self
 
@@ -187,13 +199,13 @@ class Tensor:
                                "recorded; do it under `with te.no_grad():` (as an optimizer step does)")
 
     def _in_place(self, op: str, result: Any) -> Tensor:
-        result = np.asarray(result.data if isinstance(result, Tensor) else result)
-        if not np.can_cast(result.dtype, self.data.dtype, casting="same_kind"):
-            raise TypeError(f"{op}: result type {result.dtype} can't be cast to the tensor's dtype {self.data.dtype}")
+        result = np.asarray(result.array if isinstance(result, Tensor) else result)
+        if not np.can_cast(result.dtype, self.array.dtype, casting="same_kind"):
+            raise TypeError(f"{op}: result type {result.dtype} can't be cast to the tensor's dtype {self.array.dtype}")
         if result.shape != self.shape and np.broadcast_shapes(result.shape, self.shape) != self.shape:
             raise autograd.ShapeError(f"{op}: a result of shape {result.shape} does not fit in place into a tensor "
                                       f"of shape {self.shape}")
-        self._writable_data()[...] = result
+        self._writable_array()[...] = result
         return self
 
     def _update(self, op: str, fn: Any, other: Any) -> Tensor:
@@ -203,7 +215,7 @@ class Tensor:
 
     def zero_(self) -> Tensor:
         self._check_in_place("zero_")
-        self._writable_data()[...] = 0
+        self._writable_array()[...] = 0
         return self
 
     def fill_(self, value: Any) -> Tensor:
@@ -222,7 +234,7 @@ class Tensor:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_in_place("__setitem__")
-        self._writable_data()[index_ops.numpy_index(index)] = value.data if isinstance(value, Tensor) else value
+        self._writable_array()[index_ops.numpy_index(index)] = value.array if isinstance(value, Tensor) else value
 
     # -- arithmetic ------------------------------------------------------------------------------
     def __add__(self, other: Any) -> Tensor: return elementwise.add(self, other)
@@ -246,7 +258,7 @@ class Tensor:
     def __ge__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.ge)
     def __eq__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.eq)  # type: ignore[override]
     def __ne__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.ne)  # type: ignore[override]
-    def __invert__(self) -> Tensor: return Tensor._make(~self.data)
+    def __invert__(self) -> Tensor: return Tensor._make(~self.array)
     def __and__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.and_)
     def __or__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.or_)
     def __rand__(self, other: Any) -> Tensor: return elementwise.compare(other, self, operator.and_)
@@ -321,7 +333,7 @@ class Tensor:
 def as_array(data: Any, dtype: Any, op: str) -> np.ndarray:
     """Validate and convert user data; Python floats become float32 and ints int64, as in torch."""
     if isinstance(data, Tensor):
-        array = np.asarray(data.data)
+        array = np.asarray(data.array)
     elif isinstance(data, np.ndarray):
         array = data
     else:
@@ -335,7 +347,7 @@ def as_array(data: Any, dtype: Any, op: str) -> np.ndarray:
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{op}: cannot build a tensor from data of dtype {array.dtype} "
                         "(only bool, integer and floating point numbers are supported)")
-    given = data.data if isinstance(data, Tensor) else data
+    given = data.array if isinstance(data, Tensor) else data
     if dtype is not None:
         array = array.astype(dtypes.to_dtype(dtype), copy=False)
     if array is given:

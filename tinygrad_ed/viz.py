@@ -82,7 +82,7 @@ def _gradient_of(box: Any, node: Function | None) -> np.ndarray | None:
     g = getattr(node, "grad_output", None) if node is not None else box.grad
     if g is None:
         return None
-    return g.data if isinstance(g, Tensor) else np.asarray(g)
+    return g.array if isinstance(g, Tensor) else np.asarray(g)
 
 
 def _label(box: Any, node: Function | None, names: dict[int, str], gradient: np.ndarray | None,
@@ -90,10 +90,10 @@ def _label(box: Any, node: Function | None, names: dict[int, str], gradient: np.
     if node is not None:
         title = type(node).__name__
     else:
-        title = names.get(id(box)) or ("parameter" if box.requires_grad else "input" if box.data.ndim else "constant")
-    if box.data is None:  # an op whose result a plain backward() has already freed
+        title = names.get(id(box)) or ("parameter" if box.requires_grad else "input" if box.array.ndim else "constant")
+    if box.array is None:  # an op whose result a plain backward() has already freed
         return f"{title}\nfreed by backward()"
-    data = np.asarray(box.data)
+    data = np.asarray(box.array)
     lines = [title, str(data.shape) if data.ndim else "scalar"]
     if show_values and data.size <= max_values:
         lines.append("data " + _fmt(data))

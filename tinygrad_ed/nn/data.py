@@ -31,7 +31,7 @@ class TensorDataset(Dataset):
         if not tensors:
             raise ValueError("TensorDataset: needs at least one tensor")
         try:
-            self.arrays = [t.data if isinstance(t, Tensor) else np.asanyarray(t) for t in tensors]
+            self.arrays = [t.array if isinstance(t, Tensor) else np.asanyarray(t) for t in tensors]
         except ValueError as error:
             raise ValueError(f"TensorDataset: cannot make an array of ragged data ({error})") from None
         if any(a.dtype.kind not in "biuf" for a in self.arrays):
@@ -106,4 +106,4 @@ def _stack(arrays: list[np.ndarray]) -> Tensor:
 
 
 def _array(value: Any) -> np.ndarray:
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
+    return value.array if isinstance(value, Tensor) else np.asarray(value)

@@ -8,22 +8,22 @@ from ..tensor import Tensor
 
 
 def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
-    t._writable_data()[...] = generator().uniform(a, b, t.shape)
+    t._writable_array()[...] = generator().uniform(a, b, t.shape)
     return t
 
 
 def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
-    t._writable_data()[...] = generator().normal(mean, std, t.shape)
+    t._writable_array()[...] = generator().normal(mean, std, t.shape)
     return t
 
 
 def zeros_(t: Tensor) -> Tensor:
-    t._writable_data()[...] = 0
+    t._writable_array()[...] = 0
     return t
 
 
 def ones_(t: Tensor) -> Tensor:
-    t._writable_data()[...] = 1
+    t._writable_array()[...] = 1
     return t
 
 

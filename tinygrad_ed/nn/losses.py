@@ -108,7 +108,7 @@ def _pick_targets(log_probs: Tensor, target: Tensor, weight: Any, ignore_index: 
     if target.shape != expected:
         raise ShapeError(f"{op}: target shape {target.shape} does not match input shape {log_probs.shape} "
                          f"(expected {expected})")
-    labels = target.data
+    labels = target.array
     if weight is None and _all_counted(labels, classes, ignore_index):
         weights = None  # the common case: every target counts once
     else:
@@ -150,7 +150,7 @@ def _reduce_weighted(losses: Tensor, weights: np.ndarray | None, reduction: str,
     (every target ignored) the loss is nan with zero gradients, as in torch, not nan ones."""
     if reduction != "mean":
         return _reduce(losses, reduction)
-    total = float(losses.data.size if weights is None else weights.sum())
+    total = float(losses.array.size if weights is None else weights.sum())
     return losses.sum() / (sign * total) if total else losses.sum() + float("nan")
 
 
@@ -177,7 +177,7 @@ def _class_weights(weight: Any, classes: int, dtype: np.dtype, op: str) -> np.nd
     if weight is None:
         return np.ones(classes, dtype)
     try:
-        weights = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype)
+        weights = np.asarray(weight.array if isinstance(weight, Tensor) else weight, dtype)
     except (TypeError, ValueError):
         raise TypeError(f"{op}: weight must hold one number per class, got {weight!r}") from None
     if weights.shape != (classes,):
@@ -216,7 +216,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
     # the uniform part: every class's -log p, weighted, masked where the target is ignored
     class_weights = _class_weights(weight, classes, input.dtype, "cross_entropy")
     smooth = -(log_probs * Tensor._make(_along(class_weights, input.ndim, class_dim))).sum(class_dim)
-    smooth = smooth * Tensor._make((target.data != ignore_index).astype(input.dtype))
+    smooth = smooth * Tensor._make((target.array != ignore_index).astype(input.dtype))
     losses = _nll(picked, weights, "none") * (1 - label_smoothing) + smooth * (label_smoothing / classes)
     return _reduce_weighted(losses, weights, reduction)
 
@@ -273,7 +273,7 @@ def _check_binary(input: Any, target: Any, reduction: str, op: str, **weights: A
 def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, reduction: str = "mean") -> Tensor:
     """-(y log p + (1 - y) log(1 - p)) for probabilities p, with logs clamped at -100 as torch does."""
     input, target, weight = _check_binary(input, target, reduction, "binary_cross_entropy", weight=weight)
-    if input.data.size and not (input.data.min() >= 0 and input.data.max() <= 1):  # NaN fails too, as in torch
+    if input.array.size and not (input.array.min() >= 0 and input.array.max() <= 1):  # NaN fails too, as in torch
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1 "
                          "(use binary_cross_entropy_with_logits for raw scores)")
     losses = -(target * _log_clamped(input) + (1 - target) * _log_clamped(1 - input))

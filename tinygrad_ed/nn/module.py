@@ -126,7 +126,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad = Tensor._make(np.zeros_like(p.data))
+                p.grad = Tensor._make(np.zeros_like(p.array))
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         for p in self.parameters():
@@ -138,7 +138,7 @@ class Module:
         """Parameter name -> Tensor sharing the parameter's data; a shared parameter under each of its
         names, as in torch."""
         named = self.named_parameters(remove_duplicate=False)
-        return OrderedDict((name, Tensor._make(p.data)) for name, p in named)
+        return OrderedDict((name, Tensor._make(p.array)) for name, p in named)
 
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy values into the parameters; every problem is found before anything changes.
@@ -174,7 +174,7 @@ class Module:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n  "
                                + "\n  ".join(problems))
         for name, array in values.items():
-            own[name]._writable_data()[...] = array  # in place: optimizers keep pointing at the same parameters
+            own[name]._writable_array()[...] = array  # in place: optimizers keep pointing at the same parameters
         return IncompatibleKeys(missing, unexpected)
 
     # -- printing --------------------------------------------------------------------------------

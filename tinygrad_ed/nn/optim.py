@@ -64,7 +64,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 elif p.grad is not None:
-                    p.grad = Tensor._make(np.zeros_like(p.data))
+                    p.grad = Tensor._make(np.zeros_like(p.array))
 
     def step(self) -> None:
         raise NotImplementedError
@@ -104,7 +104,7 @@ class Optimizer:
             restored = {}
             for name, value in values.items():
                 if isinstance(value, Tensor):
-                    value = value.data
+                    value = value.array
                 if isinstance(value, np.ndarray):
                     if value.shape != params[i].shape:
                         raise ValueError(f"{where}: {name} of parameter {i} has shape {value.shape}, "
@@ -154,11 +154,11 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                d_p = p.grad.data
+                d_p = p.grad.array
                 if maximize:
                     d_p = -d_p
                 if weight_decay:
-                    d_p = d_p + weight_decay * p.data
+                    d_p = d_p + weight_decay * p.array
                 if momentum:
                     state = self.state.setdefault(p, {})
                     buf = state.get("momentum_buffer")
@@ -168,7 +168,7 @@ class SGD(Optimizer):
                         buf *= momentum
                         buf += d_p if dampening == 0 else (1 - dampening) * d_p
                     d_p = d_p + momentum * buf if nesterov else buf
-                p.data -= lr * d_p
+                p.array -= lr * d_p
 
 
 __all__ = ["Optimizer", "SGD"]

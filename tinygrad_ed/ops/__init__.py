@@ -5,5 +5,5 @@
 - movement.py:    Reshape Permute Expand Cat (transpose, squeeze, flatten, stack... are composed)
 - index.py:       GetItem ScatterAdd
 - matmul.py:      Matmul Linear
-- dual.py:        the functions backward rules use, on numpy arrays or on Tensors
+- backward_math.py: the functions backward rules use, on numpy arrays or on Tensors
 """

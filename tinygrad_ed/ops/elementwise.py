@@ -12,7 +12,7 @@ import numpy as np
 from ..autograd import Function, ShapeError
 from ..dtypes import default_float, promote, scalar_dtype
 from ..tensor import Tensor
-from . import dual
+from . import backward_math as bm
 
 
 class Add(Function):
@@ -83,9 +83,9 @@ class Pow(Function):
         x, y, out = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad
         # d/dx x^y = y x^(y-1), taken as 0 where y == 0 (torch's convention, so 0^0 has gradient 0)
-        gx = dual.where(y == 0, 0.0, g * y * x ** (y - 1)) if need_x else None
+        gx = bm.where(y == 0, 0.0, g * y * x ** (y - 1)) if need_x else None
         # d/dy x^y = x^y log x, taken as 0 where x == 0 and y >= 0
-        gy = dual.where((x == 0) & (y >= 0), 0.0, g * out * dual.log(x)) if need_y else None
+        gy = bm.where((x == 0) & (y >= 0), 0.0, g * out * bm.log(x)) if need_y else None
         return gx, gy
 
 
@@ -219,7 +219,7 @@ class Where(Function):
     def backward(ctx, g):
         (cond,) = ctx.saved_tensors
         need_cond, need_a, need_b = ctx.needs_input_grad
-        return None, (dual.where(cond, g, 0.0) if need_a else None), (dual.where(cond, 0.0, g) if need_b else None)
+        return None, (bm.where(cond, g, 0.0) if need_a else None), (bm.where(cond, 0.0, g) if need_b else None)
 
 
 class Maximum(Function):
@@ -249,37 +249,37 @@ class Cast(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return dual.cast(g, ctx.input_dtype)
+        return bm.cast(g, ctx.input_dtype)
 
 
 # ---------------------------------------------------------------------------------------------
 # Operand coercion and the composed elementwise ops
 
 
-def operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+def promote_to_tensors(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     """Two Tensors of the common dtype, following torch's promotion (Python/numpy scalars are weak)."""
     a_is_tensor, b_is_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
     if not a_is_tensor:
         a = _constant(a, b)
     elif not b_is_tensor:
         b = _constant(b, a)
-    if a.data.dtype != b.data.dtype:
-        dtype = promote(a.data, b.data)
+    if a.array.dtype != b.array.dtype:
+        dtype = promote(a.array, b.array)
         a, b = a.to(dtype), b.to(dtype)
     return a, b
 
 
-def arithmetic_operands(a: Any, b: Any) -> tuple[Any, Any]:
-    """Like `operands`, but a Python number that keeps the tensor's dtype stays a number.
+def promote_keeping_numbers(a: Any, b: Any) -> tuple[Any, Any]:
+    """Like `promote_to_tensors`, but a Python number that keeps the tensor's dtype stays a number.
 
     numpy treats Python numbers as weak (float32 * 2.0 stays float32), as torch
     does, and skipping the constant Tensor saves a third of a scalar op's cost.
     """
-    if type(b) in _WEAK_NUMBERS and isinstance(a, Tensor) and a.data.dtype.kind in _WEAK_NUMBERS[type(b)]:
+    if type(b) in _WEAK_NUMBERS and isinstance(a, Tensor) and a.array.dtype.kind in _WEAK_NUMBERS[type(b)]:
         return a, b
-    if type(a) in _WEAK_NUMBERS and isinstance(b, Tensor) and b.data.dtype.kind in _WEAK_NUMBERS[type(a)]:
+    if type(a) in _WEAK_NUMBERS and isinstance(b, Tensor) and b.array.dtype.kind in _WEAK_NUMBERS[type(a)]:
         return a, b
-    return operands(a, b)
+    return promote_to_tensors(a, b)
 
 
 _WEAK_NUMBERS = {float: "f", int: "fiu"}  # number type -> tensor dtype kinds it does not promote
@@ -287,30 +287,30 @@ _WEAK_NUMBERS = {float: "f", int: "fiu"}  # number type -> tensor dtype kinds it
 
 def _constant(value: Any, like: Tensor) -> Tensor:
     if isinstance(value, (bool, int, float, np.generic)):
-        dtype = scalar_dtype(value, like.data.dtype)
+        dtype = scalar_dtype(value, like.array.dtype)
         return Tensor._make(np.asarray(value, dtype=dtype))
     return Tensor(value)
 
 
 def floating(x: Tensor) -> Tensor:
     """`x`, as float32 if it is not floating point (torch's exp, log... of integers give float32)."""
-    return x if x.data.dtype.kind == "f" else x.to(default_float)
+    return x if x.array.dtype.kind == "f" else x.to(default_float)
 
 
 def add(a: Any, b: Any) -> Tensor:
-    return Add.apply(*arithmetic_operands(a, b))
+    return Add.apply(*promote_keeping_numbers(a, b))
 
 
 def sub(a: Any, b: Any) -> Tensor:
-    return Sub.apply(*arithmetic_operands(a, b))
+    return Sub.apply(*promote_keeping_numbers(a, b))
 
 
 def mul(a: Any, b: Any) -> Tensor:
-    return Mul.apply(*arithmetic_operands(a, b))
+    return Mul.apply(*promote_keeping_numbers(a, b))
 
 
 def div(a: Any, b: Any) -> Tensor:
-    a, b = arithmetic_operands(a, b)
+    a, b = promote_keeping_numbers(a, b)
     if not _is_float(a) or not _is_float(b):  # true division of integers gives float32, as in torch
         a, b = (x.to(default_float) if isinstance(x, Tensor) else x for x in (a, b))
     return Div.apply(a, b)
@@ -318,19 +318,19 @@ def div(a: Any, b: Any) -> Tensor:
 
 def _is_float(x: Any) -> bool:
     """A float Tensor or a Python number (which takes the other operand's dtype)."""
-    return not isinstance(x, Tensor) or x.data.dtype.kind == "f"
+    return not isinstance(x, Tensor) or x.array.dtype.kind == "f"
 
 
 def pow(a: Any, b: Any) -> Tensor:
-    return Pow.apply(*arithmetic_operands(a, b))
+    return Pow.apply(*promote_keeping_numbers(a, b))
 
 
 def maximum(a: Any, b: Any) -> Tensor:
-    return Maximum.apply(*operands(a, b))
+    return Maximum.apply(*promote_to_tensors(a, b))
 
 
 def minimum(a: Any, b: Any) -> Tensor:
-    a, b = operands(a, b)
+    a, b = promote_to_tensors(a, b)
     try:
         return -Maximum.apply(-a, -b)
     except ShapeError:
@@ -341,11 +341,11 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     """Elementwise `a` where `condition` is true, else `b`; the gradient flows to the chosen side."""
     if not isinstance(condition, Tensor):
         condition = Tensor(condition)
-    if condition.data.dtype != np.bool_:
-        condition = Tensor._make(condition.data.astype(bool))
+    if condition.array.dtype != np.bool_:
+        condition = Tensor._make(condition.array.astype(bool))
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         a = Tensor(a)
-    a, b = operands(a, b)
+    a, b = promote_to_tensors(a, b)
     return Where.apply(condition, a, b)
 
 
@@ -366,8 +366,8 @@ def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:
 
 def compare(a: Any, b: Any, op: Any) -> Tensor:
     """A comparison: a bool tensor outside the graph."""
-    a, b = operands(a, b)
+    a, b = promote_to_tensors(a, b)
     try:
-        return Tensor._make(op(a.data, b.data))
+        return Tensor._make(op(a.array, b.array))
     except ValueError as error:
         raise ShapeError(f"{op.__name__}: {error} (input shapes {a.shape}, {b.shape})") from None

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
-from . import dual
+from . import backward_math as bm
 
 
 class GetItem(Function):
@@ -20,7 +20,7 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return dual.scatter_add(g, ctx.input_shape, ctx.index, ctx.advanced)
+        return bm.scatter_add(g, ctx.input_shape, ctx.index, ctx.advanced)
 
 
 class ScatterAdd(Function):
@@ -29,7 +29,7 @@ class ScatterAdd(Function):
     @staticmethod
     def forward(ctx, g, shape, index, advanced):
         ctx.index = index
-        return dual.scatter_add(g, shape, index, advanced)
+        return bm.scatter_add(g, shape, index, advanced)
 
     @staticmethod
     def backward(ctx, g):
@@ -53,7 +53,7 @@ def numpy_index(index: Any) -> tuple:
 
 def _index_item(item: Any) -> Any:
     if isinstance(item, Tensor):
-        item = item.data
+        item = item.array
     elif isinstance(item, (list, np.ndarray)):
         try:
             item = np.asarray(item)

@@ -7,8 +7,8 @@ import numpy as np
 
 from ..autograd import Function, ShapeError
 from ..tensor import Tensor
-from . import dual
-from .elementwise import operands
+from . import backward_math as bm
+from .elementwise import promote_to_tensors
 
 
 class Matmul(Function):
@@ -17,15 +17,15 @@ class Matmul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return dual.matmul(a, b)
+        return bm.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         # batch dims come back broadcast; the engine sums them to each operand's shape
-        return (dual.matmul(g, dual.swap_last(b)) if need_a else None,
-                dual.matmul(dual.swap_last(a), g) if need_b else None)
+        return (bm.matmul(g, bm.swap_last(b)) if need_a else None,
+                bm.matmul(bm.swap_last(a), g) if need_b else None)
 
 
 class Linear(Function):
@@ -46,14 +46,14 @@ class Linear(Function):
     def backward(ctx, g):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
-        return (dual.matmul(g, weight) if need_x else None,
-                dual.matmul(dual.swap_last(g), x) if need_w else None,
-                dual.sum(g, 0) if need_b else None)
+        return (bm.matmul(g, weight) if need_x else None,
+                bm.matmul(bm.swap_last(g), x) if need_w else None,
+                bm.sum(g, 0) if need_b else None)
 
 
 def matmul(a: Any, b: Any) -> Tensor:
     """Matrix product with torch.matmul's rules for 1-D, 2-D and batched operands."""
-    a, b = operands(a, b)
+    a, b = promote_to_tensors(a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError(f"matmul: both arguments need at least 1 dimension, got shapes {a.shape} @ {b.shape}")
     inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
@@ -71,10 +71,10 @@ def matmul(a: Any, b: Any) -> Tensor:
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x @ weight.T + bias, fused into one node for 2-D inputs of one dtype."""
-    xd, wd = x.data, weight.data
+    xd, wd = x.array, weight.array
     if xd.ndim != 2 or wd.ndim != 2 or xd.dtype is not wd.dtype:
         out = matmul(x, weight.T)
         return out if bias is None else out + bias
-    if bias is not None and bias.data.shape != wd.shape[:1]:
+    if bias is not None and bias.array.shape != wd.shape[:1]:
         raise ShapeError(f"linear: bias of shape {bias.shape} does not fit weight of shape {weight.shape}")
     return Linear.apply(x, weight, bias)  # a mismatch of x and weight raises in np.dot, naming both shapes

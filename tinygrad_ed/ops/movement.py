@@ -9,8 +9,8 @@ import numpy as np
 from ..autograd import Function, ShapeError
 from ..dtypes import promote
 from ..tensor import Tensor
-from . import dual
-from .reduce import normalize_dim, normalize_dims
+from . import backward_math as bm
+from .dims import normalize_dim, normalize_dims
 
 
 class Reshape(Function):
@@ -36,7 +36,7 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return dual.permute(g, tuple(np.argsort(ctx.axes)))
+        return bm.permute(g, tuple(np.argsort(ctx.axes)))
 
 
 class Expand(Function):
@@ -171,8 +171,8 @@ def _as_tensors(tensors: Sequence[Any], op: str) -> list[Tensor]:
     if isinstance(tensors, Tensor) or not len(tensors):
         raise TypeError(f"{op}: expects a non-empty sequence of tensors")
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    dtype = tensors[0].data.dtype
+    dtype = tensors[0].array.dtype
     for t in tensors[1:]:
-        if t.data.dtype != dtype:
-            dtype = promote(np.empty((1,), dtype), t.data)
+        if t.array.dtype != dtype:
+            dtype = promote(np.empty((1,), dtype), t.array)
     return [t.to(dtype) for t in tensors]

@@ -9,34 +9,9 @@ import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
-from . import dual
+from . import backward_math as bm
 from .elementwise import floating
-
-
-def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...] | None:
-    """`dim` (int, tuple/list of ints or None) as sorted non-negative axes; None means all."""
-    if dim is None:
-        return None
-    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-    size = builtins.max(ndim, 1)  # a 0-d tensor accepts dim 0 and -1, as in torch
-    axes = []
-    for d in dims:
-        if not isinstance(d, (int, np.integer)):
-            raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {dim!r}")
-        if not -size <= d < size:
-            raise IndexError(f"{op}: dim {d!r} is out of range for a tensor of {ndim} dimensions "
-                             f"(expected in [{-size}, {size - 1}])")
-        axes.append(int(d) % size)
-    if len(set(axes)) != len(axes):
-        raise ValueError(f"{op}: dim {dim!r} repeats a dimension")
-    return tuple(sorted(axes)) if ndim else None
-
-
-def normalize_dim(dim: Any, ndim: int, op: str) -> int:
-    """One `dim` (an int, not a tuple) as a non-negative axis; 0 for a 0-d tensor."""
-    if not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"{op}: dim must be a single int, got {dim!r}")
-    return (normalize_dims(dim, ndim, op) or (0,))[0]
+from .dims import normalize_dim, normalize_dims
 
 
 class Sum(Function):
@@ -51,7 +26,7 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return dual.expand_to(g.reshape(ctx.kept_shape), ctx.input_shape)
+        return bm.expand_to(g.reshape(ctx.kept_shape), ctx.input_shape)
 
 
 class Amax(Function):
@@ -70,7 +45,7 @@ class Amax(Function):
     @staticmethod
     def backward(ctx, g):
         (share,) = ctx.saved_tensors
-        return dual.expand_to(g.reshape(ctx.kept_shape), ctx.input_shape) * share
+        return bm.expand_to(g.reshape(ctx.kept_shape), ctx.input_shape) * share
 
 
 class LogSoftmax(Function):
@@ -88,7 +63,7 @@ class LogSoftmax(Function):
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         # d log_softmax_i / dx_j = delta_ij - softmax_j
-        return g - dual.exp(out) * dual.sum(g, ctx.axis, keepdims=True)
+        return g - bm.exp(out) * bm.sum(g, ctx.axis, keepdims=True)
 
 
 def _drop_axes(kept: np.ndarray, axis: tuple[int, ...] | None) -> np.ndarray:
@@ -158,7 +133,7 @@ def _values_at(x: Tensor, indices: Tensor, dim: int, keepdim: bool) -> ValuesInd
         return ValuesIndices(x, indices.reshape(()))
     axis = normalize_dim(dim, x.ndim, "max")
     grid = list(np.ogrid[tuple(slice(n) for n in indices.shape)])
-    grid[axis] = indices.data
+    grid[axis] = indices.array
     values = GetItem.apply(x, index=tuple(grid), advanced=False)  # one position per output: no repeats
     if keepdim:
         return ValuesIndices(values, indices)
@@ -178,7 +153,7 @@ def _arg(fn: Any, x: Tensor, dim: int | None, keepdim: bool, op: str) -> Tensor:
     if x.ndim == 0:
         axis = None  # numpy takes no axis for a 0-d array; torch accepts dim 0 and -1
     try:
-        return Tensor._make(np.asarray(fn(x.data, axis=axis, keepdims=keepdim), dtype=np.int64))
+        return Tensor._make(np.asarray(fn(x.array, axis=axis, keepdims=keepdim), dtype=np.int64))
     except ValueError as error:  # an empty dimension has no largest element
         raise ValueError(f"{op}: {error} (input shape {x.shape})") from None
 
@@ -187,11 +162,11 @@ def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) over `dim` (all dims when None), without overflow."""
     axes = normalize_dims(dim, x.ndim, "logsumexp")
     x = floating(x)  # integers and bools give float32, as in torch
-    peak = x.data.max(axis=axes, keepdims=True, initial=-np.inf)  # -inf for an empty tensor: log(0)
-    peak = np.where(np.isfinite(peak), peak, 0).astype(x.data.dtype)  # the shift is a constant: no gradient
+    peak = x.array.max(axis=axes, keepdims=True, initial=-np.inf)  # -inf for an empty tensor: log(0)
+    peak = np.where(np.isfinite(peak), peak, 0).astype(x.array.dtype)  # the shift is a constant: no gradient
     shift = Tensor._make(peak)
     out = ((x - shift).exp().sum(axes, keepdim=True)).log() + shift
-    return out if keepdim else out.reshape(_drop_axes(out.data, axes).shape)
+    return out if keepdim else out.reshape(_drop_axes(out.array, axes).shape)
 
 
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
@@ -206,10 +181,10 @@ def softmax(x: Tensor, dim: int = -1) -> Tensor:
 
 def _count(x: Tensor, axes: tuple[int, ...] | None) -> int:
     if axes is None:
-        return x.data.size
+        return x.array.size
     return int(np.prod([x.shape[a] for a in axes]))
 
 
 def _require_float(x: Tensor, op: str) -> None:
-    if x.data.dtype.kind != "f":
-        raise TypeError(f"{op}: input dtype must be floating point, got {x.data.dtype}")
+    if x.array.dtype.kind != "f":
+        raise TypeError(f"{op}: input dtype must be floating point, got {x.array.dtype}")

@@ -1,4 +1,4 @@
-"""Array functions that work on numpy arrays and on Tensors alike.
+"""backward_math: the functions backward rules use, on numpy arrays or on Tensors alike.
 
 Backward rules are written with operators and these functions, so one rule
 serves both paths: normally it gets numpy arrays and returns numpy arrays (no
