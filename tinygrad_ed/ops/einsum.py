@@ -8,10 +8,10 @@ is permuted and reshaped to (batch, rows, inner) @ (batch, inner, columns), one 
 """
 from __future__ import annotations
 
+import functools
+import math
 import string
 from typing import Any, Sequence
-
-import numpy as np
 
 from ..tensor import Tensor
 from .dims import normalize_dims
@@ -38,8 +38,8 @@ def einsum(*args: Any) -> Tensor:
     if not operands:
         raise RuntimeError("einsum(): must provide at least one operand")
     tensors = as_tensors(operands, "einsum")
-    inputs, output = _parse(equation, tensors)
-    return _contract(tensors, inputs, output)
+    inputs, output = _parse(equation, tuple(t.ndim for t in tensors))
+    return _contract(tensors, [list(term) for term in inputs], list(output))
 
 
 def _sublist_equation(args: Sequence[Any]) -> tuple[str, tuple]:
@@ -57,7 +57,8 @@ def _sublist_equation(args: Sequence[Any]) -> tuple[str, tuple]:
     return ",".join(terms) + output, tuple(operands)
 
 
-def _parse(equation: str, tensors: list[Tensor]) -> tuple[list[list[str]], list[str]]:
+@functools.lru_cache(maxsize=256)  # parsing costs more than a small matmul; a training loop repeats equations
+def _parse(equation: str, ndims: tuple[int, ...]) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]:
     """Each operand's subscripts and the output's, one label per dimension; ellipsis dimensions get
     labels '.0', '.1'... aligned from the right, so that they broadcast."""
     equation = equation.replace(" ", "")
@@ -65,24 +66,25 @@ def _parse(equation: str, tensors: list[Tensor]) -> tuple[list[list[str]], list[
     if "->" in rhs:
         raise RuntimeError(f"einsum(): invalid equation {equation!r}: more than one '->'")
     terms = lhs.split(",")
-    if len(terms) != len(tensors):
+    if len(terms) != len(ndims):
         raise RuntimeError(f"einsum(): {len(terms)} operands specified in the equation {equation!r}, but "
-                           f"{len(tensors)} provided")
+                           f"{len(ndims)} provided")
     ellipsis_ndim = 0
     inputs = []
-    for k, (term, t) in enumerate(zip(terms, tensors)):
+    for k, (term, ndim) in enumerate(zip(terms, ndims)):
         letters = _letters(term, equation, f"operand {k}")
-        if "..." not in term and len(letters) != t.ndim:
+        if "..." not in term and len(letters) != ndim:
             raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(letters)}) does not match "
-                               f"the number of dimensions ({t.ndim}) for operand {k} and no ellipsis was given")
-        extra = t.ndim - len(letters)
+                               f"the number of dimensions ({ndim}) for operand {k} and no ellipsis was given")
+        extra = ndim - len(letters)
         if extra < 0:
-            raise RuntimeError(f"einsum(): operand {k} of shape {t.shape} has fewer dimensions than the "
+            raise RuntimeError(f"einsum(): operand {k} has {ndim} dimensions, fewer than the "
                                f"{len(letters)} subscripts in {term!r}")
         ellipsis_ndim = max(ellipsis_ndim, extra)
         before, _, after = term.partition("...")
         inputs.append((before, extra, after))
-    labels = [list(b) + [f".{ellipsis_ndim - extra + i}" for i in range(extra)] + list(a) for b, extra, a in inputs]
+    labels = tuple(tuple(b) + tuple(f".{ellipsis_ndim - extra + i}" for i in range(extra)) + tuple(a)
+                   for b, extra, a in inputs)
     dots = [f".{i}" for i in range(ellipsis_ndim)]
     if arrow:
         before, _, after = rhs.partition("...")
@@ -93,13 +95,13 @@ def _parse(equation: str, tensors: list[Tensor]) -> tuple[list[list[str]], list[
         if missing:
             raise RuntimeError(f"einsum(): output subscript {sorted(missing)[0]} does not appear in the equation for "
                                "any input operand")
-        output = list(before) + (dots if "..." in rhs else []) + list(after)
+        output = tuple(before) + (tuple(dots) if "..." in rhs else ()) + tuple(after)
     else:
         counts: dict[str, int] = {}
         for term in labels:
             for label in term:
                 counts[label] = counts.get(label, 0) + 1
-        output = dots + sorted(label for label, n in counts.items() if n == 1 and label[0] != ".")
+        output = tuple(dots) + tuple(sorted(label for label, n in counts.items() if n == 1 and label[0] != "."))
     return labels, output
 
 
@@ -116,8 +118,9 @@ def _letters(term: str, equation: str, where: str) -> list[str]:
 
 def _contract(tensors: list[Tensor], labels: list[list[str]], output: list[str]) -> Tensor:
     sizes = _label_sizes(tensors, labels)
-    operands = [_canonical(t, term, sizes, labels[:k] + labels[k + 1:], output)
-                for k, (t, term) in enumerate(zip(tensors, labels))]
+    operands = [_distinct(t, term, sizes) for t, term in zip(tensors, labels)]
+    operands = [_summed_private(t, term, [rest for _, rest in operands[:k] + operands[k + 1:]], output)
+                for k, (t, term) in enumerate(operands)]
     result, result_labels = operands[0]
     for k, (t, term) in enumerate(operands[1:], 1):
         later = {label for _, rest in operands[k + 1:] for label in rest}
@@ -139,9 +142,8 @@ def _label_sizes(tensors: list[Tensor], labels: list[list[str]]) -> dict[str, in
     return sizes
 
 
-def _canonical(t: Tensor, term: list[str], sizes: dict[str, int], others: list[list[str]],
-               output: list[str]) -> tuple[Tensor, list[str]]:
-    """The operand with unique labels, no broadcast size-1 dimensions, and its private labels summed."""
+def _distinct(t: Tensor, term: list[str], sizes: dict[str, int]) -> tuple[Tensor, list[str]]:
+    """The operand with one dimension per label (diagonals taken) and no size-1 dimension that broadcasts."""
     term = list(term)
     for label in dict.fromkeys(term):
         while term.count(label) > 1:
@@ -153,6 +155,12 @@ def _canonical(t: Tensor, term: list[str], sizes: dict[str, int], others: list[l
     if squeezed:
         t = reshape(t, tuple(n for i, n in enumerate(t.shape) if i not in squeezed))
         term = [label for i, label in enumerate(term) if i not in squeezed]
+    return t, term
+
+
+def _summed_private(t: Tensor, term: list[str], others: list[list[str]],
+                    output: list[str]) -> tuple[Tensor, list[str]]:
+    """The operand with the labels found nowhere else (not in the output, not in another operand) summed."""
     elsewhere = set(output).union(*others)
     private = [i for i, label in enumerate(term) if label not in elsewhere]
     if private:
@@ -176,10 +184,10 @@ def _pair(a: Tensor, a_labels: list[str], b: Tensor, b_labels: list[str], keep: 
         a = reshape(a, batch_shape + row_shape + (1,) * len(columns))
         b = reshape(b, batch_shape + (1,) * len(rows) + column_shape)
         return mul(a, b), batch + rows + columns
-    n_inner = int(np.prod(a.shape[len(batch) + len(rows):]))
-    lead = (int(np.prod(batch_shape)),) if batch else ()
-    product = matmul(reshape(a, lead + (int(np.prod(row_shape)), n_inner)),
-                     reshape(b, lead + (n_inner, int(np.prod(column_shape)))))
+    n_inner = int(math.prod(a.shape[len(batch) + len(rows):]))
+    lead = (int(math.prod(batch_shape)),) if batch else ()
+    product = matmul(reshape(a, lead + (int(math.prod(row_shape)), n_inner)),
+                     reshape(b, lead + (n_inner, int(math.prod(column_shape)))))
     return reshape(product, batch_shape + row_shape + column_shape), batch + rows + columns
 
 
