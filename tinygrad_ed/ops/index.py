@@ -72,14 +72,15 @@ def getitem(x: Tensor, index: Any) -> Tensor:
 
     torch applies integer indices first (as selections) and then the tensor indices, so
     `x[0, :, [1, 2]]` on a (2, 3, 4) tensor is (3, 2); numpy counts the 0 as an advanced index
-    separated from [1, 2] by the slice, giving (2, 3). Mixed indices are therefore taken in two steps.
+    separated from [1, 2] by the slice, giving (2, 3). Where they differ (ints and tensors not all side
+    by side), the index is taken in two steps.
     """
     if type(index) is slice and (index.step is None or index.step > 0):  # the common batch slice
         return GetItem.apply(x, index=(index,), advanced=False)
     items = numpy_index(index)
     arrays = [i for i in items if isinstance(i, np.ndarray)]
-    if arrays and any(_is_int(i) for i in items):
-        x = GetItem.apply(x, index=_int_step(items, x.ndim), advanced=False)
+    if arrays and len(items) > 1 and not _advanced_side_by_side(items):
+        x = GetItem.apply(x, index=_int_step(items), advanced=False)
         items = tuple(slice(None) if i is None else i for i in items if not _is_int(i))
     # integer arrays may repeat positions, whose gradients must accumulate (np.add.at)
     advanced = any(a.dtype != np.bool_ for a in arrays)
@@ -90,7 +91,13 @@ def _is_int(item: Any) -> bool:
     return isinstance(item, (int, np.integer)) and not isinstance(item, (bool, np.bool_))
 
 
-def _int_step(items: tuple, ndim: int) -> tuple:
+def _advanced_side_by_side(items: tuple) -> bool:
+    """Whether the ints and arrays of `items` are adjacent (or there are no ints): numpy then agrees with torch."""
+    positions = [k for k, i in enumerate(items) if isinstance(i, np.ndarray) or _is_int(i)]
+    return positions[-1] - positions[0] + 1 == len(positions) or not any(_is_int(i) for i in items)
+
+
+def _int_step(items: tuple) -> tuple:
     """The first of two steps: the integer selections, with a full slice for each dimension a
     tensor index will consume (a k-d mask consumes k)."""
     out = []
