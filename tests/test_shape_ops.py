@@ -173,3 +173,19 @@ def test_view_is_reshape_on_numpy_storage():
 def test_errors(call, error, message):
     with pytest.raises(error, match=message):
         call(te.zeros(3, 4))
+
+
+def test_torchs_keyword_spellings():
+    torch = pytest.importorskip("torch")
+    data = np.arange(6.0).reshape(2, 3)
+    for lib in (te, torch):
+        x = lib.tensor(data)
+        results = [x.flip(dims=[0]), lib.flip(x, dims=(1,)), lib.permute(x, dims=(1, 0)), x.permute(dims=(1, 0)),
+                   lib.roll(x, shifts=1, dims=0), *lib.split(x, split_size_or_sections=[1, 2], dim=1),
+                   lib.movedim(x, source=0, destination=1), lib.narrow(x, dim=0, start=1, length=1),
+                   lib.gather(x, dim=1, index=lib.tensor([[2], [0]]))]
+        if lib is te:
+            ours = [r.numpy() for r in results]
+        else:
+            for got, expected in zip(ours, results):
+                np.testing.assert_array_equal(got, expected.numpy())

@@ -2,6 +2,7 @@
 
 Spelled out one per line (not generated) so that type checkers and editors see them.
 """
+from .ops import movement
 from .tensor import Tensor
 
 add = Tensor.add
@@ -50,7 +51,7 @@ t = Tensor.t
 movedim = Tensor.movedim
 moveaxis = Tensor.moveaxis
 narrow = Tensor.narrow
-split = Tensor.split
+split = movement.split  # torch.split names its argument split_size_or_sections, Tensor.split split_size
 chunk = Tensor.chunk
 unbind = Tensor.unbind
 flip = Tensor.flip

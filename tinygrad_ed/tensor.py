@@ -315,7 +315,9 @@ class Tensor:
     # -- shape -----------------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor: return movement.reshape(self, *shape)
     def view(self, *shape: Any) -> Tensor: return movement.reshape(self, *shape)
-    def permute(self, *dims: Any) -> Tensor: return movement.permute(self, *dims)
+    def permute(self, *args: Any, dims: Any = None) -> Tensor:
+        return movement.permute(self, *(args if dims is None else (dims,)))
+
     def transpose(self, dim0: int, dim1: int) -> Tensor: return movement.transpose(self, dim0, dim1)
     def expand(self, *sizes: Any) -> Tensor: return movement.expand(self, *sizes)
     def expand_as(self, other: Tensor) -> Tensor: return movement.expand(self, other.shape)
@@ -341,12 +343,15 @@ class Tensor:
     def split(self, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]: return movement.split(self, split_size, dim)
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]: return movement.chunk(self, chunks, dim)
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]: return movement.unbind(self, dim)
-    def flip(self, *dims: Any) -> Tensor: return movement.flip(self, *dims)
     def fliplr(self) -> Tensor: return movement.fliplr(self)
     def flipud(self) -> Tensor: return movement.flipud(self)
     def roll(self, shifts: Any, dims: Any = None) -> Tensor: return movement.roll(self, shifts, dims)
 
-    def repeat_interleave(self, repeats: Any = None, dim: int | None = None, *, output_size: int | None = None) -> Tensor:
+    def flip(self, *args: Any, dims: Any = None) -> Tensor:
+        return movement.flip(self, *(args if dims is None else (dims,)))
+
+    def repeat_interleave(self, repeats: Any = None, dim: int | None = None, *,
+                          output_size: int | None = None) -> Tensor:
         return movement.repeat_interleave(self, repeats, dim, output_size)
 
     def gather(self, dim: int, index: Any) -> Tensor: return index_ops.gather(self, dim, index)

@@ -98,8 +98,8 @@ def _parse(equation: str, ndims: tuple[int, ...]) -> tuple[tuple[tuple[str, ...]
         output = tuple(before) + (tuple(dots) if "..." in rhs else ()) + tuple(after)
     else:
         counts: dict[str, int] = {}
-        for term in labels:
-            for label in term:
+        for operand_labels in labels:
+            for label in operand_labels:
                 counts[label] = counts.get(label, 0) + 1
         output = tuple(dots) + tuple(sorted(label for label, n in counts.items() if n == 1 and label[0] != "."))
     return labels, output
