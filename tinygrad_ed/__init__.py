@@ -19,6 +19,6 @@ __version__ = "0.1.0"
 __all__ = ["Tensor", "tensor", "from_numpy", "zeros", "ones", "empty", "full", "eye", "arange", "rand", "randn",
            "zeros_like", "ones_like", "full_like", "rand_like", "randn_like", "manual_seed", "no_grad",
            "enable_grad", "set_grad_enabled", "is_grad_enabled", "maximum", "minimum", "where", "cat", "stack",
-           "concat", "concatenate", "hstack", "vstack", "dstack", "column_stack", "einsum", "linalg",
+           "concat", "concatenate", "hstack", "vstack", "dstack", "column_stack", "einsum",
            "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool", "ShapeError",
-           "autograd", "nn", "viz", "save", "load", *functions.__all__]
+           "autograd", "linalg", "nn", "viz", "save", "load", *functions.__all__]
