@@ -68,23 +68,29 @@ class Scatter(Function):
 
 
 def getitem(x: Tensor, index: Any) -> Tensor:
-    """x[index] with ints, slices, None, Ellipsis, integer arrays/Tensors/lists and boolean masks.
+    """x[index] with ints, slices, None, Ellipsis, integer arrays/Tensors/lists and boolean masks."""
+    if type(index) is slice and (index.step is None or index.step > 0):  # the common batch slice
+        return GetItem.apply(x, index=(index,), advanced=False)
+    for step in index_steps(index):
+        # integer arrays may repeat positions, whose gradients must accumulate (np.add.at)
+        advanced = any(isinstance(i, np.ndarray) and i.dtype != np.bool_ for i in step)
+        x = GetItem.apply(x, index=step, advanced=advanced)
+    return x
+
+
+def index_steps(index: Any) -> tuple[tuple, ...]:
+    """torch's `index` as numpy indices applied in turn: one, or two where numpy's rule differs.
 
     torch applies integer indices first (as selections) and then the tensor indices, so
     `x[0, :, [1, 2]]` on a (2, 3, 4) tensor is (3, 2); numpy counts the 0 as an advanced index
-    separated from [1, 2] by the slice, giving (2, 3). Where they differ (ints and tensors not all side
-    by side), the index is taken in two steps.
+    separated from [1, 2] by the slice, giving (2, 3). Where ints and tensors are not all side by
+    side, the ints go first in a basic index (a view, so assignment through it writes x).
     """
-    if type(index) is slice and (index.step is None or index.step > 0):  # the common batch slice
-        return GetItem.apply(x, index=(index,), advanced=False)
     items = numpy_index(index)
-    arrays = [i for i in items if isinstance(i, np.ndarray)]
-    if arrays and len(items) > 1 and not _advanced_side_by_side(items):
-        x = GetItem.apply(x, index=_int_step(items), advanced=False)
-        items = tuple(slice(None) if i is None else i for i in items if not _is_int(i))
-    # integer arrays may repeat positions, whose gradients must accumulate (np.add.at)
-    advanced = any(a.dtype != np.bool_ for a in arrays)
-    return GetItem.apply(x, index=items, advanced=advanced)
+    if len(items) < 2 or not any(isinstance(i, np.ndarray) for i in items) or _advanced_side_by_side(items):
+        return (items,)
+    rest = tuple(slice(None) if i is None else i for i in items if not _is_int(i))
+    return _int_step(items), rest
 
 
 def _is_int(item: Any) -> bool:
