@@ -163,7 +163,7 @@ def _index_array(index: Any, op: str) -> np.ndarray:
 
 def _check_along(x: Tensor, dim: int, index: np.ndarray, op: str, src: Tensor | None = None) -> int:
     axis = normalize_dim(dim, x.ndim, op)
-    if index.ndim != max(x.ndim, 1) and index.size:
+    if index.ndim != x.ndim and index.size:
         raise RuntimeError(f"{op}: index should have the same number of dimensions as the input "
                            f"({x.ndim}), got shape {index.shape}")
     for d, n in enumerate(index.shape):
@@ -182,7 +182,7 @@ def gather(x: Tensor, dim: int, index: Any) -> Tensor:
     index = _index_array(index, "gather")
     axis = _check_along(x, dim, index, "gather")
     if x.ndim == 0:
-        return GetItem.apply(x, index=(), advanced=False) if index.ndim == 0 else x.reshape(1)[Tensor(index)]
+        return GetItem.apply(x.reshape(1), index=(index,), advanced=True)
     return GetItem.apply(x, index=_along(index, axis), advanced=True)
 
 
@@ -234,6 +234,10 @@ def index_select(x: Tensor, dim: int, index: Any) -> Tensor:
     if index.ndim > 1:
         raise IndexError(f"index_select: index must be 0-d or 1-d, got shape {index.shape}")
     axis = normalize_dim(dim, x.ndim, "index_select")
+    if x.ndim == 0:
+        if index.size != 1:
+            raise IndexError(f"index_select: index to a 0-d tensor can have only 1 value, got {index.size}")
+        return GetItem.apply(x.reshape(1), index=(index.reshape(()),), advanced=True)
     return GetItem.apply(x, index=(slice(None),) * axis + (index.reshape(-1),), advanced=True)
 
 
