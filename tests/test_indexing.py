@@ -101,3 +101,61 @@ def test_basic_slices_share_memory():
     x = te.from_numpy(base)
     assert np.shares_memory(x[1:, ::2].numpy(), base)
     assert np.shares_memory(x[0].numpy(), base)
+
+
+def _random_index(rng):
+    """A random mix of ints, positive-step slices, None, one Ellipsis, lists, masks, 0-d and 1-d/2-d tensors,
+    as (kind, value) pairs."""
+    items, dim, used_ellipsis = [], 0, False
+    for _ in range(int(rng.integers(1, 5))):
+        size = X.shape[min(dim, 3)]
+        kind = ["int", "slice", "none", "ellipsis", "list", "mask", "0-d", "tensor"][int(rng.integers(0, 8))]
+        if kind == "ellipsis" and used_ellipsis:
+            kind = "none"
+        value = {"int": lambda: int(rng.integers(-size, size)),
+                 "slice": lambda: slice(int(rng.integers(0, size)), None, int(rng.integers(1, 3))),
+                 "none": lambda: None, "ellipsis": lambda: Ellipsis,
+                 "list": lambda: rng.integers(-size, size, size=int(rng.integers(1, 3))).tolist(),
+                 "mask": lambda: rng.random(size) > 0.5,
+                 "0-d": lambda: np.int64(rng.integers(0, size)),
+                 "tensor": lambda: rng.integers(0, size, size=(2, 1) if rng.random() < 0.3 else (2,))}[kind]()
+        items.append((kind, value))
+        used_ellipsis |= kind == "ellipsis"
+        dim += kind not in ("none", "ellipsis")
+    return items
+
+
+def _built(items, tensor):
+    return tuple(tensor(np.asarray(v)) if kind in ("mask", "tensor", "0-d") else v for kind, v in items)
+
+
+def test_random_indices_match_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    for _ in range(500):
+        items = _random_index(rng)
+        try:
+            expected, expected_error = torch.tensor(X)[_built(items, torch.tensor)].numpy(), None
+        except (IndexError, RuntimeError, ValueError) as error:
+            expected, expected_error = None, error
+        if expected_error is not None:
+            with pytest.raises((IndexError, RuntimeError, ValueError)):
+                te.tensor(X)[_built(items, te.tensor)]
+            continue
+        got = te.tensor(X)[_built(items, te.tensor)]
+        assert got.shape == expected.shape, items
+        np.testing.assert_array_equal(got.numpy(), expected, err_msg=str(items))
+
+
+def test_random_indices_gradients():
+    rng = np.random.default_rng(8)
+    x = te.tensor(np.random.default_rng(0).standard_normal(X.shape), requires_grad=True)
+    checked = 0
+    while checked < 20:
+        index = _built(_random_index(rng), te.tensor)
+        try:
+            x[index]
+        except IndexError:
+            continue
+        assert gradcheck(lambda t: t[index] * 2.0, (x,))
+        checked += 1

@@ -89,7 +89,8 @@ def index_steps(index: Any) -> tuple[tuple, ...]:
     items = numpy_index(index)
     if len(items) < 2 or not any(isinstance(i, np.ndarray) for i in items) or _advanced_side_by_side(items):
         return (items,)
-    rest = tuple(slice(None) if i is None else i for i in items if not _is_int(i))
+    # the second step: the tensors, with a full slice over each dimension the first step kept or made
+    rest = tuple(i if isinstance(i, np.ndarray) or i is Ellipsis else slice(None) for i in items if not _is_int(i))
     return _int_step(items), rest
 
 
