@@ -105,8 +105,65 @@ def test_two_operand_contractions_are_one_matmul():
     (("i.j", (2, 3)), "not part of an ellipsis"),
     (("i1->i", (2, 3)), "must be in \\[a-zA-Z\\]"),
     (("ij->i->j", (2, 3)), "more than one"),
+    (("ii->i", (2, 1)), "subscript i is repeated for operand 0 but the sizes don't match"),
 ])
 def test_errors(args, message):
     equation, *shapes = args
     with pytest.raises(RuntimeError, match=message):
         te.einsum(equation, *[te.zeros(*s) for s in shapes])
+
+
+SIZES = {"a": 2, "b": 3, "c": 4, "d": 2, "e": 3}
+
+
+def _random_einsum(rng):
+    """A random equation over 1-3 operands: repeated subscripts, size-1 dimensions, ellipses, implicit or
+    explicit outputs; and its operands."""
+    terms, arrays = [], []
+    use_ellipsis = rng.random() < 0.3
+    ellipsis_shape = [int(s) for s in rng.integers(1, 3, size=int(rng.integers(0, 3)))]
+    for _ in range(int(rng.integers(1, 4))):
+        letters = "".join(rng.choice(list("abcde"), size=int(rng.integers(0, 4))))
+        shape = [SIZES[c] if rng.random() > 0.1 else 1 for c in letters]
+        if use_ellipsis and rng.random() < 0.7:
+            k, at = int(rng.integers(0, len(ellipsis_shape) + 1)), int(rng.integers(0, len(letters) + 1))
+            dims = [1 if rng.random() < 0.2 else s for s in ellipsis_shape[len(ellipsis_shape) - k:]]
+            letters, shape = letters[:at] + "..." + letters[at:], shape[:at] + dims + shape[at:]
+        terms.append(letters)
+        arrays.append(rng.standard_normal(shape))
+    equation = ",".join(terms)
+    if rng.random() < 0.6:
+        present = sorted(set("".join(terms).replace(".", "")))
+        output = "".join(rng.permutation(present)[:int(rng.integers(0, len(present) + 1))]) if present else ""
+        equation += "->" + ("..." if use_ellipsis and rng.random() < 0.7 else "") + output
+    return equation, arrays
+
+
+def test_random_equations_match_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    for _ in range(400):
+        equation, arrays = _random_einsum(rng)
+        try:
+            expected = torch.einsum(equation, *[torch.tensor(a) for a in arrays]).numpy()
+        except RuntimeError:
+            with pytest.raises(RuntimeError):
+                te.einsum(equation, *[te.tensor(a) for a in arrays])
+            continue
+        got = te.einsum(equation, *[te.tensor(a) for a in arrays])
+        assert got.shape == expected.shape, equation
+        np.testing.assert_allclose(got.numpy(), expected, rtol=1e-10, atol=1e-12, err_msg=equation)
+
+
+def test_random_equations_gradients():
+    rng = np.random.default_rng(4)
+    checked = 0
+    while checked < 25:
+        equation, arrays = _random_einsum(rng)
+        leaves = [te.tensor(a, requires_grad=True) for a in arrays]
+        try:
+            te.einsum(equation, *leaves)
+        except RuntimeError:
+            continue
+        assert gradcheck(lambda *xs: te.einsum(equation, *xs), leaves), equation
+        checked += 1

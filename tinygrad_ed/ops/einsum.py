@@ -132,7 +132,11 @@ def _label_sizes(tensors: list[Tensor], labels: list[list[str]]) -> dict[str, in
     """Each label's size; a size of 1 broadcasts against any other."""
     sizes: dict[str, int] = {}
     for k, (t, term) in enumerate(zip(tensors, labels)):
+        own: dict[str, int] = {}
         for label, n in zip(term, t.shape):
+            if own.setdefault(label, n) != n:  # a diagonal needs equal sizes: no broadcasting within an operand
+                raise RuntimeError(f"einsum(): subscript {label} is repeated for operand {k} but the sizes don't "
+                                   f"match, {own[label]} != {n}")
             seen = sizes.get(label, 1)
             if n != seen and n != 1 and seen != 1:
                 name = "..." if label[0] == "." else label
