@@ -76,6 +76,8 @@ CASES = {
     "take": (lambda lib, x: x.take(lib.tensor([[5, 0], [0, 2]])), [(2, 3)]),
     "take_along_dim": (lambda lib, x: x.take_along_dim(lib.tensor([[0, 0], [1, 2]]), 1), [(2, 3)]),
     "take_along_dim broadcast": (lambda lib, x: lib.take_along_dim(x, lib.tensor([[2], [0]]), dim=1), [(2, 3)]),
+    "take_along_dim negative": (lambda lib, x: x.take_along_dim(lib.tensor([[-1], [-3]]), 1), [(2, 3)]),
+    "take negative": (lambda lib, x: x.take(lib.tensor([-1, 0])), [(2, 3)]),
     "take_along_dim flat": (lambda lib, x: lib.take_along_dim(x, lib.tensor([4, 4, 1])), [(2, 3)]),
 }
 
@@ -163,9 +165,13 @@ def test_view_is_reshape_on_numpy_storage():
     (lambda x: x.chunk(0), RuntimeError, "chunk"),
     (lambda x: x.t().t().reshape(2, 2, 3).t(), RuntimeError, "t: expects"),
     (lambda x: x.gather(1, te.tensor([0, 1])), RuntimeError, "same number of dimensions"),
-    (lambda x: x.gather(1, te.tensor([[0, 4]])), IndexError, "out of bounds"),
+    (lambda x: x.gather(1, te.tensor([[0, 4]])), RuntimeError, "index 4 is out of bounds"),
+    (lambda x: x.gather(1, te.tensor([[-1]])), RuntimeError, "index -1 is out of bounds"),
+    (lambda x: x.scatter_add(0, te.tensor([[3]]), te.ones(1, 1)), RuntimeError, "out of bounds"),
     (lambda x: x.gather(1, te.tensor([[0.0]])), RuntimeError, "integer"),
     (lambda x: x.index_select(0, te.tensor([[0]])), IndexError, "index_select"),
+    (lambda x: x.index_select(1, te.tensor([-1])), RuntimeError, "index -1 is out of bounds"),
+    (lambda x: x.index_add(1, te.tensor([4]), te.ones(3, 1)), RuntimeError, "index 4 is out of bounds"),
     (lambda x: x.masked_fill(te.tensor([True, False, True]), 1.0), te.ShapeError, "broadcast"),
     (lambda x: x.masked_fill(te.tensor([True, False, True, False]), te.tensor([1.0, 2.0])), RuntimeError,
      "0-dimensional"),

@@ -18,6 +18,10 @@ from . import elementwise
 from .elementwise import add, mul
 
 
+class IndexOutOfRange(IndexError, RuntimeError):
+    """An index outside a dimension (torch raises IndexError or RuntimeError depending on the op and sign)."""
+
+
 class GetItem(Function):
     __slots__ = ("input_shape", "index", "advanced")
 
@@ -171,11 +175,15 @@ def _check_along(x: Tensor, dim: int, index: np.ndarray, op: str, src: Tensor | 
         if (d != axis and x.ndim and n > x.shape[d]) or (src is not None and n > src.shape[d]):
             raise RuntimeError(f"{op}: index of shape {index.shape} is larger than the input {x.shape} "
                                f"(or src) in dimension {d}")
-    if index.size and (index.min() < -max(x.shape[axis:axis + 1] or (1,))
-                       or index.max() >= max(x.shape[axis:axis + 1] or (1,))):
-        raise IndexError(f"{op}: index {index.min()}..{index.max()} is out of bounds for dimension {dim} "
-                         f"with size {x.shape[axis] if x.ndim else 1}")
+    _check_bounds(index, x.shape[axis] if x.ndim else 1, dim, op)
     return axis
+
+
+def _check_bounds(index: np.ndarray, size: int, dim: int, op: str) -> None:
+    """Indices in [0, size): torch's gather, scatter, index_select and index_add refuse negative ones."""
+    if index.size and (index.min() < 0 or index.max() >= size):
+        bad = index.min() if index.min() < 0 else index.max()
+        raise IndexOutOfRange(f"{op}: index {bad} is out of bounds for dimension {dim} with size {size}")
 
 
 def gather(x: Tensor, dim: int, index: Any) -> Tensor:
@@ -235,6 +243,7 @@ def index_select(x: Tensor, dim: int, index: Any) -> Tensor:
     if index.ndim > 1:
         raise IndexError(f"index_select: index must be 0-d or 1-d, got shape {index.shape}")
     axis = normalize_dim(dim, x.ndim, "index_select")
+    _check_bounds(index, x.shape[axis] if x.ndim else 1, dim, "index_select")
     if x.ndim == 0:
         if index.size != 1:
             raise IndexError(f"index_select: index to a 0-d tensor can have only 1 value, got {index.size}")
@@ -247,6 +256,7 @@ def index_add(x: Tensor, dim: int, index: Any, source: Any, alpha: Any = 1) -> T
     index = _index_array(index, "index_add").reshape(-1)
     source = source if isinstance(source, Tensor) else Tensor(source)
     axis = normalize_dim(dim, x.ndim, "index_add")
+    _check_bounds(index, x.shape[axis] if x.ndim else 1, dim, "index_add")
     expected = x.shape[:axis] + (len(index),) + x.shape[axis + 1:]
     if source.shape != expected and not (x.ndim == 0 and source.numel() == len(index) == 1):
         raise RuntimeError(f"index_add: source of shape {source.shape} should have shape {expected} "
@@ -274,7 +284,7 @@ def take_along_dim(x: Tensor, indices: Any, dim: int | None = None) -> Tensor:
                          f"outside dim {dim}") from None
     x = x.expand(shape[:axis] + (x.shape[axis],) + shape[axis + 1:])
     indices = np.broadcast_to(indices, shape[:axis] + (indices.shape[axis],) + shape[axis + 1:])
-    return gather(x, axis, indices)
+    return gather(x, axis, np.where(indices < 0, indices + x.shape[axis], indices))  # negatives count from the end
 
 
 def take(x: Tensor, index: Any) -> Tensor:
