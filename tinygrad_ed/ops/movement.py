@@ -169,28 +169,35 @@ def tile(x: Tensor, *dims: Any) -> Tensor:
     return repeat(x, (1,) * (x.ndim - len(dims)) + dims)
 
 
-def repeat_interleave(x: Tensor, repeats: Any = None, dim: int | None = None, output_size: int | None = None) -> Tensor:
+def repeat_interleave(x: Tensor, repeats: Any = None, dim: int | None = None,
+                      output_size: int | None = None) -> Tensor:
     """Repeat each entry (of the flattened x if dim is None) `repeats` times, one count or one per entry.
 
     With only a tensor of counts, `te.repeat_interleave(counts)` gives each index repeated, as torch.
+    `output_size`, torch's hint of the result's length along `dim`, is checked when given.
     """
     if repeats is None:
-        counts = np.asarray(x.array)
-        return Tensor._make(np.repeat(np.arange(len(counts)), counts).astype(np.int64))
+        x, repeats, dim = Tensor._make(np.arange(len(x.array), dtype=np.int64)), x, 0
     if dim is None:
         x, dim = reshape(x, (-1,)), 0
     axis = normalize_dim(dim, x.ndim, "repeat_interleave")
-    counts = repeats.array if isinstance(repeats, Tensor) else np.asarray(repeats)
-    if counts.ndim == 0 or counts.size == 1:
-        n = int(counts.reshape(-1)[0]) if counts.size else 0
+    counts = np.asarray(repeats.array if isinstance(repeats, Tensor) else repeats).reshape(-1)
+    if counts.dtype.kind not in "iu" or (counts.size and counts.min() < 0):
+        raise RuntimeError(f"repeat_interleave: repeats must be non-negative integers, got {counts.tolist()}")
+    if counts.size == 1:  # one count for every entry: a broadcast, no index needed
         moved = unsqueeze(x, axis + 1)
-        shape = moved.shape[:axis + 1] + (n,) + moved.shape[axis + 2:]
-        return flatten(expand(moved, shape), axis, axis + 1)
-    if counts.shape != (x.shape[axis],):
+        tiled = expand(moved, moved.shape[:axis + 1] + (int(counts[0]),) + moved.shape[axis + 2:])
+        out = flatten(tiled, axis, axis + 1)
+    elif counts.shape == (x.shape[axis],):
+        out = GetItem.apply(x, index=(slice(None),) * axis + (np.repeat(np.arange(len(counts)), counts),),
+                            advanced=True)
+    else:
         raise RuntimeError(f"repeat_interleave: repeats of shape {counts.shape} must have one count per entry "
                            f"of dim {dim} (size {x.shape[axis]})")
-    index = np.repeat(np.arange(x.shape[axis]), counts)
-    return GetItem.apply(x, index=(slice(None),) * axis + (index,), advanced=True)
+    if output_size is not None and out.shape[axis] != output_size:
+        raise RuntimeError(f"repeat_interleave: output_size {output_size} differs from the result's size "
+                           f"{out.shape[axis]}")
+    return out
 
 
 def unflatten(x: Tensor, dim: int, sizes: Any) -> Tensor:
