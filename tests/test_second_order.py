@@ -9,7 +9,7 @@ import pytest
 
 import tinygrad_ed as te
 from tinygrad_ed.autograd import Function, grad
-from tinygrad_ed.ops import elementwise, index, matmul as matmul_ops, movement, reduce
+from tinygrad_ed.ops import elementwise, index, linalg as linalg_ops, matmul as matmul_ops, movement, reduce
 from tinygrad_ed.ops.matmul import linear
 
 
@@ -165,12 +165,17 @@ PRIMITIVE_CASES = {
                                                     advanced=True), [(3, 3)]),
     "Matmul": (lambda a, b: (a @ b) ** 2, [(2, 2, 3), (3,)]),
     "Linear": (lambda x, w, b: linear(x, w, b).tanh(), [(4, 3), (5, 3), (5,)]),
+    "Scatter": (lambda a, b: a.scatter(1, te.tensor([[2, 0]]), b * b) ** 2, [(2, 3), (1, 2)]),
+    "Inv": (lambda a: te.linalg.inv(a + 3 * te.eye(3, dtype=te.float64)), [(3, 3)]),
+    "Det": (lambda a: te.linalg.det(a + 3 * te.eye(3, dtype=te.float64)), [(2, 3, 3)]),
+    "LogAbsDet": (lambda a: te.linalg.slogdet(a + 3 * te.eye(3, dtype=te.float64)).logabsdet, [(3, 3)]),
+    "Solve": (lambda a, b: te.linalg.solve(a + 3 * te.eye(3, dtype=te.float64), b), [(3, 3), (3, 2)]),
 }
 
 
 def _builtin_primitives():
     classes = set()
-    for module in (elementwise, reduce, movement, index, matmul_ops):
+    for module in (elementwise, reduce, movement, index, matmul_ops, linalg_ops):
         for name, value in vars(module).items():
             if inspect.isclass(value) and issubclass(value, Function) and value.__module__ == module.__name__:
                 classes.add(name)

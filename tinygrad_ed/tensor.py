@@ -315,7 +315,9 @@ class Tensor:
     # -- shape -----------------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor: return movement.reshape(self, *shape)
     def view(self, *shape: Any) -> Tensor: return movement.reshape(self, *shape)
-    def permute(self, *dims: Any) -> Tensor: return movement.permute(self, *dims)
+    def permute(self, *args: Any, dims: Any = None) -> Tensor:
+        return movement.permute(self, *(args if dims is None else (dims,)))
+
     def transpose(self, dim0: int, dim1: int) -> Tensor: return movement.transpose(self, dim0, dim1)
     def expand(self, *sizes: Any) -> Tensor: return movement.expand(self, *sizes)
     def expand_as(self, other: Tensor) -> Tensor: return movement.expand(self, other.shape)
@@ -326,8 +328,79 @@ class Tensor:
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         return movement.flatten(self, start_dim, end_dim)
 
+    # -- shape, indexing and joining (view is reshape: numpy storage never needs a contiguous copy) --
+    def view_as(self, other: Tensor) -> Tensor: return movement.view_as(self, other)
+    def reshape_as(self, other: Tensor) -> Tensor: return movement.view_as(self, other)
+    def repeat(self, *sizes: Any) -> Tensor: return movement.repeat(self, *sizes)
+    def tile(self, *dims: Any) -> Tensor: return movement.tile(self, *dims)
+    def unflatten(self, dim: int, sizes: Any) -> Tensor: return movement.unflatten(self, dim, sizes)
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor: return movement.transpose(self, axis0, axis1)
+    def swapdims(self, dim0: int, dim1: int) -> Tensor: return movement.transpose(self, dim0, dim1)
+    def t(self) -> Tensor: return movement.t(self)
+    def movedim(self, source: Any, destination: Any) -> Tensor: return movement.movedim(self, source, destination)
+    def moveaxis(self, source: Any, destination: Any) -> Tensor: return movement.movedim(self, source, destination)
+    def narrow(self, dim: int, start: Any, length: int) -> Tensor: return movement.narrow(self, dim, start, length)
+    def split(self, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]: return movement.split(self, split_size, dim)
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]: return movement.chunk(self, chunks, dim)
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]: return movement.unbind(self, dim)
+    def fliplr(self) -> Tensor: return movement.fliplr(self)
+    def flipud(self) -> Tensor: return movement.flipud(self)
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor: return movement.roll(self, shifts, dims)
+
+    def flip(self, *args: Any, dims: Any = None) -> Tensor:
+        return movement.flip(self, *(args if dims is None else (dims,)))
+
+    def repeat_interleave(self, repeats: Any = None, dim: int | None = None, *,
+                          output_size: int | None = None) -> Tensor:
+        return movement.repeat_interleave(self, repeats, dim, output_size)
+
+    def gather(self, dim: int, index: Any) -> Tensor: return index_ops.gather(self, dim, index)
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor: return index_ops.scatter_add(self, dim, index, src)
+    def index_select(self, dim: int, index: Any) -> Tensor: return index_ops.index_select(self, dim, index)
+    def masked_fill(self, mask: Any, value: Any) -> Tensor: return index_ops.masked_fill(self, mask, value)
+    def masked_select(self, mask: Any) -> Tensor: return index_ops.masked_select(self, mask)
+    def take(self, index: Any) -> Tensor: return index_ops.take(self, index)
+    def nonzero(self, *, as_tuple: bool = False) -> Any: return index_ops.nonzero(self, as_tuple)
+
+    def scatter(self, dim: int, index: Any, src: Any = None, value: Any = None, *, reduce: str | None = None) -> Tensor:
+        return index_ops.scatter(self, dim, index, src, value, reduce)
+
+    def index_add(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+        return index_ops.index_add(self, dim, index, source, alpha)
+
+    def take_along_dim(self, indices: Any, dim: int | None = None) -> Tensor:
+        return index_ops.take_along_dim(self, indices, dim)
+
     def __getitem__(self, index: Any) -> Tensor:
         return index_ops.getitem(self, index)
+
+    # -- matrix products and linear algebra --------------------------------------------------------
+    def mm(self, mat2: Any) -> Tensor: return matmul_ops.mm(self, mat2)
+    def bmm(self, mat2: Any) -> Tensor: return matmul_ops.bmm(self, mat2)
+    def mv(self, vec: Any) -> Tensor: return matmul_ops.mv(self, vec)
+    def dot(self, other: Any) -> Tensor: return matmul_ops.dot(self, other)
+    def vdot(self, other: Any) -> Tensor: return matmul_ops.dot(self, other)
+    def outer(self, vec2: Any) -> Tensor: return matmul_ops.outer(self, vec2)
+    def ger(self, vec2: Any) -> Tensor: return matmul_ops.outer(self, vec2)
+    def trace(self) -> Tensor: return matmul_ops.trace(self)
+    def inverse(self) -> Tensor: return linalg_ops.linalg_inv(self)
+    def det(self) -> Tensor: return linalg_ops.linalg_det(self)
+    def slogdet(self) -> Any: return linalg_ops.linalg_slogdet(self)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        return matmul_ops.diagonal(self, offset, dim1, dim2)
+
+    def addmm(self, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return matmul_ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def addmv(self, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return matmul_ops.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return matmul_ops.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return matmul_ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
 
 
 def as_array(data: Any, dtype: Any, op: str) -> np.ndarray:
@@ -363,4 +436,4 @@ def _holds_numpy_float64(data: Any) -> bool:
 
 from . import autograd  # noqa: E402  (the ops need Tensor defined first)
 from .ops import elementwise, reduce, movement  # noqa: E402
-from .ops import index as index_ops, matmul as matmul_ops  # noqa: E402
+from .ops import index as index_ops, matmul as matmul_ops, linalg as linalg_ops  # noqa: E402

@@ -1,4 +1,5 @@
-"""Matrix products: `Matmul` (N-D, batched, broadcast) and the fused `Linear` (x @ W.T + b)."""
+"""Matrix products: `Matmul` (N-D, batched, broadcast) and the fused `Linear` (x @ W.T + b) are primitives;
+mm, bmm, mv, dot, outer, addmm..., diagonal and trace are composed."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,7 +9,9 @@ import numpy as np
 from ..autograd import Function, ShapeError
 from ..tensor import Tensor
 from . import backward_math as bm
+from .dims import normalize_dim
 from .elementwise import promote_to_tensors
+from .index import GetItem
 
 
 class Matmul(Function):
@@ -78,3 +81,105 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is not None and bias.array.shape != wd.shape[:1]:
         raise ShapeError(f"linear: bias of shape {bias.shape} does not fit weight of shape {weight.shape}")
     return Linear.apply(x, weight, bias)  # a mismatch of x and weight raises in np.dot, naming both shapes
+
+
+# ---------------------------------------------------------------------------------------------
+# torch's other matrix products, composed from matmul
+
+
+def _check_ndim(op: str, **tensors: tuple[Tensor, int]) -> None:
+    """Each named operand must have the given number of dimensions, e.g. _check_ndim("mm", input=(a, 2))."""
+    for name, (t, ndim) in tensors.items():
+        if t.ndim != ndim:
+            raise RuntimeError(f"{op}: {name} must be a {ndim}-d tensor, got shape {t.shape}")
+
+
+def mm(a: Tensor, b: Any) -> Tensor:
+    """The product of two matrices (no broadcasting)."""
+    a, b = promote_to_tensors(a, b)
+    _check_ndim("mm", self=(a, 2), mat2=(b, 2))
+    return matmul(a, b)
+
+
+def bmm(a: Tensor, b: Any) -> Tensor:
+    """Batched matrix product of (b, n, m) and (b, m, p) tensors (no broadcasting)."""
+    a, b = promote_to_tensors(a, b)
+    _check_ndim("bmm", self=(a, 3), mat2=(b, 3))
+    if a.shape[0] != b.shape[0]:
+        raise RuntimeError(f"bmm: batch sizes differ: {a.shape} and {b.shape}")
+    return matmul(a, b)
+
+
+def mv(a: Tensor, v: Any) -> Tensor:
+    """Matrix times vector."""
+    a, v = promote_to_tensors(a, v)
+    _check_ndim("mv", self=(a, 2), vec=(v, 1))
+    return matmul(a, v)
+
+
+def dot(a: Tensor, b: Any) -> Tensor:
+    """The inner product of two 1-d tensors (vdot is the same for real tensors)."""
+    a, b = promote_to_tensors(a, b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"dot: 1D tensors expected, but got shapes {a.shape} and {b.shape}")
+    if a.shape != b.shape:
+        raise RuntimeError(f"dot: inconsistent tensor size, expected tensors of the same size, got {a.shape} and "
+                           f"{b.shape}")
+    return matmul(a, b)
+
+
+def outer(a: Tensor, b: Any) -> Tensor:
+    """The outer product a_i b_j of two 1-d tensors."""
+    a, b = promote_to_tensors(a, b)
+    _check_ndim("outer", self=(a, 1), vec2=(b, 1))
+    return a.reshape(-1, 1) * b
+
+
+def _scaled_sum(input: Tensor, product: Tensor, beta: Any, alpha: Any) -> Tensor:
+    """beta * input + alpha * product; with beta == 0 the input is ignored (its nan and inf too), as in torch."""
+    product = product if alpha == 1 else product * alpha
+    if beta == 0:
+        return product.expand(np.broadcast_shapes(input.shape, product.shape))
+    return (input if beta == 1 else input * beta) + product
+
+
+def addmm(input: Tensor, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """beta * input + alpha * (mat1 @ mat2)."""
+    return _scaled_sum(input, mm(mat1, mat2), beta, alpha)
+
+
+def addmv(input: Tensor, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """beta * input + alpha * (mat @ vec)."""
+    return _scaled_sum(input, mv(mat, vec), beta, alpha)
+
+
+def baddbmm(input: Tensor, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """beta * input + alpha * bmm(batch1, batch2)."""
+    return _scaled_sum(input, bmm(batch1, batch2), beta, alpha)
+
+
+def addbmm(input: Tensor, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """beta * input + alpha * (sum over the batch of batch1[i] @ batch2[i])."""
+    return _scaled_sum(input, bmm(batch1, batch2).sum(0), beta, alpha)
+
+
+def diagonal(x: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal of the (dim1, dim2) planes as the last dimension; offset > 0 is above the main one."""
+    if x.ndim < 2:
+        raise RuntimeError(f"diagonal: expects a tensor of at least 2 dimensions, got shape {x.shape}")
+    a, b = normalize_dim(dim1, x.ndim, "diagonal"), normalize_dim(dim2, x.ndim, "diagonal")
+    if a == b:
+        raise RuntimeError(f"diagonal: dimensions dim1 and dim2 cannot be identical, got {dim1} and {dim2}")
+    moved = x.permute(*[d for d in range(x.ndim) if d not in (a, b)], a, b)
+    rows, cols = moved.shape[-2:]
+    length = max(0, min(rows, cols - offset) if offset >= 0 else min(rows + offset, cols))
+    start_row, start_col = max(-offset, 0), max(offset, 0)
+    index = (Ellipsis, np.arange(start_row, start_row + length), np.arange(start_col, start_col + length))
+    return GetItem.apply(moved, index=index, advanced=True)
+
+
+def trace(x: Tensor) -> Tensor:
+    """The sum of a matrix's main diagonal."""
+    if x.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, got shape {x.shape}")
+    return diagonal(x).sum()

@@ -11,6 +11,7 @@ from ..dtypes import promote
 from ..tensor import Tensor
 from . import backward_math as bm
 from .dims import normalize_dim, normalize_dims
+from .index import GetItem
 
 
 class Reshape(Function):
@@ -122,6 +123,178 @@ def expand(x: Tensor, *sizes: Any) -> Tensor:
     return Expand.apply(x, shape=shape)
 
 
+def view_as(x: Tensor, other: Tensor) -> Tensor:
+    return reshape(x, other.shape)
+
+
+def t(x: Tensor) -> Tensor:
+    """The transpose of a matrix; a 0-d or 1-d tensor is returned as is, as in torch."""
+    if x.ndim > 2:
+        raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, got shape {x.shape} (use transpose or mT)")
+    return transpose(x, 0, -1) if x.ndim == 2 else x
+
+
+def movedim(x: Tensor, source: Any, destination: Any) -> Tensor:
+    """Move dimension(s) `source` to position(s) `destination`, keeping the others in order."""
+    sources = source if isinstance(source, (tuple, list)) else (source,)
+    targets = destination if isinstance(destination, (tuple, list)) else (destination,)
+    if len(sources) != len(targets):
+        raise ValueError(f"movedim: source {source} and destination {destination} differ in length")
+    sources = [normalize_dim(d, x.ndim, "movedim") for d in sources]
+    targets = [normalize_dim(d, x.ndim, "movedim") for d in targets]
+    if len(set(sources)) != len(sources) or len(set(targets)) != len(targets):
+        raise ValueError(f"movedim: repeated dim in source {source} or destination {destination}")
+    rest = iter(d for d in range(x.ndim) if d not in sources)
+    placed = dict(zip(targets, sources))
+    return permute(x, tuple(placed[i] if i in placed else next(rest) for i in range(x.ndim)))
+
+
+def repeat(x: Tensor, *sizes: Any) -> Tensor:
+    """Tile x `sizes` times along each dimension (extra leading sizes add dimensions)."""
+    sizes = _shape_arg(sizes, "repeat")
+    if len(sizes) < x.ndim:
+        raise RuntimeError(f"repeat: number of repeat dims {len(sizes)} can not be smaller than the number of "
+                           f"dimensions of the tensor {x.shape}")
+    if min(sizes, default=0) < 0:
+        raise RuntimeError(f"repeat: repeats must be non-negative, got {sizes}")
+    shape = (1,) * (len(sizes) - x.ndim) + x.shape
+    paired = reshape(x, tuple(n for s in shape for n in (1, s)))  # (1, a, 1, b): each size next to its count
+    tiled = expand(paired, tuple(n for r, s in zip(sizes, shape) for n in (r, s)))
+    return reshape(tiled, tuple(r * s for r, s in zip(sizes, shape)))
+
+
+def tile(x: Tensor, *dims: Any) -> Tensor:
+    """repeat, with missing leading counts taken as 1."""
+    dims = _shape_arg(dims, "tile")
+    return repeat(x, (1,) * (x.ndim - len(dims)) + dims)
+
+
+def repeat_interleave(x: Tensor, repeats: Any = None, dim: int | None = None,
+                      output_size: int | None = None) -> Tensor:
+    """Repeat each entry (of the flattened x if dim is None) `repeats` times, one count or one per entry.
+
+    With only a tensor of counts, `te.repeat_interleave(counts)` gives each index repeated, as torch.
+    `output_size`, torch's hint of the result's length along `dim`, is checked when given.
+    """
+    if repeats is None:
+        x, repeats, dim = Tensor._make(np.arange(len(x.array), dtype=np.int64)), x, 0
+    if dim is None:
+        x, dim = reshape(x, (-1,)), 0
+    axis = normalize_dim(dim, x.ndim, "repeat_interleave")
+    counts = np.asarray(repeats.array if isinstance(repeats, Tensor) else repeats).reshape(-1)
+    if counts.dtype.kind not in "iu" or (counts.size and counts.min() < 0):
+        raise RuntimeError(f"repeat_interleave: repeats must be non-negative integers, got {counts.tolist()}")
+    if counts.size == 1:  # one count for every entry: a broadcast, no index needed
+        moved = unsqueeze(x, axis + 1)
+        tiled = expand(moved, moved.shape[:axis + 1] + (int(counts[0]),) + moved.shape[axis + 2:])
+        out = flatten(tiled, axis, axis + 1)
+    elif counts.shape == (x.shape[axis],):
+        out = GetItem.apply(x, index=(slice(None),) * axis + (np.repeat(np.arange(len(counts)), counts),),
+                            advanced=True)
+    else:
+        raise RuntimeError(f"repeat_interleave: repeats of shape {counts.shape} must have one count per entry "
+                           f"of dim {dim} (size {x.shape[axis]})")
+    if output_size is not None and out.shape[axis] != output_size:
+        raise RuntimeError(f"repeat_interleave: output_size {output_size} differs from the result's size "
+                           f"{out.shape[axis]}")
+    return out
+
+
+def unflatten(x: Tensor, dim: int, sizes: Any) -> Tensor:
+    """Split dimension `dim` into `sizes` (one may be -1)."""
+    axis = normalize_dim(dim, x.ndim, "unflatten")
+    sizes = _shape_arg((sizes,), "unflatten")
+    known = int(np.prod([s for s in sizes if s != -1]))
+    if sizes.count(-1) > 1 or (-1 not in sizes and known != x.shape[axis]) or (
+            -1 in sizes and (known == 0 or x.shape[axis] % known)):
+        raise RuntimeError(f"unflatten: sizes {sizes} do not multiply to the size {x.shape[axis]} of dim {dim}")
+    sizes = tuple(x.shape[axis] // known if s == -1 else s for s in sizes)
+    return reshape(x, x.shape[:axis] + sizes + x.shape[axis + 1:])
+
+
+def narrow(x: Tensor, dim: int, start: Any, length: int) -> Tensor:
+    """Entries start .. start+length-1 along `dim` (a view, as x[..., start:start+length])."""
+    axis = normalize_dim(dim, x.ndim, "narrow")
+    size, start = x.shape[axis], int(start)
+    start = start + size if start < 0 else start
+    if not 0 <= start <= size or length < 0 or start + length > size:
+        raise IndexError(f"narrow: start {start} with length {length} exceeds dimension {dim} of size {size}")
+    return _slice_along(x, axis, start, start + length)
+
+
+def _slice_along(x: Tensor, axis: int, start: int, stop: int) -> Tensor:
+    return GetItem.apply(x, index=(slice(None),) * axis + (slice(start, stop),), advanced=False)
+
+
+def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """Pieces of `split_size_or_sections` entries (the last may be smaller), or of the listed sizes."""
+    axis = normalize_dim(dim, x.ndim, "split")
+    size = x.shape[axis]
+    if isinstance(split_size_or_sections, (list, tuple)):
+        sizes = [int(n) for n in split_size_or_sections]
+        if sum(sizes) != size or min(sizes, default=0) < 0:
+            raise RuntimeError(f"split: sizes {sizes} do not add up to the size {size} of dim {dim}")
+    else:
+        step = int(split_size_or_sections)
+        if step <= 0 and size:
+            raise RuntimeError(f"split: split_size must be positive, got {step}")
+        sizes = [min(step, size - start) for start in range(0, size, step)] if size else [0]
+    bounds = np.cumsum([0] + sizes)
+    return tuple(_slice_along(x, axis, int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """At most `chunks` pieces of equal size (the last may be smaller), as torch.chunk."""
+    if chunks <= 0:
+        raise RuntimeError(f"chunk: expects chunks to be greater than 0, got {chunks}")
+    size = x.shape[normalize_dim(dim, x.ndim, "chunk")]
+    return split(x, max(-(-size // chunks), 1), dim)
+
+
+def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    """The slices along `dim`, with that dimension removed."""
+    axis = normalize_dim(dim, x.ndim, "unbind")
+    return tuple(GetItem.apply(x, index=(slice(None),) * axis + (i,), advanced=False) for i in range(x.shape[axis]))
+
+
+def flip(x: Tensor, *dims: Any) -> Tensor:
+    """Reverse the order of entries along `dims` (a view, as numpy's negative-step slice)."""
+    axes = normalize_dims(_shape_arg(dims, "flip"), x.ndim, "flip") or ()
+    index = tuple(slice(None, None, -1) if d in axes else slice(None) for d in range(x.ndim))
+    return GetItem.apply(x, index=index, advanced=False)
+
+
+def fliplr(x: Tensor) -> Tensor:
+    if x.ndim < 2:
+        raise RuntimeError(f"fliplr: input must be >= 2-d, got shape {x.shape}")
+    return flip(x, 1)
+
+
+def flipud(x: Tensor) -> Tensor:
+    if x.ndim < 1:
+        raise RuntimeError("flipud: input must be >= 1-d")
+    return flip(x, 0)
+
+
+def roll(x: Tensor, shifts: Any, dims: Any = None) -> Tensor:
+    """Shift entries along `dims` cyclically (the flattened tensor if dims is None)."""
+    shifts = shifts if isinstance(shifts, (tuple, list)) else (shifts,)
+    if dims is None:
+        if len(shifts) != 1:
+            raise RuntimeError(f"roll: shifts {shifts} need dims of the same length")
+        return reshape(roll(reshape(x, (-1,)), shifts, 0), x.shape)
+    dims = dims if isinstance(dims, (tuple, list)) else (dims,)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"roll: shifts {shifts} and dims {dims} differ in length")
+    for shift, dim in zip(shifts, dims):
+        axis = normalize_dim(dim, x.ndim, "roll")
+        size = x.shape[axis]
+        cut = size - int(shift) % size if size else 0
+        if cut and cut != size:
+            x = Cat.apply(_slice_along(x, axis, cut, size), _slice_along(x, axis, 0, cut), axis=axis)
+    return x
+
+
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     axis = normalize_dim(dim, x.ndim + 1, "unsqueeze")
     return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
@@ -146,7 +319,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dimension."""
-    tensors = _as_tensors(tensors, "cat")
+    tensors = as_tensors(tensors, "cat")
     if any(t.ndim == 0 for t in tensors):
         raise ShapeError(f"cat: zero-dimensional tensors cannot be concatenated (shapes {[t.shape for t in tensors]})")
     axis = normalize_dim(dim, tensors[0].ndim, "cat")
@@ -159,7 +332,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors of equal shape along a new dimension."""
-    tensors = _as_tensors(tensors, "stack")
+    tensors = as_tensors(tensors, "stack")
     shapes = {t.shape for t in tensors}
     if len(shapes) > 1:
         raise ShapeError(f"stack: expects tensors of equal shape, got {[t.shape for t in tensors]}")
@@ -167,7 +340,40 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     return Cat.apply(*[unsqueeze(t, axis) for t in tensors], axis=axis)
 
 
-def _as_tensors(tensors: Sequence[Any], op: str) -> list[Tensor]:
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    """cat along dim 1 (dim 0 for 1-d tensors)."""
+    tensors = [_at_least(t, 1) for t in as_tensors(tensors, "hstack")]
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """cat along dim 0, 1-d tensors as rows."""
+    return cat([_at_least(t, 2) for t in as_tensors(tensors, "vstack")], 0)
+
+
+def dstack(tensors: Sequence[Tensor]) -> Tensor:
+    """cat along dim 2, after making each tensor at least 3-d as (1, n, 1) or (m, n, 1)."""
+    return cat([_at_least(t, 3) for t in as_tensors(tensors, "dstack")], 2)
+
+
+def column_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """hstack, with 0-d and 1-d tensors as columns."""
+    tensors = as_tensors(tensors, "column_stack")
+    return cat([reshape(t, (-1, 1)) if t.ndim < 2 else t for t in tensors], 1)
+
+
+def _at_least(x: Tensor, ndim: int) -> Tensor:
+    """numpy's atleast_1d/2d/3d: a 1-d (n,) becomes (1, n), then (1, n, 1); a 2-d (m, n) becomes (m, n, 1)."""
+    if x.ndim >= ndim:
+        return x
+    if x.ndim == 0:
+        return _at_least(reshape(x, (1,)), ndim)
+    if x.ndim == 1:
+        return _at_least(reshape(x, (1,) + x.shape), ndim)
+    return reshape(x, x.shape + (1,))
+
+
+def as_tensors(tensors: Sequence[Any], op: str) -> list[Tensor]:
     if isinstance(tensors, Tensor) or not len(tensors):
         raise TypeError(f"{op}: expects a non-empty sequence of tensors")
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
