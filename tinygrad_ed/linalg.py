@@ -1,0 +1,99 @@
+"""`te.linalg`, torch.linalg's names: vector and matrix norms (composed from the primitives).
+
+A zero vector's 2-norm has gradient 0 (not 0/0), as in torch: the root and the powers of
+|x| are taken of a stand-in 1 where their argument is 0, and the `where` keeps that stand-in's
+gradient out.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .tensor import Tensor
+from .ops.dims import normalize_dim, normalize_dims
+from .ops.elementwise import where
+
+
+def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """(sum |x|^ord)^(1/ord) over `dim` (all elements when None); ord may be inf, -inf or 0."""
+    x = _floating_input(x, dtype, "linalg.vector_norm")
+    axes = normalize_dims(dim, x.ndim, "linalg.vector_norm")
+    if isinstance(ord, bool) or not isinstance(ord, (int, float)):
+        raise TypeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
+    if ord == math.inf:
+        return x.abs().amax(axes, keepdim)
+    if ord == -math.inf:
+        return x.abs().amin(axes, keepdim)
+    if ord == 0:
+        return (x != 0).to(x.dtype).sum(axes, keepdim)  # a count: no gradient
+    if ord == 1:
+        return x.abs().sum(axes, keepdim)
+    if ord == 2:
+        return _root((x * x).sum(axes, keepdim), 2)
+    size = x.abs()
+    zero = size == 0
+    return _root(where(zero, 0.0, where(zero, 1.0, size) ** ord).sum(axes, keepdim), ord)
+
+
+def _root(total: Tensor, ord: float) -> Tensor:
+    zero = total == 0
+    return where(zero, 0.0, where(zero, 1.0, total) ** (1 / ord))
+
+
+def matrix_norm(a: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False, *,
+                dtype: Any = None) -> Tensor:
+    """Frobenius ('fro'), or the largest/smallest absolute column (ord 1/-1) or row (inf/-inf) sum, over
+    the two dims `dim`. The singular-value norms ('nuc', 2, -2) are not implemented."""
+    a = _floating_input(a, dtype, "linalg.matrix_norm")
+    if not isinstance(dim, (tuple, list)) or len(dim) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple of ints, got {dim!r}")
+    rows, cols = (normalize_dim(d, a.ndim, "linalg.matrix_norm") for d in dim)
+    if a.ndim < 2 or rows == cols:
+        raise RuntimeError(f"linalg.matrix_norm: needs two different dims of a tensor of at least 2 dims, "
+                           f"got dim={dim!r} for shape {a.shape}")
+    if ord == "fro":
+        return vector_norm(a, 2, (rows, cols), keepdim)
+    if ord in ("nuc", 2, -2):
+        raise NotImplementedError(f"linalg.matrix_norm: ord={ord!r} needs singular values, which tinygrad_ed "
+                                  "does not compute; 'fro', 1, -1, inf and -inf are available")
+    if ord not in (1, -1, math.inf, -math.inf):
+        raise RuntimeError(f"linalg.matrix_norm: order {ord!r} is not supported (use 'fro', 'nuc', 1, -1, 2, -2, "
+                           "inf or -inf)")
+    summed, other = (rows, cols) if ord in (1, -1) else (cols, rows)  # 1: columns' sums; inf: rows' sums
+    sums = a.abs().sum(summed, keepdim=True)
+    out = sums.amax(other, keepdim=True) if ord > 0 else sums.amin(other, keepdim=True)
+    return out if keepdim else out.squeeze(max(rows, cols)).squeeze(min(rows, cols))
+
+
+def norm(a: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """torch.linalg.norm: a vector norm over one dim (or the flattened tensor when ord and dim are
+    None), a matrix norm over two dims (or of a 2-D tensor when only ord is given)."""
+    if dim is None and ord is None:
+        return vector_norm(a, 2, None, keepdim, dtype=dtype)
+    if isinstance(dim, (tuple, list)) and len(dim) == 2 or dim is None and a.ndim == 2:
+        return matrix_norm(a, "fro" if ord is None else ord, (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
+    if dim is None and a.ndim != 1:
+        raise RuntimeError(f"linalg.norm: with ord={ord!r} and no dim the input must be 1-D or 2-D, got shape "
+                           f"{a.shape}")
+    return vector_norm(a, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+
+
+def tensor_norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    """Tensor.norm / torch.norm: 'fro' (the default) is the 2-norm over `dim` or all elements, a number p
+    the vector p-norm, 'nuc' the nuclear norm of a matrix."""
+    if p is None or p == "fro":
+        return vector_norm(x, 2, dim, keepdim, dtype=dtype)
+    if p == "nuc":
+        return matrix_norm(x, "nuc", (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
+    return vector_norm(x, p, dim, keepdim, dtype=dtype)
+
+
+def _floating_input(x: Tensor, dtype: Any, op: str) -> Tensor:
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.array.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating point tensor as input, got {x.array.dtype}")
+    return x
+
+
+__all__ = ["matrix_norm", "norm", "vector_norm"]
