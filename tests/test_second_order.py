@@ -9,7 +9,7 @@ import pytest
 
 import tinygrad_ed as te
 from tinygrad_ed.autograd import Function, grad
-from tinygrad_ed.ops import elementwise, index, matmul as matmul_ops, movement, reduce
+from tinygrad_ed.ops import elementwise, index, matmul as matmul_ops, movement, reduce, scan, unary
 from tinygrad_ed.ops.matmul import linear
 
 
@@ -152,9 +152,14 @@ PRIMITIVE_CASES = {
     "Tanh": (lambda a: a.tanh(), [(3, 4)]),
     "Where": (lambda a, b: te.where(a.detach() > 0, a * a, b * b), [(3, 1), (4,)]),
     "Maximum": (lambda a, b: te.maximum(a * a, b * b * 2), [(3, 1), (4,)]),
+    "Minimum": (lambda a, b: te.minimum(a * a, b * b * 2), [(3, 1), (4,)]),
     "Cast": (lambda a: elementwise.Cast.apply(a * a, dtype=np.float64) * a, [(3, 4)]),
     "Sum": (lambda a: a.sum(1) ** 2, [(3, 4)]),
     "Amax": (lambda a: a.amax(1, keepdim=True) ** 2, [(3, 4)]),
+    "Amin": (lambda a: a.amin(1, keepdim=True) ** 2, [(3, 4)]),
+    "Cumsum": (lambda a: a.cumsum(1) ** 2, [(3, 4)]),
+    "Erf": (lambda a: a.erf(), [(3, 4)]),
+    "Erfc": (lambda a: a.erfc(), [(3, 4)]),
     "LogSoftmax": (lambda a: a.log_softmax(1), [(3, 4)]),
     "Reshape": (lambda a: a.reshape(-1) ** 2, [(3, 4)]),
     "Permute": (lambda a: a.permute(1, 0) ** 2, [(3, 4)]),
@@ -170,7 +175,7 @@ PRIMITIVE_CASES = {
 
 def _builtin_primitives():
     classes = set()
-    for module in (elementwise, reduce, movement, index, matmul_ops):
+    for module in (elementwise, unary, reduce, scan, movement, index, matmul_ops):
         for name, value in vars(module).items():
             if inspect.isclass(value) and issubclass(value, Function) and value.__module__ == module.__name__:
                 classes.add(name)

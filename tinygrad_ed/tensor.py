@@ -292,27 +292,63 @@ class Tensor:
     def maximum(self, other: Any) -> Tensor: return elementwise.maximum(self, other)
     def minimum(self, other: Any) -> Tensor: return elementwise.minimum(self, other)
 
-    # -- reductions ------------------------------------------------------------------------------
-    def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor: return reduce.sum(self, dim, keepdim)
-    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor: return reduce.mean(self, dim, keepdim)
-    def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor: return reduce.amax(self, dim, keepdim)
-    def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor: return reduce.amin(self, dim, keepdim)
-    def max(self, dim: int | None = None, keepdim: bool = False) -> Any: return reduce.max(self, dim, keepdim)
-    def min(self, dim: int | None = None, keepdim: bool = False) -> Any: return reduce.min(self, dim, keepdim)
-    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor: return reduce.argmax(self, dim, keepdim)
-    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor: return reduce.argmin(self, dim, keepdim)
+    # -- reductions and scans (dim may be an int or a tuple; torch's axis=/keepdims= aliases work) --
+    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, **aliases: Any) -> Tensor:
+        return reduce.sum(self, dim, keepdim, dtype=dtype, **aliases)
 
-    def logsumexp(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return reduce.logsumexp(self, dim, keepdim)
+    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, **aliases: Any) -> Tensor:
+        return reduce.mean(self, dim, keepdim, dtype=dtype, **aliases)
 
-    def var(self, dim: Any = None, keepdim: bool = False, correction: int = 1, unbiased: bool | None = None) -> Tensor:
-        return reduce.var(self, dim, keepdim, correction, unbiased)
+    def prod(self, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None, **aliases: Any) -> Tensor:
+        return reduce.prod(self, dim, keepdim, dtype=dtype, **aliases)
 
-    def std(self, dim: Any = None, keepdim: bool = False, correction: int = 1, unbiased: bool | None = None) -> Tensor:
-        return reduce.std(self, dim, keepdim, correction, unbiased)
+    def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: Any = None,
+            **aliases: Any) -> Tensor:
+        return reduce.var(self, dim, unbiased, keepdim, correction=correction, **aliases)
 
-    def softmax(self, dim: int = -1) -> Tensor: return reduce.softmax(self, dim)
-    def log_softmax(self, dim: int = -1) -> Tensor: return reduce.log_softmax(self, dim)
+    def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: Any = None,
+            **aliases: Any) -> Tensor:
+        return reduce.std(self, dim, unbiased, keepdim, correction=correction, **aliases)
+
+    def amax(self, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor:
+        return reduce.amax(self, dim, keepdim, **aliases)
+
+    def amin(self, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor:
+        return reduce.amin(self, dim, keepdim, **aliases)
+
+    def max(self, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Any:
+        return reduce.max(self, dim, keepdim, **aliases)
+
+    def min(self, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Any:
+        return reduce.min(self, dim, keepdim, **aliases)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False, **aliases: Any) -> Tensor:
+        return reduce.argmax(self, dim, keepdim, **aliases)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False, **aliases: Any) -> Tensor:
+        return reduce.argmin(self, dim, keepdim, **aliases)
+
+    def all(self, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor:
+        return reduce.all(self, dim, keepdim, **aliases)
+
+    def any(self, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor:
+        return reduce.any(self, dim, keepdim, **aliases)
+
+    def count_nonzero(self, dim: Any = None) -> Tensor: return reduce.count_nonzero(self, dim)
+
+    def logsumexp(self, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor:
+        return reduce.logsumexp(self, dim, keepdim, **aliases)
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+        return linalg.tensor_norm(self, p, dim, keepdim, dtype)
+
+    def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor: return scan.cumsum(self, dim, dtype=dtype)
+    def cumprod(self, dim: int, *, dtype: Any = None) -> Tensor: return scan.cumprod(self, dim, dtype=dtype)
+    def cummax(self, dim: int) -> Any: return scan.cummax(self, dim)
+    def cummin(self, dim: int) -> Any: return scan.cummin(self, dim)
+
+    def softmax(self, dim: int = -1, dtype: Any = None) -> Tensor: return reduce.softmax(self, dim, dtype)
+    def log_softmax(self, dim: int = -1, dtype: Any = None) -> Tensor: return reduce.log_softmax(self, dim, dtype)
 
     # -- shape -----------------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor: return movement.reshape(self, *shape)
@@ -364,5 +400,6 @@ def _holds_numpy_float64(data: Any) -> bool:
 
 
 from . import autograd  # noqa: E402  (the ops need Tensor defined first)
-from .ops import elementwise, reduce, movement, unary  # noqa: E402
+from .ops import elementwise, reduce, movement, scan, unary  # noqa: E402
 from .ops import index as index_ops, matmul as matmul_ops  # noqa: E402
+from . import linalg  # noqa: E402

@@ -39,6 +39,10 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     return x.sum(axis=axis, keepdims=keepdims)
 
 
+def cumsum(x: Any, axis: int) -> Any:
+    return x.cumsum(axis) if isinstance(x, Tensor) else np.cumsum(x, axis=axis)
+
+
 def expand_to(x: Any, shape: tuple) -> Any:
     """`x` broadcast to `shape`; an array is materialised (np.broadcast_to's Python overhead costs more)."""
     if isinstance(x, Tensor):
