@@ -258,11 +258,17 @@ class Tensor:
     def __ge__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.ge)
     def __eq__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.eq)  # type: ignore[override]
     def __ne__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.ne)  # type: ignore[override]
-    def __invert__(self) -> Tensor: return Tensor._make(~self.array)
-    def __and__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.and_)
-    def __or__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.or_)
-    def __rand__(self, other: Any) -> Tensor: return elementwise.compare(other, self, operator.and_)
-    def __ror__(self, other: Any) -> Tensor: return elementwise.compare(other, self, operator.or_)
+    def __invert__(self) -> Tensor: return binary.bitwise_not(self)
+    def __and__(self, other: Any) -> Tensor: return binary.bitwise(self, other, operator.and_)
+    def __or__(self, other: Any) -> Tensor: return binary.bitwise(self, other, operator.or_)
+    def __xor__(self, other: Any) -> Tensor: return binary.bitwise(self, other, operator.xor)
+    def __rand__(self, other: Any) -> Tensor: return binary.bitwise(other, self, operator.and_)
+    def __ror__(self, other: Any) -> Tensor: return binary.bitwise(other, self, operator.or_)
+    def __rxor__(self, other: Any) -> Tensor: return binary.bitwise(other, self, operator.xor)
+    def __mod__(self, other: Any) -> Tensor: return binary.remainder(self, other)
+    def __rmod__(self, other: Any) -> Tensor: return binary.remainder(other, self)
+    def __floordiv__(self, other: Any) -> Tensor: return binary.floor_divide(self, other)
+    def __rfloordiv__(self, other: Any) -> Tensor: return binary.floor_divide(other, self)
 
     def add(self, other: Any) -> Tensor: return elementwise.add(self, other)
     def sub(self, other: Any) -> Tensor: return elementwise.sub(self, other)
@@ -283,14 +289,76 @@ class Tensor:
     def square(self) -> Tensor: return elementwise.mul(self, self)
     def erf(self) -> Tensor: return unary.Erf.apply(elementwise.floating(self))
     def erfc(self) -> Tensor: return unary.Erfc.apply(elementwise.floating(self))
+    def sin(self) -> Tensor: return unary.Sin.apply(elementwise.floating(self))
+    def cos(self) -> Tensor: return unary.Cos.apply(elementwise.floating(self))
+    def tan(self) -> Tensor: return unary.Tan.apply(elementwise.floating(self))
+    def asin(self) -> Tensor: return unary.Asin.apply(elementwise.floating(self))
+    def acos(self) -> Tensor: return unary.Acos.apply(elementwise.floating(self))
+    def atan(self) -> Tensor: return unary.Atan.apply(elementwise.floating(self))
+    def sinh(self) -> Tensor: return unary.Sinh.apply(elementwise.floating(self))
+    def cosh(self) -> Tensor: return unary.Cosh.apply(elementwise.floating(self))
+    def asinh(self) -> Tensor: return unary.Asinh.apply(elementwise.floating(self))
+    def acosh(self) -> Tensor: return unary.Acosh.apply(elementwise.floating(self))
+    def atanh(self) -> Tensor: return unary.Atanh.apply(elementwise.floating(self))
+    arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+    def exp2(self) -> Tensor: return unary.Exp2.apply(elementwise.floating(self))
+    def expm1(self) -> Tensor: return unary.Expm1.apply(elementwise.floating(self))
+    def log2(self) -> Tensor: return unary.Log2.apply(elementwise.floating(self))
+    def log10(self) -> Tensor: return unary.Log10.apply(elementwise.floating(self))
+    def log1p(self) -> Tensor: return unary.Log1p.apply(elementwise.floating(self))
+    def rsqrt(self) -> Tensor: return unary.rsqrt(self)
+    def reciprocal(self) -> Tensor: return unary.reciprocal(self)
+    def sign(self) -> Tensor: return unary.sign(self)
+    def floor(self) -> Tensor: return unary.rounded(self, np.floor)
+    def ceil(self) -> Tensor: return unary.rounded(self, np.ceil)
+    def trunc(self) -> Tensor: return unary.rounded(self, np.trunc)
+    fix = trunc
+    def round(self, decimals: int = 0) -> Tensor: return unary.round(self, decimals)
+    def frac(self) -> Tensor: return unary.frac(self)
+    def logit(self, eps: float | None = None) -> Tensor: return unary.logit(self, eps)
+
+    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+        return unary.nan_to_num(self, nan, posinf, neginf)
+
+    def isnan(self) -> Tensor: return unary.isnan(self)
+    def isinf(self) -> Tensor: return unary.isinf(self)
+    def isfinite(self) -> Tensor: return unary.isfinite(self)
+    def atan2(self, other: Any) -> Tensor: return binary.atan2(self, other)
+    arctan2 = atan2
+    def hypot(self, other: Any) -> Tensor: return binary.hypot(self, other)
+    def fmod(self, other: Any) -> Tensor: return binary.fmod(self, other)
+    def remainder(self, other: Any) -> Tensor: return binary.remainder(self, other)
+    def floor_divide(self, other: Any) -> Tensor: return binary.floor_divide(self, other)
+    def lerp(self, end: Any, weight: Any) -> Tensor: return binary.lerp(self, end, weight)
+    def xlogy(self, other: Any) -> Tensor: return binary.xlogy(self, other)
+    def logical_and(self, other: Any) -> Tensor: return binary.logical_and(self, other)
+    def logical_or(self, other: Any) -> Tensor: return binary.logical_or(self, other)
+    def logical_xor(self, other: Any) -> Tensor: return binary.logical_xor(self, other)
+    def logical_not(self) -> Tensor: return binary.logical_not(self)
+    def bitwise_and(self, other: Any) -> Tensor: return binary.bitwise_and(self, other)
+    def bitwise_or(self, other: Any) -> Tensor: return binary.bitwise_or(self, other)
+    def bitwise_xor(self, other: Any) -> Tensor: return binary.bitwise_xor(self, other)
+    def bitwise_not(self) -> Tensor: return binary.bitwise_not(self)
+
+    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+        return binary.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+        return binary.allclose(self, other, rtol, atol, equal_nan)
+
+    def equal(self, other: Tensor) -> bool: return binary.equal(self, other)
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:
         return elementwise.clamp(self, min, max)
 
     clip = clamp
 
+    def clamp_min(self, min: Any) -> Tensor: return elementwise.clamp(self, min, None)
+    def clamp_max(self, max: Any) -> Tensor: return elementwise.clamp(self, None, max)
     def maximum(self, other: Any) -> Tensor: return elementwise.maximum(self, other)
     def minimum(self, other: Any) -> Tensor: return elementwise.minimum(self, other)
+    def fmax(self, other: Any) -> Tensor: return elementwise.fmax(self, other)
+    def fmin(self, other: Any) -> Tensor: return elementwise.fmin(self, other)
 
     # -- reductions and scans (dim may be an int or a tuple; torch's axis=/keepdims= aliases work) --
     def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, **aliases: Any) -> Tensor:
@@ -347,6 +415,27 @@ class Tensor:
     def cummax(self, dim: int) -> Any: return scan.cummax(self, dim)
     def cummin(self, dim: int) -> Any: return scan.cummin(self, dim)
 
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        return sorting.sort(self, dim, descending, stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        return sorting.argsort(self, dim, descending, stable)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
+        return sorting.topk(self, k, dim, largest, sorted)
+
+    def median(self, dim: int | None = None, keepdim: bool = False) -> Any: return sorting.median(self, dim, keepdim)
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
+               dim: int | None = None) -> Any:
+        return sorting.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def bincount(self, weights: Any = None, minlength: int = 0) -> Tensor:
+        return sorting.bincount(self, weights, minlength)
+
+    def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
+        return sorting.histc(self, bins, min, max)
+
     def softmax(self, dim: int = -1, dtype: Any = None) -> Tensor: return reduce.softmax(self, dim, dtype)
     def log_softmax(self, dim: int = -1, dtype: Any = None) -> Tensor: return reduce.log_softmax(self, dim, dtype)
 
@@ -400,6 +489,6 @@ def _holds_numpy_float64(data: Any) -> bool:
 
 
 from . import autograd  # noqa: E402  (the ops need Tensor defined first)
-from .ops import elementwise, reduce, movement, scan, unary  # noqa: E402
+from .ops import binary, elementwise, reduce, movement, scan, sorting, unary  # noqa: E402
 from .ops import index as index_ops, matmul as matmul_ops  # noqa: E402
 from . import linalg  # noqa: E402
