@@ -361,11 +361,13 @@ class Tensor:
     def fmin(self, other: Any) -> Tensor: return elementwise.fmin(self, other)
 
     # -- reductions and scans (dim may be an int or a tuple; torch's axis=/keepdims= aliases work) --
-    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, **aliases: Any) -> Tensor:
-        return reduce.sum(self, dim, keepdim, dtype=dtype, **aliases)
+    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None,
+            keepdims: bool | None = None) -> Tensor:
+        return reduce.sum(self, dim, keepdim, dtype, axis, keepdims)
 
-    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, **aliases: Any) -> Tensor:
-        return reduce.mean(self, dim, keepdim, dtype=dtype, **aliases)
+    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None,
+             keepdims: bool | None = None) -> Tensor:
+        return reduce.mean(self, dim, keepdim, dtype, axis, keepdims)
 
     def prod(self, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None, **aliases: Any) -> Tensor:
         return reduce.prod(self, dim, keepdim, dtype=dtype, **aliases)

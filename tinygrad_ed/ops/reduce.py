@@ -89,10 +89,12 @@ def _drop_axes(kept: np.ndarray, axis: tuple[int, ...] | None) -> np.ndarray:
 # sum, mean, prod
 
 
-def sum(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, **aliases: Any) -> Tensor:
-    """Sum over `dim` (an int, a tuple, or all dims); bools and integers sum as int64, as in torch."""
-    if aliases:
-        dim, keepdim = torch_aliases("sum", dim, keepdim, aliases)
+def sum(x: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None, axis: Any = None,
+        keepdims: bool | None = None) -> Tensor:
+    """Sum over `dim` (an int, a tuple, or all dims); bools and integers sum as int64, as in torch.
+    torch's aliases `axis` and `keepdims` are named parameters here (not **aliases): a hot path."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = torch_aliases("sum", dim, keepdim, _given(axis=axis, keepdims=keepdims))
     if dtype is not None:
         x = x.to(dtype)
     elif x.array.dtype.kind in "biu":
@@ -100,14 +102,20 @@ def sum(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
     return Sum.apply(x, axis=normalize_dims(dim, x.ndim, "sum"), keepdims=keepdim)
 
 
-def mean(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, **aliases: Any) -> Tensor:
-    if aliases:
-        dim, keepdim = torch_aliases("mean", dim, keepdim, aliases)
+def mean(x: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None, axis: Any = None,
+         keepdims: bool | None = None) -> Tensor:
+    """Mean over `dim` of a floating point tensor (or one cast to `dtype`); aliases as in `sum`."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = torch_aliases("mean", dim, keepdim, _given(axis=axis, keepdims=keepdims))
     if dtype is not None:
         x = x.to(dtype)
     require_float(x, "mean")
     axes = normalize_dims(dim, x.ndim, "mean")
     return Sum.apply(x, axis=axes, keepdims=keepdim) / float(count(x, axes))
+
+
+def _given(**aliases: Any) -> dict[str, Any]:
+    return {name: value for name, value in aliases.items() if value is not None}
 
 
 def prod(x: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None, **aliases: Any) -> Tensor:
