@@ -1,6 +1,7 @@
 """`Tensor`: a numpy array plus what autograd needs. The ops themselves live in `tinygrad_ed/ops/`."""
 from __future__ import annotations
 
+import builtins
 import operator
 from typing import Any, Iterator
 
@@ -315,9 +316,10 @@ class Tensor:
     fix = trunc
     def round(self, decimals: int = 0) -> Tensor: return unary.round(self, decimals)
     def frac(self) -> Tensor: return unary.frac(self)
-    def logit(self, eps: float | None = None) -> Tensor: return unary.logit(self, eps)
+    def logit(self, eps: builtins.float | None = None) -> Tensor: return unary.logit(self, eps)
 
-    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+    def nan_to_num(self, nan: builtins.float = 0.0, posinf: builtins.float | None = None,
+                   neginf: builtins.float | None = None) -> Tensor:
         return unary.nan_to_num(self, nan, posinf, neginf)
 
     def isnan(self) -> Tensor: return unary.isnan(self)
@@ -340,10 +342,12 @@ class Tensor:
     def bitwise_xor(self, other: Any) -> Tensor: return binary.bitwise_xor(self, other)
     def bitwise_not(self) -> Tensor: return binary.bitwise_not(self)
 
-    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    def isclose(self, other: Any, rtol: builtins.float = 1e-05, atol: builtins.float = 1e-08,
+                equal_nan: bool = False) -> Tensor:
         return binary.isclose(self, other, rtol, atol, equal_nan)
 
-    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    def allclose(self, other: Any, rtol: builtins.float = 1e-05, atol: builtins.float = 1e-08,
+                 equal_nan: bool = False) -> bool:
         return binary.allclose(self, other, rtol, atol, equal_nan)
 
     def equal(self, other: Tensor) -> bool: return binary.equal(self, other)
@@ -435,7 +439,7 @@ class Tensor:
     def bincount(self, weights: Any = None, minlength: int = 0) -> Tensor:
         return sorting.bincount(self, weights, minlength)
 
-    def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
+    def histc(self, bins: int = 100, min: builtins.float = 0, max: builtins.float = 0) -> Tensor:
         return sorting.histc(self, bins, min, max)
 
     def softmax(self, dim: int = -1, dtype: Any = None) -> Tensor: return reduce.softmax(self, dim, dtype)

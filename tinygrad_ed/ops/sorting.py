@@ -6,7 +6,6 @@ the positions found (`take_along`), so the gradient goes back to the elements se
 from __future__ import annotations
 
 import builtins
-from typing import Any
 
 import numpy as np
 
@@ -57,16 +56,18 @@ def median(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor |
     """The lower median (the smaller middle value for an even count, as torch) of all elements, or
     (values, indices) along `dim`; NaN if the values hold a NaN. The gradient goes to that element."""
     if dim is None:
-        flat = x.reshape(-1)
-        if flat.shape[0] == 0:
+        if x.array.size == 0:
             raise RuntimeError("median: cannot compute the median of an empty tensor")
-        return median(flat, 0).values
-    axis = normalize_dim(dim, x.ndim, "median")
+        return _median_along(x.reshape(-1), 0, False).values
+    return _median_along(x, normalize_dim(dim, x.ndim, "median"), keepdim)
+
+
+def _median_along(x: Tensor, axis: int, keepdim: bool) -> ValuesIndices:
     if x.ndim == 0:
         return ValuesIndices(x, Tensor._make(np.asarray(0, dtype=np.int64)))
     data = x.array
     if data.shape[axis] == 0:
-        raise IndexError(f"median: dim {dim} of shape {x.shape} is empty")
+        raise IndexError(f"median: dim {axis} of shape {x.shape} is empty")
     middle = (slice(None),) * axis + (slice((data.shape[axis] - 1) // 2, (data.shape[axis] - 1) // 2 + 1),)
     indices = np.argsort(data, axis=axis, kind="stable")[middle]
     if data.dtype.kind == "f":
