@@ -45,6 +45,8 @@ erf = Tensor.erf
 erfc = Tensor.erfc
 
 # elementwise math (ops/unary.py, ops/binary.py)
+absolute = Tensor.absolute
+negative = Tensor.negative
 sin = Tensor.sin
 cos = Tensor.cos
 tan = Tensor.tan
@@ -127,7 +129,7 @@ histc = Tensor.histc
 var_mean = reduce.var_mean
 std_mean = reduce.std_mean
 
-__all__ = ["abs", "acos", "acosh", "add", "all", "allclose", "amax", "amin", "any", "arccos", "arccosh",
+__all__ = ["abs", "absolute", "acos", "acosh", "add", "all", "allclose", "amax", "amin", "any", "arccos", "arccosh",
            "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "argmax", "argmin", "argsort", "asin", "asinh",
            "atan", "atan2", "atanh", "bincount", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "ceil",
            "clamp", "clamp_max", "clamp_min", "clip", "cos", "cosh", "count_nonzero", "cummax", "cummin", "cumprod",
@@ -135,7 +137,7 @@ __all__ = ["abs", "acos", "acosh", "add", "all", "allclose", "amax", "amin", "an
            "floor_divide", "fmax", "fmin", "fmod", "frac", "histc", "hypot", "isclose", "isfinite", "isinf", "isnan",
            "lerp", "log", "log10", "log1p", "log2", "log_softmax", "logical_and", "logical_not", "logical_or",
            "logical_xor", "logit", "logsumexp", "matmul", "max", "mean", "median", "min", "mul", "nan_to_num", "neg",
-           "norm", "permute", "pow", "prod", "reciprocal", "relu", "remainder", "reshape", "round", "rsqrt",
-           "sigmoid", "sign", "sin", "sinh", "softmax", "sort", "sqrt", "square", "squeeze", "std", "std_mean",
-           "sub", "sum", "tan", "tanh", "topk", "transpose", "trunc", "unique", "unsqueeze", "var", "var_mean",
-           "xlogy"]
+           "negative", "norm", "permute", "pow", "prod", "reciprocal", "relu", "remainder", "reshape", "round",
+           "rsqrt", "sigmoid", "sign", "sin", "sinh", "softmax", "sort", "sqrt", "square", "squeeze", "std",
+           "std_mean", "sub", "sum", "tan", "tanh", "topk", "transpose", "trunc", "unique", "unsqueeze", "var",
+           "var_mean", "xlogy"]

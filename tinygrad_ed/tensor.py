@@ -278,12 +278,14 @@ class Tensor:
     def pow(self, exponent: Any) -> Tensor: return elementwise.pow(self, exponent)
     def matmul(self, other: Any) -> Tensor: return matmul_ops.matmul(self, other)
     def neg(self) -> Tensor: return elementwise.Neg.apply(self)
+    negative = neg
 
     # -- elementwise -----------------------------------------------------------------------------
     def exp(self) -> Tensor: return elementwise.Exp.apply(elementwise.floating(self))
     def log(self) -> Tensor: return elementwise.Log.apply(elementwise.floating(self))
     def sqrt(self) -> Tensor: return elementwise.Sqrt.apply(elementwise.floating(self))
     def abs(self) -> Tensor: return elementwise.Abs.apply(self)
+    absolute = abs
     def relu(self) -> Tensor: return elementwise.Relu.apply(self)
     def sigmoid(self) -> Tensor: return elementwise.Sigmoid.apply(elementwise.floating(self))
     def tanh(self) -> Tensor: return elementwise.Tanh.apply(elementwise.floating(self))
