@@ -155,6 +155,11 @@ def test_max_min_named_tuples():
     result = x.min(dim=0, keepdim=True)
     assert result.values.tolist() == [[1.0, 0.0, 2.0]] and result.indices.tolist() == [[0, 1, 0]]
     assert te.max(x, 1).indices.tolist() == [1, 0] and te.min(x).item() == 0.0
+    assert isinstance(x.max(1), te.return_types.max) and x.max(1)[0].tolist() == [5.0, 7.0]
+    assert repr(x.min(1)).startswith("tinygrad_ed.return_types.min(\nvalues=tensor([1., 0.]),\nindices=")
+    for name in ("sort", "topk", "median", "cummax", "cummin"):
+        call = {"topk": lambda t: t.topk(1), "sort": lambda t: t.sort()}.get(name, lambda t, n=name: getattr(t, n)(1))
+        assert type(call(x)) is getattr(te.return_types, name)
     assert x.max(te.tensor([3.0, 3.0, 3.0])).tolist() == [[3.0, 5.0, 3.0], [7.0, 3.0, 7.0]]
     assert te.min(x, te.tensor(1.0)).tolist() == [[1.0, 1.0, 1.0], [1.0, 0.0, 1.0]]
 

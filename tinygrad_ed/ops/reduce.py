@@ -11,12 +11,13 @@ import numpy as np
 
 from ..autograd import Function, is_grad_enabled
 from ..dtypes import int64
+from .. import return_types
 from ..tensor import Tensor
 from . import backward_math as bm
 from .dims import normalize_dim, normalize_dims, torch_aliases
 from .elementwise import floating, maximum, minimum
 from .index import GetItem
-from .scan import ValuesIndices, cumprod, take_along
+from .scan import cumprod, take_along
 
 
 class Sum(Function):
@@ -217,7 +218,7 @@ def amin(x: Tensor, dim: Any = None, keepdim: bool = False, **aliases: Any) -> T
     return Amin.apply(x, axis=normalize_dims(dim, x.ndim, "amin"), keepdims=keepdim)
 
 
-def max(x: Tensor, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor | ValuesIndices:
+def max(x: Tensor, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor | return_types.ValuesIndices:
     """Largest element; with `dim`, the (values, indices) pair along it, whose gradient goes to
     the index returned; with a Tensor, the elementwise maximum (as torch.max(a, b))."""
     if aliases:
@@ -226,10 +227,10 @@ def max(x: Tensor, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Te
         return maximum(x, dim)
     if dim is None:
         return amax(x)
-    return _at_arg(x, argmax(x, dim, keepdim=True), normalize_dim(dim, x.ndim, "max"), keepdim)
+    return _at_arg(x, argmax(x, dim, keepdim=True), normalize_dim(dim, x.ndim, "max"), keepdim, return_types.max)
 
 
-def min(x: Tensor, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor | ValuesIndices:
+def min(x: Tensor, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor | return_types.ValuesIndices:
     """Smallest element; with `dim`, the (values, indices) pair along it (see `max`)."""
     if aliases:
         dim, keepdim = torch_aliases("min", dim, keepdim, aliases)
@@ -237,13 +238,13 @@ def min(x: Tensor, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Te
         return minimum(x, dim)
     if dim is None:
         return amin(x)
-    return _at_arg(x, argmin(x, dim, keepdim=True), normalize_dim(dim, x.ndim, "min"), keepdim)
+    return _at_arg(x, argmin(x, dim, keepdim=True), normalize_dim(dim, x.ndim, "min"), keepdim, return_types.min)
 
 
-def _at_arg(x: Tensor, indices: Tensor, axis: int, keepdim: bool) -> ValuesIndices:
+def _at_arg(x: Tensor, indices: Tensor, axis: int, keepdim: bool, result: Any) -> return_types.ValuesIndices:
     if x.ndim == 0:
-        return ValuesIndices(x, indices.reshape(()))
-    return ValuesIndices(take_along(x, indices.array, axis), indices).squeeze(axis, keepdim)
+        return result(x, indices.reshape(()))
+    return result(take_along(x, indices.array, axis), indices).squeeze(axis, keepdim)
 
 
 def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False, **aliases: Any) -> Tensor:

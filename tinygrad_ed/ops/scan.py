@@ -1,16 +1,17 @@
 """Cumulative ops along a dim: `Cumsum` is a primitive; cumprod, cummax, cummin are composed.
 
 Also `take_along`, the gather that max(dim), sort, topk, median and cummax use to route the
-gradient to the positions they select, and `ValuesIndices`, the named pair they return.
+gradient to the positions they select.
 """
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from ..autograd import Function, is_grad_enabled
 from ..dtypes import int64
+from .. import return_types
 from ..tensor import Tensor
 from . import backward_math as bm
 from .dims import normalize_dim
@@ -31,18 +32,6 @@ class Cumsum(Function):
         # d/dx_i of sum_k g_k out_k is the sum of g_k for k >= i: a cumulative sum from the end
         reverse = (slice(None),) * ctx.axis + (slice(None, None, -1),)
         return bm.cumsum(g[reverse], ctx.axis)[reverse]
-
-
-class ValuesIndices(NamedTuple):
-    """What torch's max(dim), min(dim), sort, topk, median(dim), cummax... return."""
-    values: Tensor
-    indices: Tensor
-
-    def squeeze(self, axis: int, keepdim: bool) -> ValuesIndices:
-        """Both without the reduced `axis`, unless `keepdim`."""
-        if keepdim or self.values.ndim == 0:
-            return self
-        return ValuesIndices(self.values.squeeze(axis), self.indices.squeeze(axis))
 
 
 def take_along(x: Tensor, indices: np.ndarray, axis: int, repeats: bool = False) -> Tensor:
@@ -86,24 +75,24 @@ def cumprod(x: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     return out
 
 
-def cummax(x: Tensor, dim: int) -> ValuesIndices:
+def cummax(x: Tensor, dim: int) -> return_types.ValuesIndices:
     """(values, indices) of the running maximum along `dim`; ties and NaN take the latest index, as torch."""
-    return _running_extreme(x, dim, np.maximum, "cummax")
+    return _running_extreme(x, dim, np.maximum, return_types.cummax)
 
 
-def cummin(x: Tensor, dim: int) -> ValuesIndices:
+def cummin(x: Tensor, dim: int) -> return_types.ValuesIndices:
     """(values, indices) of the running minimum along `dim` (see `cummax`)."""
-    return _running_extreme(x, dim, np.minimum, "cummin")
+    return _running_extreme(x, dim, np.minimum, return_types.cummin)
 
 
-def _running_extreme(x: Tensor, dim: int, ufunc: Any, op: str) -> ValuesIndices:
-    axis = normalize_dim(dim, x.ndim, op)
+def _running_extreme(x: Tensor, dim: int, ufunc: Any, result: Any) -> return_types.ValuesIndices:
+    axis = normalize_dim(dim, x.ndim, result.__name__)
     if x.ndim == 0:
-        return ValuesIndices(x, Tensor._make(np.asarray(0, dtype=np.int64)))
+        return result(x, Tensor._make(np.asarray(0, dtype=np.int64)))
     data = x.array
     running = ufunc.accumulate(data, axis=axis)
     # a position where x equals the running extreme (or is NaN, which then stays) becomes the new arg
     is_new = (data == running) | (np.isnan(data) if data.dtype.kind == "f" else False)
     positions = np.arange(data.shape[axis]).reshape((-1,) + (1,) * (data.ndim - axis - 1))
     indices = np.maximum.accumulate(np.where(is_new, positions, 0), axis=axis).astype(np.int64)
-    return ValuesIndices(take_along(x, indices, axis, repeats=True), Tensor._make(indices))
+    return result(take_along(x, indices, axis, repeats=True), Tensor._make(indices))

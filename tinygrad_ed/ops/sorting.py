@@ -9,9 +9,10 @@ import builtins
 
 import numpy as np
 
+from .. import return_types
 from ..tensor import Tensor
 from .dims import normalize_dim
-from .scan import ValuesIndices, take_along
+from .scan import take_along
 
 
 def _order(data: np.ndarray, axis: int, descending: bool) -> np.ndarray:
@@ -23,13 +24,13 @@ def _order(data: np.ndarray, axis: int, descending: bool) -> np.ndarray:
     return (data.shape[axis] - 1 - np.argsort(data[reverse], axis=axis, kind="stable")[reverse]).astype(np.int64)
 
 
-def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> ValuesIndices:
+def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> return_types.ValuesIndices:
     """(values, indices) sorted along `dim`; equal values keep their order (always stable)."""
     if x.ndim == 0:
-        return ValuesIndices(x, Tensor._make(np.asarray(0, dtype=np.int64)))
+        return return_types.sort(x, Tensor._make(np.asarray(0, dtype=np.int64)))
     axis = normalize_dim(dim, x.ndim, "sort")
     indices = _order(x.array, axis, descending)
-    return ValuesIndices(take_along(x, indices, axis), Tensor._make(indices))
+    return return_types.sort(take_along(x, indices, axis), Tensor._make(indices))
 
 
 def argsort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
@@ -39,20 +40,20 @@ def argsort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = F
     return Tensor._make(_order(x.array, normalize_dim(dim, x.ndim, "argsort"), descending))
 
 
-def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
+def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> return_types.ValuesIndices:
     """The `k` largest (or smallest) values along `dim` and their positions, largest first."""
     axis = normalize_dim(dim, x.ndim, "topk")
     size = x.shape[axis] if x.ndim else 1
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 0 <= k <= size:
         raise RuntimeError(f"topk: selected index k={k!r} out of range for a dim of size {size}")
     if x.ndim == 0:
-        return sort(x)
+        return return_types.topk(*sort(x))
     indices = _order(x.array, axis, descending=largest)
     indices = indices[(slice(None),) * axis + (slice(0, k),)]
-    return ValuesIndices(take_along(x, indices, axis), Tensor._make(indices))
+    return return_types.topk(take_along(x, indices, axis), Tensor._make(indices))
 
 
-def median(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor | ValuesIndices:
+def median(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor | return_types.ValuesIndices:
     """The lower median (the smaller middle value for an even count, as torch) of all elements, or
     (values, indices) along `dim`; NaN if the values hold a NaN. The gradient goes to that element."""
     if dim is None:
@@ -62,9 +63,9 @@ def median(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor |
     return _median_along(x, normalize_dim(dim, x.ndim, "median"), keepdim)
 
 
-def _median_along(x: Tensor, axis: int, keepdim: bool) -> ValuesIndices:
+def _median_along(x: Tensor, axis: int, keepdim: bool) -> return_types.ValuesIndices:
     if x.ndim == 0:
-        return ValuesIndices(x, Tensor._make(np.asarray(0, dtype=np.int64)))
+        return return_types.median(x, Tensor._make(np.asarray(0, dtype=np.int64)))
     data = x.array
     if data.shape[axis] == 0:
         raise IndexError(f"median: dim {axis} of shape {x.shape} is empty")
@@ -73,7 +74,7 @@ def _median_along(x: Tensor, axis: int, keepdim: bool) -> ValuesIndices:
     if data.dtype.kind == "f":
         nan = np.isnan(data)
         indices = np.where(nan.any(axis=axis, keepdims=True), nan.argmax(axis=axis, keepdims=True), indices)
-    return ValuesIndices(take_along(x, indices, axis), Tensor._make(indices)).squeeze(axis, keepdim)
+    return return_types.median(take_along(x, indices, axis), Tensor._make(indices)).squeeze(axis, keepdim)
 
 
 def unique(x: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
