@@ -61,8 +61,15 @@ def test_aliases_axis_and_keepdims():
     assert x.std(axis=0).shape == (3,) and x.var(axis=1, keepdims=True).shape == (2, 1)
     assert x.argmax(axis=1).tolist() == [2, 2] and x.logsumexp(axis=0).shape == (3,)
     assert te.prod(x, axis=1).tolist() == [0.0, 60.0] and x.all(axis=1).tolist() == [False, True]
+    assert x.cumsum(axis=1).tolist() == np.cumsum(data, 1).tolist() and x.cummax(axis=0).indices.shape == (2, 3)
+    assert x.sort(axis=0, descending=True).indices.tolist() == [[1, 1, 1], [0, 0, 0]]
+    assert x.argsort(axis=1).tolist() == [[0, 1, 2]] * 2 and x.topk(1, axis=1).values.tolist() == [[2.0], [5.0]]
+    assert x.median(axis=1, keepdims=True).values.tolist() == [[1.0], [4.0]]
+    assert x.softmax(axis=0).shape == (2, 3) and x.count_nonzero(axis=0).tolist() == [1, 2, 2]
     with pytest.raises(TypeError, match="both dim and its alias"):
         x.sum(0, axis=1)
+    with pytest.raises(TypeError, match="missing required argument 'dim'"):
+        x.cumsum()
     with pytest.raises(TypeError, match="unexpected keyword"):
         x.sum(dims=1)
 

@@ -410,7 +410,8 @@ class Tensor:
     def any(self, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor:
         return reduce.any(self, dim, keepdim, **aliases)
 
-    def count_nonzero(self, dim: Any = None) -> Tensor: return reduce.count_nonzero(self, dim)
+    def count_nonzero(self, dim: Any = None, *, axis: Any = None) -> Tensor:
+        return reduce.count_nonzero(self, dim if axis is None else dims.dim_or_axis("count_nonzero", dim, axis))
 
     def logsumexp(self, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor:
         return reduce.logsumexp(self, dim, keepdim, **aliases)
@@ -418,21 +419,33 @@ class Tensor:
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
         return linalg.tensor_norm(self, p, dim, keepdim, dtype)
 
-    def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor: return scan.cumsum(self, dim, dtype=dtype)
-    def cumprod(self, dim: int, *, dtype: Any = None) -> Tensor: return scan.cumprod(self, dim, dtype=dtype)
-    def cummax(self, dim: int) -> Any: return scan.cummax(self, dim)
-    def cummin(self, dim: int) -> Any: return scan.cummin(self, dim)
+    # dim-taking ops below also accept torch's alias axis=
+    def cumsum(self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None) -> Tensor:
+        return scan.cumsum(self, dims.dim_or_axis("cumsum", dim, axis), dtype=dtype)
 
-    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
-        return sorting.sort(self, dim, descending, stable)
+    def cumprod(self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None) -> Tensor:
+        return scan.cumprod(self, dims.dim_or_axis("cumprod", dim, axis), dtype=dtype)
 
-    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
-        return sorting.argsort(self, dim, descending, stable)
+    def cummax(self, dim: int | None = None, *, axis: int | None = None) -> Any:
+        return scan.cummax(self, dims.dim_or_axis("cummax", dim, axis))
 
-    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
-        return sorting.topk(self, k, dim, largest, sorted)
+    def cummin(self, dim: int | None = None, *, axis: int | None = None) -> Any:
+        return scan.cummin(self, dims.dim_or_axis("cummin", dim, axis))
 
-    def median(self, dim: int | None = None, keepdim: bool = False) -> Any: return sorting.median(self, dim, keepdim)
+    def sort(self, dim: int | None = None, descending: bool = False, stable: bool = False, *,
+             axis: int | None = None) -> Any:  # dim -1 by default
+        return sorting.sort(self, dims.dim_or_axis("sort", dim, axis, -1), descending, stable)
+
+    def argsort(self, dim: int | None = None, descending: bool = False, stable: bool = False, *,
+                axis: int | None = None) -> Tensor:  # dim -1 by default
+        return sorting.argsort(self, dims.dim_or_axis("argsort", dim, axis, -1), descending, stable)
+
+    def topk(self, k: int, dim: int | None = None, largest: bool = True, sorted: bool = True, *,
+             axis: int | None = None) -> Any:  # dim -1 by default
+        return sorting.topk(self, k, dims.dim_or_axis("topk", dim, axis, -1), largest, sorted)
+
+    def median(self, dim: int | None = None, keepdim: bool = False, **aliases: Any) -> Any:
+        return sorting.median(self, *dims.torch_aliases("median", dim, keepdim, aliases))
 
     def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
                dim: int | None = None) -> Any:
@@ -444,8 +457,11 @@ class Tensor:
     def histc(self, bins: int = 100, min: builtins.float = 0, max: builtins.float = 0) -> Tensor:
         return sorting.histc(self, bins, min, max)
 
-    def softmax(self, dim: int = -1, dtype: Any = None) -> Tensor: return reduce.softmax(self, dim, dtype)
-    def log_softmax(self, dim: int = -1, dtype: Any = None) -> Tensor: return reduce.log_softmax(self, dim, dtype)
+    def softmax(self, dim: int | None = None, dtype: Any = None, *, axis: int | None = None) -> Tensor:
+        return reduce.softmax(self, dims.dim_or_axis("softmax", dim, axis, -1), dtype)  # dim -1 by default
+
+    def log_softmax(self, dim: int | None = None, dtype: Any = None, *, axis: int | None = None) -> Tensor:
+        return reduce.log_softmax(self, dims.dim_or_axis("log_softmax", dim, axis, -1), dtype)
 
     # -- shape -----------------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor: return movement.reshape(self, *shape)
@@ -497,6 +513,6 @@ def _holds_numpy_float64(data: Any) -> bool:
 
 
 from . import autograd  # noqa: E402  (the ops need Tensor defined first)
-from .ops import binary, elementwise, reduce, movement, scan, sorting, unary  # noqa: E402
+from .ops import binary, dims, elementwise, reduce, movement, scan, sorting, unary  # noqa: E402
 from .ops import index as index_ops, matmul as matmul_ops  # noqa: E402
 from . import linalg  # noqa: E402

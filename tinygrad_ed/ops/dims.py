@@ -43,3 +43,16 @@ def torch_aliases(op: str, dim: Any, keepdim: Any, aliases: dict[str, Any]) -> t
             raise TypeError(f"{op}() got both dim and its alias axis")
         dim = aliases["axis"]
     return dim, aliases.get("keepdims", keepdim)
+
+
+def dim_or_axis(op: str, dim: Any, axis: Any, default: int | None = None) -> Any:
+    """`dim`, or torch's alias `axis` given instead; `default` when neither is given."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op}() got both dim and its alias axis")
+        return axis
+    if dim is None:
+        if default is None:
+            raise TypeError(f"{op}() missing required argument 'dim'")
+        return default
+    return dim
