@@ -263,6 +263,16 @@ def test_integer_and_python_number_operands():
         te.tensor([2]) ** -1  # as torch: integers to negative integer powers are not allowed
 
 
+@pytest.mark.parametrize("op", [lambda a, b: a % b, lambda a, b: a // b, te.fmod])
+def test_integer_division_by_zero_raises_as_torch(op):
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        op(te.tensor([5, 6]), te.tensor([1, 0]))
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        op(te.tensor([5, 6]), 0)
+    with np.errstate(divide="ignore", invalid="ignore"):  # floats divide by zero to inf or NaN, as in torch
+        assert not np.isfinite(op(te.tensor([5.0]), 0.0).item())
+
+
 def test_floor_divide_is_outside_the_graph():
     out = f64([5.0, -5.0]) // 2
     assert out.tolist() == [2.0, -3.0] and not out.requires_grad

@@ -91,19 +91,29 @@ def hypot(a: Any, b: Any) -> Tensor:
     return Hypot.apply(*_floats(a, b))
 
 
+def _integer_operands(a: Any, b: Any, op: str) -> tuple[Any, Any]:
+    """Promoted operands; an integer division by zero raises, as in torch (numpy would give 0)."""
+    a, b = promote_keeping_numbers(a, b)
+    divisor = b.array if isinstance(b, Tensor) else np.asarray(b)
+    dividend = a.array if isinstance(a, Tensor) else np.asarray(a)
+    if dividend.dtype.kind in "biu" and divisor.dtype.kind in "biu" and (divisor == 0).any():
+        raise RuntimeError(f"{op}: ZeroDivisionError (an integer divisor is 0)")
+    return a, b
+
+
 def fmod(a: Any, b: Any) -> Tensor:
     """The remainder of a / b with a's sign (C's fmod)."""
-    return Fmod.apply(*promote_keeping_numbers(a, b))
+    return Fmod.apply(*_integer_operands(a, b, "fmod"))
 
 
 def remainder(a: Any, b: Any) -> Tensor:
     """The remainder of a / b with b's sign (Python's %)."""
-    return Remainder.apply(*promote_keeping_numbers(a, b))
+    return Remainder.apply(*_integer_operands(a, b, "remainder"))
 
 
 def floor_divide(a: Any, b: Any) -> Tensor:
     """floor(a / b) (Python's //). Not differentiable, as in torch: the result is outside the graph."""
-    a, b = promote_to_tensors(a, b)
+    a, b = promote_to_tensors(*_integer_operands(a, b, "floor_divide"))
     try:
         return Tensor._make(np.asarray(np.floor_divide(a.array, b.array)))
     except ValueError as error:
