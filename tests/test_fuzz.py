@@ -240,6 +240,7 @@ DIM = st.one_of(st.integers(-5, 5), st.tuples(st.integers(-5, 5), st.integers(-5
                 st.just(1.5), st.just("0"))
 
 
+@pytest.mark.filterwarnings("ignore:var... degrees of freedom:UserWarning")  # torch warns there too
 @fuzz(200)
 @given(a=hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3), dim=DIM,
        op=st.sampled_from(["sum", "mean", "amax", "logsumexp", "var", "softmax", "log_softmax", "argmax",
@@ -374,6 +375,7 @@ ENTRY_POINTS = {  # name: (call(t, j, k), names its errors may carry)
 }
 
 
+@pytest.mark.filterwarnings("ignore:var... degrees of freedom:UserWarning")  # torch warns there too
 @fuzz(1500)
 @given(entry=st.sampled_from(sorted(ENTRY_POINTS)), t=tensors(), j=JUNK, k=JUNK)
 def test_junk_into_entry_points_gives_only_clear_errors(entry, t, j, k):

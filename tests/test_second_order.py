@@ -9,7 +9,7 @@ import pytest
 
 import tinygrad_ed as te
 from tinygrad_ed.autograd import Function, grad
-from tinygrad_ed.ops import elementwise, index, linalg as linalg_ops, matmul as matmul_ops, movement, reduce
+from tinygrad_ed.ops import binary, elementwise, index, linalg as linalg_ops, matmul as matmul_ops, movement, reduce, scan, unary
 from tinygrad_ed.ops.matmul import linear
 
 
@@ -152,9 +152,35 @@ PRIMITIVE_CASES = {
     "Tanh": (lambda a: a.tanh(), [(3, 4)]),
     "Where": (lambda a, b: te.where(a.detach() > 0, a * a, b * b), [(3, 1), (4,)]),
     "Maximum": (lambda a, b: te.maximum(a * a, b * b * 2), [(3, 1), (4,)]),
+    "Minimum": (lambda a, b: te.minimum(a * a, b * b * 2), [(3, 1), (4,)]),
     "Cast": (lambda a: elementwise.Cast.apply(a * a, dtype=np.float64) * a, [(3, 4)]),
     "Sum": (lambda a: a.sum(1) ** 2, [(3, 4)]),
     "Amax": (lambda a: a.amax(1, keepdim=True) ** 2, [(3, 4)]),
+    "Amin": (lambda a: a.amin(1, keepdim=True) ** 2, [(3, 4)]),
+    "Cumsum": (lambda a: a.cumsum(1) ** 2, [(3, 4)]),
+    "Erf": (lambda a: a.erf(), [(3, 4)]),
+    "Erfc": (lambda a: a.erfc(), [(3, 4)]),
+    "Sin": (lambda a: a.sin(), [(3, 4)]),
+    "Cos": (lambda a: a.cos(), [(3, 4)]),
+    "Tan": (lambda a: (a * 0.3).tan(), [(3, 4)]),
+    "Asin": (lambda a: (a * 0.2).asin(), [(3, 4)]),
+    "Acos": (lambda a: (a * 0.2).acos(), [(3, 4)]),
+    "Atan": (lambda a: a.atan(), [(3, 4)]),
+    "Sinh": (lambda a: a.sinh(), [(3, 4)]),
+    "Cosh": (lambda a: a.cosh(), [(3, 4)]),
+    "Asinh": (lambda a: a.asinh(), [(3, 4)]),
+    "Acosh": (lambda a: (a + 1).acosh(), [("positive", 3, 4)]),
+    "Atanh": (lambda a: (a * 0.2).atanh(), [(3, 4)]),
+    "Exp2": (lambda a: a.exp2(), [(3, 4)]),
+    "Expm1": (lambda a: a.expm1(), [(3, 4)]),
+    "Log2": (lambda a: a.log2(), [("positive", 3, 4)]),
+    "Log10": (lambda a: a.log10(), [("positive", 3, 4)]),
+    "Log1p": (lambda a: a.log1p(), [("positive", 3, 4)]),
+    "Rounding": (lambda a: a.floor() * a * a + a.sign() * a, [(3, 4)]),
+    "Atan2": (lambda a, b: te.atan2(a, b), [(3, 1), (4,)]),
+    "Hypot": (lambda a, b: te.hypot(a, b), [(3, 1), (4,)]),
+    "Fmod": (lambda a, b: te.fmod(a * 0.2, b + 1), [("positive", 3, 1), ("positive", 4)]),
+    "Remainder": (lambda a, b: te.remainder(a * 0.2, b + 1), [("positive", 3, 1), ("positive", 4)]),
     "LogSoftmax": (lambda a: a.log_softmax(1), [(3, 4)]),
     "Reshape": (lambda a: a.reshape(-1) ** 2, [(3, 4)]),
     "Permute": (lambda a: a.permute(1, 0) ** 2, [(3, 4)]),
@@ -175,7 +201,7 @@ PRIMITIVE_CASES = {
 
 def _builtin_primitives():
     classes = set()
-    for module in (elementwise, reduce, movement, index, matmul_ops, linalg_ops):
+    for module in (elementwise, unary, binary, reduce, scan, movement, index, matmul_ops, linalg_ops):
         for name, value in vars(module).items():
             if inspect.isclass(value) and issubclass(value, Function) and value.__module__ == module.__name__:
                 classes.add(name)

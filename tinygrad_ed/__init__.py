@@ -11,7 +11,7 @@ from .ops.movement import cat, stack, hstack, vstack, dstack, column_stack
 from .ops.movement import cat as concat, cat as concatenate
 from .ops.einsum import einsum
 from .serialization import save, load
-from . import autograd, functions, linalg, nn, viz
+from . import autograd, functions, linalg, nn, return_types, viz
 from .functions import *  # te.exp, te.sum, ...: torch's function forms of Tensor methods
 
 __version__ = "0.1.0"
@@ -21,4 +21,4 @@ __all__ = ["Tensor", "tensor", "from_numpy", "zeros", "ones", "empty", "full", "
            "enable_grad", "set_grad_enabled", "is_grad_enabled", "maximum", "minimum", "where", "cat", "stack",
            "concat", "concatenate", "hstack", "vstack", "dstack", "column_stack", "einsum",
            "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool", "ShapeError",
-           "autograd", "linalg", "nn", "viz", "save", "load", *functions.__all__]
+           "autograd", "linalg", "nn", "return_types", "viz", "save", "load", *(name for name in vars(functions) if not name.startswith("_"))]

@@ -1,6 +1,7 @@
 """`Tensor`: a numpy array plus what autograd needs. The ops themselves live in `tinygrad_ed/ops/`."""
 from __future__ import annotations
 
+import builtins
 import operator
 from typing import Any, Iterator
 
@@ -258,11 +259,17 @@ class Tensor:
     def __ge__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.ge)
     def __eq__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.eq)  # type: ignore[override]
     def __ne__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.ne)  # type: ignore[override]
-    def __invert__(self) -> Tensor: return Tensor._make(~self.array)
-    def __and__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.and_)
-    def __or__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.or_)
-    def __rand__(self, other: Any) -> Tensor: return elementwise.compare(other, self, operator.and_)
-    def __ror__(self, other: Any) -> Tensor: return elementwise.compare(other, self, operator.or_)
+    def __invert__(self) -> Tensor: return binary.bitwise_not(self)
+    def __and__(self, other: Any) -> Tensor: return binary.bitwise(self, other, operator.and_)
+    def __or__(self, other: Any) -> Tensor: return binary.bitwise(self, other, operator.or_)
+    def __xor__(self, other: Any) -> Tensor: return binary.bitwise(self, other, operator.xor)
+    def __rand__(self, other: Any) -> Tensor: return binary.bitwise(other, self, operator.and_)
+    def __ror__(self, other: Any) -> Tensor: return binary.bitwise(other, self, operator.or_)
+    def __rxor__(self, other: Any) -> Tensor: return binary.bitwise(other, self, operator.xor)
+    def __mod__(self, other: Any) -> Tensor: return binary.remainder(self, other)
+    def __rmod__(self, other: Any) -> Tensor: return binary.remainder(other, self)
+    def __floordiv__(self, other: Any) -> Tensor: return binary.floor_divide(self, other)
+    def __rfloordiv__(self, other: Any) -> Tensor: return binary.floor_divide(other, self)
 
     def add(self, other: Any) -> Tensor: return elementwise.add(self, other)
     def sub(self, other: Any) -> Tensor: return elementwise.sub(self, other)
@@ -271,46 +278,190 @@ class Tensor:
     def pow(self, exponent: Any) -> Tensor: return elementwise.pow(self, exponent)
     def matmul(self, other: Any) -> Tensor: return matmul_ops.matmul(self, other)
     def neg(self) -> Tensor: return elementwise.Neg.apply(self)
+    negative = neg
 
     # -- elementwise -----------------------------------------------------------------------------
     def exp(self) -> Tensor: return elementwise.Exp.apply(elementwise.floating(self))
     def log(self) -> Tensor: return elementwise.Log.apply(elementwise.floating(self))
     def sqrt(self) -> Tensor: return elementwise.Sqrt.apply(elementwise.floating(self))
     def abs(self) -> Tensor: return elementwise.Abs.apply(self)
+    absolute = abs
     def relu(self) -> Tensor: return elementwise.Relu.apply(self)
     def sigmoid(self) -> Tensor: return elementwise.Sigmoid.apply(elementwise.floating(self))
     def tanh(self) -> Tensor: return elementwise.Tanh.apply(elementwise.floating(self))
     def square(self) -> Tensor: return elementwise.mul(self, self)
+    def erf(self) -> Tensor: return unary.Erf.apply(elementwise.floating(self))
+    def erfc(self) -> Tensor: return unary.Erfc.apply(elementwise.floating(self))
+    def sin(self) -> Tensor: return unary.Sin.apply(elementwise.floating(self))
+    def cos(self) -> Tensor: return unary.Cos.apply(elementwise.floating(self))
+    def tan(self) -> Tensor: return unary.Tan.apply(elementwise.floating(self))
+    def asin(self) -> Tensor: return unary.Asin.apply(elementwise.floating(self))
+    def acos(self) -> Tensor: return unary.Acos.apply(elementwise.floating(self))
+    def atan(self) -> Tensor: return unary.Atan.apply(elementwise.floating(self))
+    def sinh(self) -> Tensor: return unary.Sinh.apply(elementwise.floating(self))
+    def cosh(self) -> Tensor: return unary.Cosh.apply(elementwise.floating(self))
+    def asinh(self) -> Tensor: return unary.Asinh.apply(elementwise.floating(self))
+    def acosh(self) -> Tensor: return unary.Acosh.apply(elementwise.floating(self))
+    def atanh(self) -> Tensor: return unary.Atanh.apply(elementwise.floating(self))
+    arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+    def exp2(self) -> Tensor: return unary.Exp2.apply(elementwise.floating(self))
+    def expm1(self) -> Tensor: return unary.Expm1.apply(elementwise.floating(self))
+    def log2(self) -> Tensor: return unary.Log2.apply(elementwise.floating(self))
+    def log10(self) -> Tensor: return unary.Log10.apply(elementwise.floating(self))
+    def log1p(self) -> Tensor: return unary.Log1p.apply(elementwise.floating(self))
+    def rsqrt(self) -> Tensor: return unary.rsqrt(self)
+    def reciprocal(self) -> Tensor: return unary.reciprocal(self)
+    def sign(self) -> Tensor: return unary.sign(self)
+    def floor(self) -> Tensor: return unary.rounded(self, np.floor)
+    def ceil(self) -> Tensor: return unary.rounded(self, np.ceil)
+    def trunc(self) -> Tensor: return unary.rounded(self, np.trunc)
+    fix = trunc
+    def round(self, decimals: int = 0) -> Tensor: return unary.round(self, decimals)
+    def frac(self) -> Tensor: return unary.frac(self)
+    def logit(self, eps: builtins.float | None = None) -> Tensor: return unary.logit(self, eps)
+
+    def nan_to_num(self, nan: builtins.float = 0.0, posinf: builtins.float | None = None,
+                   neginf: builtins.float | None = None) -> Tensor:
+        return unary.nan_to_num(self, nan, posinf, neginf)
+
+    def isnan(self) -> Tensor: return unary.isnan(self)
+    def isinf(self) -> Tensor: return unary.isinf(self)
+    def isfinite(self) -> Tensor: return unary.isfinite(self)
+    def atan2(self, other: Any) -> Tensor: return binary.atan2(self, other)
+    arctan2 = atan2
+    def hypot(self, other: Any) -> Tensor: return binary.hypot(self, other)
+    def fmod(self, other: Any) -> Tensor: return binary.fmod(self, other)
+    def remainder(self, other: Any) -> Tensor: return binary.remainder(self, other)
+    def floor_divide(self, other: Any) -> Tensor: return binary.floor_divide(self, other)
+    def lerp(self, end: Any, weight: Any) -> Tensor: return binary.lerp(self, end, weight)
+    def xlogy(self, other: Any) -> Tensor: return binary.xlogy(self, other)
+    def logical_and(self, other: Any) -> Tensor: return binary.logical_and(self, other)
+    def logical_or(self, other: Any) -> Tensor: return binary.logical_or(self, other)
+    def logical_xor(self, other: Any) -> Tensor: return binary.logical_xor(self, other)
+    def logical_not(self) -> Tensor: return binary.logical_not(self)
+    def bitwise_and(self, other: Any) -> Tensor: return binary.bitwise_and(self, other)
+    def bitwise_or(self, other: Any) -> Tensor: return binary.bitwise_or(self, other)
+    def bitwise_xor(self, other: Any) -> Tensor: return binary.bitwise_xor(self, other)
+    def bitwise_not(self) -> Tensor: return binary.bitwise_not(self)
+
+    def isclose(self, other: Any, rtol: builtins.float = 1e-05, atol: builtins.float = 1e-08,
+                equal_nan: bool = False) -> Tensor:
+        return binary.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other: Any, rtol: builtins.float = 1e-05, atol: builtins.float = 1e-08,
+                 equal_nan: bool = False) -> bool:
+        return binary.allclose(self, other, rtol, atol, equal_nan)
+
+    def equal(self, other: Tensor) -> bool: return binary.equal(self, other)
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:
         return elementwise.clamp(self, min, max)
 
     clip = clamp
 
+    def clamp_min(self, min: Any) -> Tensor: return elementwise.clamp(self, min, None)
+    def clamp_max(self, max: Any) -> Tensor: return elementwise.clamp(self, None, max)
     def maximum(self, other: Any) -> Tensor: return elementwise.maximum(self, other)
     def minimum(self, other: Any) -> Tensor: return elementwise.minimum(self, other)
+    def fmax(self, other: Any) -> Tensor: return elementwise.fmax(self, other)
+    def fmin(self, other: Any) -> Tensor: return elementwise.fmin(self, other)
 
-    # -- reductions ------------------------------------------------------------------------------
-    def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor: return reduce.sum(self, dim, keepdim)
-    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor: return reduce.mean(self, dim, keepdim)
-    def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor: return reduce.amax(self, dim, keepdim)
-    def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor: return reduce.amin(self, dim, keepdim)
-    def max(self, dim: int | None = None, keepdim: bool = False) -> Any: return reduce.max(self, dim, keepdim)
-    def min(self, dim: int | None = None, keepdim: bool = False) -> Any: return reduce.min(self, dim, keepdim)
-    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor: return reduce.argmax(self, dim, keepdim)
-    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor: return reduce.argmin(self, dim, keepdim)
+    # -- reductions and scans (dim may be an int or a tuple; torch's axis=/keepdims= aliases work) --
+    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None,
+            keepdims: bool | None = None) -> Tensor:
+        return reduce.sum(self, dim, keepdim, dtype, axis, keepdims)
 
-    def logsumexp(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return reduce.logsumexp(self, dim, keepdim)
+    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None,
+             keepdims: bool | None = None) -> Tensor:
+        return reduce.mean(self, dim, keepdim, dtype, axis, keepdims)
 
-    def var(self, dim: Any = None, keepdim: bool = False, correction: int = 1, unbiased: bool | None = None) -> Tensor:
-        return reduce.var(self, dim, keepdim, correction, unbiased)
+    def prod(self, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None, **aliases: Any) -> Tensor:
+        return reduce.prod(self, dim, keepdim, dtype=dtype, **aliases)
 
-    def std(self, dim: Any = None, keepdim: bool = False, correction: int = 1, unbiased: bool | None = None) -> Tensor:
-        return reduce.std(self, dim, keepdim, correction, unbiased)
+    def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: Any = None,
+            **aliases: Any) -> Tensor:
+        return reduce.var(self, dim, unbiased, keepdim, correction=correction, **aliases)
 
-    def softmax(self, dim: int = -1) -> Tensor: return reduce.softmax(self, dim)
-    def log_softmax(self, dim: int = -1) -> Tensor: return reduce.log_softmax(self, dim)
+    def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: Any = None,
+            **aliases: Any) -> Tensor:
+        return reduce.std(self, dim, unbiased, keepdim, correction=correction, **aliases)
+
+    def amax(self, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor:
+        return reduce.amax(self, dim, keepdim, **aliases)
+
+    def amin(self, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor:
+        return reduce.amin(self, dim, keepdim, **aliases)
+
+    def max(self, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Any:
+        return reduce.max(self, dim, keepdim, **aliases)
+
+    def min(self, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Any:
+        return reduce.min(self, dim, keepdim, **aliases)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False, **aliases: Any) -> Tensor:
+        return reduce.argmax(self, dim, keepdim, **aliases)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False, **aliases: Any) -> Tensor:
+        return reduce.argmin(self, dim, keepdim, **aliases)
+
+    def all(self, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor:
+        return reduce.all(self, dim, keepdim, **aliases)
+
+    def any(self, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor:
+        return reduce.any(self, dim, keepdim, **aliases)
+
+    def count_nonzero(self, dim: Any = None, *, axis: Any = None) -> Tensor:
+        return reduce.count_nonzero(self, dim if axis is None else dims.dim_or_axis("count_nonzero", dim, axis))
+
+    def logsumexp(self, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor:
+        return reduce.logsumexp(self, dim, keepdim, **aliases)
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+        return linalg.tensor_norm(self, p, dim, keepdim, dtype)
+
+    # dim-taking ops below also accept torch's alias axis=
+    def cumsum(self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None) -> Tensor:
+        return scan.cumsum(self, dims.dim_or_axis("cumsum", dim, axis), dtype=dtype)
+
+    def cumprod(self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None) -> Tensor:
+        return scan.cumprod(self, dims.dim_or_axis("cumprod", dim, axis), dtype=dtype)
+
+    def cummax(self, dim: int | None = None, *, axis: int | None = None) -> Any:
+        return scan.cummax(self, dims.dim_or_axis("cummax", dim, axis))
+
+    def cummin(self, dim: int | None = None, *, axis: int | None = None) -> Any:
+        return scan.cummin(self, dims.dim_or_axis("cummin", dim, axis))
+
+    def sort(self, dim: int | None = None, descending: bool = False, stable: bool = False, *,
+             axis: int | None = None) -> Any:  # dim -1 by default
+        return sorting.sort(self, dims.dim_or_axis("sort", dim, axis, -1), descending, stable)
+
+    def argsort(self, dim: int | None = None, descending: bool = False, stable: bool = False, *,
+                axis: int | None = None) -> Tensor:  # dim -1 by default
+        return sorting.argsort(self, dims.dim_or_axis("argsort", dim, axis, -1), descending, stable)
+
+    def topk(self, k: int, dim: int | None = None, largest: bool = True, sorted: bool = True, *,
+             axis: int | None = None) -> Any:  # dim -1 by default
+        return sorting.topk(self, k, dims.dim_or_axis("topk", dim, axis, -1), largest, sorted)
+
+    def median(self, dim: int | None = None, keepdim: bool = False, **aliases: Any) -> Any:
+        return sorting.median(self, *dims.torch_aliases("median", dim, keepdim, aliases))
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
+               dim: int | None = None) -> Any:
+        return sorting.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def bincount(self, weights: Any = None, minlength: int = 0) -> Tensor:
+        return sorting.bincount(self, weights, minlength)
+
+    def histc(self, bins: int = 100, min: builtins.float = 0, max: builtins.float = 0) -> Tensor:
+        return sorting.histc(self, bins, min, max)
+
+    def softmax(self, dim: int | None = None, dtype: Any = None, *, axis: int | None = None) -> Tensor:
+        return reduce.softmax(self, dims.dim_or_axis("softmax", dim, axis, -1), dtype)  # dim -1 by default
+
+    def log_softmax(self, dim: int | None = None, dtype: Any = None, *, axis: int | None = None) -> Tensor:
+        return reduce.log_softmax(self, dims.dim_or_axis("log_softmax", dim, axis, -1), dtype)
 
     # -- shape -----------------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor: return movement.reshape(self, *shape)
@@ -435,5 +586,6 @@ def _holds_numpy_float64(data: Any) -> bool:
 
 
 from . import autograd  # noqa: E402  (the ops need Tensor defined first)
-from .ops import elementwise, reduce, movement  # noqa: E402
+from .ops import binary, dims, elementwise, reduce, movement, scan, sorting, unary  # noqa: E402
 from .ops import index as index_ops, matmul as matmul_ops, linalg as linalg_ops  # noqa: E402
+from . import linalg  # noqa: E402

@@ -1,7 +1,16 @@
 """The primitive ops, one `Function` subclass each, with forward and backward side by side.
 
-- elementwise.py: Add Sub Mul Div Pow Neg Exp Log Sqrt Abs Relu Sigmoid Tanh Where Maximum Cast
-- reduce.py:      Sum Amax LogSoftmax (mean, var, logsumexp, softmax... are composed)
+A math function is a primitive when numpy computes it in one call and composing it would cost
+more calls or exactness (tan, log2, expm1...); everything else is composed from primitives.
+
+- elementwise.py: Add Sub Mul Div Pow Neg Exp Log Sqrt Abs Relu Sigmoid Tanh Where Maximum Minimum Cast
+- unary.py:       Sin Cos Tan Asin Acos Atan Sinh Cosh Asinh Acosh Atanh Exp2 Expm1 Log2 Log10 Log1p Erf Erfc
+                  Rounding (floor ceil round trunc sign: zero gradient); rsqrt, frac, logit... are composed.
+                  special.py computes erf/erfc on arrays (numpy has neither)
+- binary.py:      Atan2 Hypot Fmod Remainder (lerp, xlogy, logical/bitwise ops, isclose... are composed)
+- reduce.py:      Sum Amax Amin LogSoftmax (mean, prod, var, logsumexp, softmax, max(dim)... are composed)
+- scan.py:        Cumsum (cumprod, cummax, cummin are composed); take_along, the gather of max(dim), sort...
+- sorting.py:     no primitive: sort, argsort, topk, median gather with take_along; unique, bincount, histc
 - movement.py:    Reshape Permute Expand Cat (transpose, squeeze, flatten, stack... are composed)
 - index.py:       GetItem ScatterAdd Scatter (gather, index_select, masked_select, scatter_add... are composed)
 - matmul.py:      Matmul Linear (mm, bmm, addmm, diagonal, trace... are composed)

@@ -29,6 +29,39 @@ def log(x: Any) -> Any:
     return x.log() if isinstance(x, Tensor) else np.log(x)
 
 
+def sin(x: Any) -> Any:
+    return x.sin() if isinstance(x, Tensor) else np.sin(x)
+
+
+def cos(x: Any) -> Any:
+    return x.cos() if isinstance(x, Tensor) else np.cos(x)
+
+
+def sinh(x: Any) -> Any:
+    return x.sinh() if isinstance(x, Tensor) else np.sinh(x)
+
+
+def cosh(x: Any) -> Any:
+    return x.cosh() if isinstance(x, Tensor) else np.cosh(x)
+
+
+def sqrt(x: Any) -> Any:
+    return x.sqrt() if isinstance(x, Tensor) else np.sqrt(x)
+
+
+def floor(x: Any) -> Any:
+    return x.floor() if isinstance(x, Tensor) else np.floor(x)
+
+
+def trunc(x: Any) -> Any:
+    return x.trunc() if isinstance(x, Tensor) else np.trunc(x)
+
+
+def zeros_like(x: Any) -> Any:
+    """Zeros of x's shape and dtype: a constant, also under create_graph."""
+    return Tensor._make(np.zeros_like(x.array)) if isinstance(x, Tensor) else np.zeros_like(x)
+
+
 def cast(x: Any, dtype: Any) -> Any:
     return x.to(dtype) if isinstance(x, Tensor) else x.astype(dtype)
 
@@ -37,6 +70,14 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     if isinstance(x, Tensor):
         return x.sum(dim=axis, keepdim=keepdims)
     return x.sum(axis=axis, keepdims=keepdims)
+
+
+def cumsum(x: Any, axis: int) -> Any:
+    return x.cumsum(axis) if isinstance(x, Tensor) else np.cumsum(x, axis=axis)
+
+
+def flip(x: Any, axis: int) -> Any:
+    return x.flip(axis) if isinstance(x, Tensor) else np.flip(x, axis)
 
 
 def expand_to(x: Any, shape: tuple) -> Any:

@@ -31,3 +31,28 @@ def normalize_dim(dim: Any, ndim: int, op: str) -> int:
     if not isinstance(dim, (int, np.integer)):
         raise TypeError(f"{op}: dim must be a single int, got {dim!r}")
     return (normalize_dims(dim, ndim, op) or (0,))[0]
+
+
+def torch_aliases(op: str, dim: Any, keepdim: Any, aliases: dict[str, Any]) -> tuple[Any, Any]:
+    """torch's numpy-style keyword aliases: `axis=` for `dim=`, `keepdims=` for `keepdim=`."""
+    unknown = set(aliases) - {"axis", "keepdims"}
+    if unknown:
+        raise TypeError(f"{op}() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+    if "axis" in aliases:
+        if dim is not None:
+            raise TypeError(f"{op}() got both dim and its alias axis")
+        dim = aliases["axis"]
+    return dim, aliases.get("keepdims", keepdim)
+
+
+def dim_or_axis(op: str, dim: Any, axis: Any, default: int | None = None) -> Any:
+    """`dim`, or torch's alias `axis` given instead; `default` when neither is given."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op}() got both dim and its alias axis")
+        return axis
+    if dim is None:
+        if default is None:
+            raise TypeError(f"{op}() missing required argument 'dim'")
+        return default
+    return dim

@@ -239,6 +239,23 @@ class Maximum(Function):
         return g * a_share, g * (1 - a_share)
 
 
+class Minimum(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.minimum(a, b)
+        # share of the gradient that goes to a: 1 where a wins, 1/2 on ties, as in torch
+        a_share = (a < b).astype(out.dtype) + (a == b).astype(out.dtype) * out.dtype.type(0.5)
+        ctx.save_for_backward(a_share)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (a_share,) = ctx.saved_tensors
+        return g * a_share, g * (1 - a_share)
+
+
 class Cast(Function):
     __slots__ = ("input_dtype",)
 
@@ -330,11 +347,21 @@ def maximum(a: Any, b: Any) -> Tensor:
 
 
 def minimum(a: Any, b: Any) -> Tensor:
+    return Minimum.apply(*promote_to_tensors(a, b))
+
+
+def fmax(a: Any, b: Any) -> Tensor:
+    """Elementwise maximum that ignores a NaN operand (NaN only where both are)."""
     a, b = promote_to_tensors(a, b)
-    try:
-        return -Maximum.apply(-a, -b)
-    except ShapeError:
-        raise ShapeError(f"minimum: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+    a_nan, b_nan = np.isnan(a.array), np.isnan(b.array)
+    return maximum(where(a_nan, b, a), where(b_nan, a, b))
+
+
+def fmin(a: Any, b: Any) -> Tensor:
+    """Elementwise minimum that ignores a NaN operand (NaN only where both are)."""
+    a, b = promote_to_tensors(a, b)
+    a_nan, b_nan = np.isnan(a.array), np.isnan(b.array)
+    return minimum(where(a_nan, b, a), where(b_nan, a, b))
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
@@ -350,15 +377,16 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
 
 
 def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:
-    """Limit values to [min, max]; the gradient passes where min <= x <= max, as in torch."""
+    """min(max(x, min), max): values limited to [min, max] (all `max` where min > max, as in torch);
+    the gradient passes where min <= x <= max, and to a Tensor bound where it is taken."""
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     out = x
     try:
         if min is not None:
-            out = where(x < min, min, out)
+            out = where(out < min, min, out)
         if max is not None:
-            out = where(x > max, max, out)
+            out = where(out > max, max, out)
     except ShapeError as error:
         raise ShapeError(f"clamp: a bound cannot be broadcast with the input shape {x.shape} ({error})") from None
     return out

@@ -1,17 +1,23 @@
-"""Reductions: `Sum`, `Amax` and `LogSoftmax` are primitives; mean, var, logsumexp, softmax... are composed."""
+"""Reductions. `Sum`, `Amax`/`Amin` and `LogSoftmax` are primitives; mean, prod, var, std, logsumexp,
+softmax and max/min along a dim (the values gathered at the arg index) are composed."""
 from __future__ import annotations
 
 import builtins
 import numbers
-from typing import Any, NamedTuple
+import warnings
+from typing import Any
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
+from ..dtypes import int64
+from .. import return_types
 from ..tensor import Tensor
 from . import backward_math as bm
-from .elementwise import floating
-from .dims import normalize_dim, normalize_dims
+from .dims import normalize_dim, normalize_dims, torch_aliases
+from .elementwise import floating, maximum, minimum
+from .index import GetItem
+from .scan import cumprod, take_along
 
 
 class Sum(Function):
@@ -31,10 +37,11 @@ class Sum(Function):
 
 class Amax(Function):
     __slots__ = ("input_shape", "kept_shape")
+    pick = staticmethod(np.max)
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
-        out = x.max(axis=axis, keepdims=True)
+        out = ctx.pick(x, axis=axis, keepdims=True)
         if ctx.needs_input_grad[0]:
             # ties share the gradient evenly, as in torch
             winners = x == out
@@ -46,6 +53,13 @@ class Amax(Function):
     def backward(ctx, g):
         (share,) = ctx.saved_tensors
         return bm.expand_to(g.reshape(ctx.kept_shape), ctx.input_shape) * share
+
+
+class Amin(Amax):
+    """Amax's twin: a real minimum, not -max(-x) (which overflows for the most negative integer,
+    wraps for unsigned integers and fails for bools)."""
+    __slots__ = ()
+    pick = staticmethod(np.min)
 
 
 class LogSoftmax(Function):
@@ -72,79 +86,176 @@ def _drop_axes(kept: np.ndarray, axis: tuple[int, ...] | None) -> np.ndarray:
     return kept.reshape(tuple(n for i, n in enumerate(kept.shape) if i not in axis))
 
 
-def sum(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+# ---------------------------------------------------------------------------------------------
+# sum, mean, prod
+
+
+def sum(x: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None, axis: Any = None,
+        keepdims: bool | None = None) -> Tensor:
+    """Sum over `dim` (an int, a tuple, or all dims); bools and integers sum as int64, as in torch.
+    torch's aliases `axis` and `keepdims` are named parameters here (not **aliases): a hot path."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = torch_aliases("sum", dim, keepdim, _given(axis=axis, keepdims=keepdims))
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.array.dtype.kind in "biu":
+        x = x.to(int64)
     return Sum.apply(x, axis=normalize_dims(dim, x.ndim, "sum"), keepdims=keepdim)
 
 
-def mean(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-    _require_float(x, "mean")
+def mean(x: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None, axis: Any = None,
+         keepdims: bool | None = None) -> Tensor:
+    """Mean over `dim` of a floating point tensor (or one cast to `dtype`); aliases as in `sum`."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = torch_aliases("mean", dim, keepdim, _given(axis=axis, keepdims=keepdims))
+    if dtype is not None:
+        x = x.to(dtype)
+    require_float(x, "mean")
     axes = normalize_dims(dim, x.ndim, "mean")
-    return Sum.apply(x, axis=axes, keepdims=keepdim) / float(_count(x, axes))
+    return Sum.apply(x, axis=axes, keepdims=keepdim) / float(count(x, axes))
 
 
-def var(x: Tensor, dim: Any = None, keepdim: bool = False, correction: int = 1, unbiased: bool | None = None) -> Tensor:
-    """Variance with Bessel's correction by default (`correction=1`), as torch."""
-    _require_float(x, "var")
-    if unbiased is not None:
-        correction = int(unbiased)
-    if not isinstance(correction, numbers.Real):
-        raise TypeError(f"var: correction must be a number, got {correction!r}")
+def _given(**aliases: Any) -> dict[str, Any]:
+    return {name: value for name, value in aliases.items() if value is not None}
+
+
+def prod(x: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None, **aliases: Any) -> Tensor:
+    """Product over one dim (or all): the last element of `cumprod`, so zeros get torch's gradients."""
+    if aliases:
+        dim, keepdim = torch_aliases("prod", dim, keepdim, aliases)
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.array.dtype.kind in "biu":
+        x = x.to(int64)
+    if dim is None:
+        out = prod(x.reshape(-1), 0)
+        return out.reshape((1,) * x.ndim) if keepdim else out
+    axis = normalize_dim(dim, x.ndim, "prod")
+    if not (x.requires_grad and is_grad_enabled()):
+        return Tensor._make(np.asarray(np.prod(x.array, axis=axis if x.ndim else None, keepdims=keepdim)))
+    if x.ndim == 0:
+        return x
+    if x.shape[axis] == 0:
+        return x.sum(axis, keepdim=keepdim) * 0 + 1  # the empty product, still in the graph
+    last = GetItem.apply(cumprod(x, axis), index=(slice(None),) * axis + (slice(-1, None),), advanced=False)
+    return last if keepdim else last.squeeze(axis)
+
+
+# ---------------------------------------------------------------------------------------------
+# variance
+
+
+def var(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: Any = None, **aliases: Any) -> Tensor:
+    """Variance over `dim`, dividing by N - correction (Bessel's correction, 1, by default);
+    `unbiased=False` is correction 0. `x.var(False)` is torch's var(unbiased) form."""
+    if aliases:
+        dim, keepdim = torch_aliases("var", dim, keepdim, aliases)
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    correction = _correction("var", unbiased, correction)
+    require_float(x, "var")
     axes = normalize_dims(dim, x.ndim, "var")
     centered = x - mean(x, axes, keepdim=True)
-    return sum(centered * centered, axes, keepdim) / float(_count(x, axes) - correction)
+    dof = count(x, axes) - correction
+    if dof <= 0:
+        warnings.warn("var(): degrees of freedom is <= 0: the result is nan or inf, as in torch", UserWarning,
+                      stacklevel=3)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return sum(centered * centered, axes, keepdim) / float(builtins.max(dof, 0))
 
 
-def std(x: Tensor, dim: Any = None, keepdim: bool = False, correction: int = 1, unbiased: bool | None = None) -> Tensor:
-    return var(x, dim, keepdim, correction, unbiased).sqrt()
+def std(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: Any = None, **aliases: Any) -> Tensor:
+    """Standard deviation: the square root of `var` (same arguments)."""
+    return var(x, dim, unbiased, keepdim, correction=correction, **aliases).sqrt()
 
 
-def amax(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+def var_mean(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: Any = None, **aliases: Any) -> tuple[Tensor, Tensor]:
+    """(var, mean) over `dim`, as torch.var_mean."""
+    if aliases:
+        dim, keepdim = torch_aliases("var_mean", dim, keepdim, aliases)
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return var(x, dim, unbiased, keepdim, correction=correction), mean(x, dim, keepdim)
+
+
+def std_mean(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: Any = None, **aliases: Any) -> tuple[Tensor, Tensor]:
+    """(std, mean) over `dim`, as torch.std_mean."""
+    variance, average = var_mean(x, dim, unbiased, keepdim, correction=correction, **aliases)
+    return variance.sqrt(), average
+
+
+def _correction(op: str, unbiased: bool | None, correction: Any) -> Any:
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{op}: give either unbiased or correction, not both")
+    if unbiased is not None:
+        return int(unbiased)
+    if correction is None:
+        return 1
+    if isinstance(correction, bool) or not isinstance(correction, numbers.Real):
+        raise TypeError(f"{op}: correction must be a number, got {correction!r}")
+    return correction
+
+
+# ---------------------------------------------------------------------------------------------
+# max, min and their positions
+
+
+def amax(x: Tensor, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor:
+    """Largest value over `dim` (ties share the gradient evenly, as in torch)."""
+    if aliases:
+        dim, keepdim = torch_aliases("amax", dim, keepdim, aliases)
     return Amax.apply(x, axis=normalize_dims(dim, x.ndim, "amax"), keepdims=keepdim)
 
 
-def amin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-    return -amax(-x, dim, keepdim)
+def amin(x: Tensor, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor:
+    """Smallest value over `dim` (ties share the gradient evenly, as in torch)."""
+    if aliases:
+        dim, keepdim = torch_aliases("amin", dim, keepdim, aliases)
+    return Amin.apply(x, axis=normalize_dims(dim, x.ndim, "amin"), keepdims=keepdim)
 
 
-class ValuesIndices(NamedTuple):
-    values: Tensor
-    indices: Tensor
-
-
-def max(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor | ValuesIndices:
-    """Largest element (ties share the gradient); with `dim`, the (values, indices) pair along it,
-    whose gradient goes to the index returned, as in torch."""
+def max(x: Tensor, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor | return_types.ValuesIndices:
+    """Largest element; with `dim`, the (values, indices) pair along it, whose gradient goes to
+    the index returned; with a Tensor, the elementwise maximum (as torch.max(a, b))."""
+    if aliases:
+        dim, keepdim = torch_aliases("max", dim, keepdim, aliases)
+    if isinstance(dim, Tensor):
+        return maximum(x, dim)
     if dim is None:
         return amax(x)
-    return _values_at(x, argmax(x, dim, keepdim=True), dim, keepdim)
+    return _at_arg(x, argmax(x, dim, keepdim=True), normalize_dim(dim, x.ndim, "max"), keepdim, return_types.max)
 
 
-def min(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor | ValuesIndices:
+def min(x: Tensor, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor | return_types.ValuesIndices:
     """Smallest element; with `dim`, the (values, indices) pair along it (see `max`)."""
+    if aliases:
+        dim, keepdim = torch_aliases("min", dim, keepdim, aliases)
+    if isinstance(dim, Tensor):
+        return minimum(x, dim)
     if dim is None:
         return amin(x)
-    return _values_at(x, argmin(x, dim, keepdim=True), dim, keepdim)
+    return _at_arg(x, argmin(x, dim, keepdim=True), normalize_dim(dim, x.ndim, "min"), keepdim, return_types.min)
 
 
-def _values_at(x: Tensor, indices: Tensor, dim: int, keepdim: bool) -> ValuesIndices:
-    """x's values at `indices` (kept-dim shape) along `dim`, gathered so the gradient goes there only."""
-    from .index import GetItem
+def _at_arg(x: Tensor, indices: Tensor, axis: int, keepdim: bool, result: Any) -> return_types.ValuesIndices:
     if x.ndim == 0:
-        return ValuesIndices(x, indices.reshape(()))
-    axis = normalize_dim(dim, x.ndim, "max")
-    grid = list(np.ogrid[tuple(slice(n) for n in indices.shape)])
-    grid[axis] = indices.array
-    values = GetItem.apply(x, index=tuple(grid), advanced=False)  # one position per output: no repeats
-    if keepdim:
-        return ValuesIndices(values, indices)
-    return ValuesIndices(values.squeeze(axis), indices.squeeze(axis))
+        return result(x, indices.reshape(()))
+    return result(take_along(x, indices.array, axis), indices).squeeze(axis, keepdim)
 
 
-def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False, **aliases: Any) -> Tensor:
+    if aliases:
+        dim, keepdim = torch_aliases("argmax", dim, keepdim, aliases)
     return _arg(np.argmax, x, dim, keepdim, "argmax")
 
 
-def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False, **aliases: Any) -> Tensor:
+    if aliases:
+        dim, keepdim = torch_aliases("argmin", dim, keepdim, aliases)
     return _arg(np.argmin, x, dim, keepdim, "argmin")
 
 
@@ -158,8 +269,38 @@ def _arg(fn: Any, x: Tensor, dim: int | None, keepdim: bool, op: str) -> Tensor:
         raise ValueError(f"{op}: {error} (input shape {x.shape})") from None
 
 
-def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+# ---------------------------------------------------------------------------------------------
+# logical reductions
+
+
+def all(x: Tensor, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor:
+    """Whether every element over `dim` is nonzero (a bool tensor, outside the graph)."""
+    if aliases:
+        dim, keepdim = torch_aliases("all", dim, keepdim, aliases)
+    return Tensor._make(np.asarray(np.all(x.array, axis=normalize_dims(dim, x.ndim, "all"), keepdims=keepdim)))
+
+
+def any(x: Tensor, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor:
+    """Whether some element over `dim` is nonzero (a bool tensor, outside the graph)."""
+    if aliases:
+        dim, keepdim = torch_aliases("any", dim, keepdim, aliases)
+    return Tensor._make(np.asarray(np.any(x.array, axis=normalize_dims(dim, x.ndim, "any"), keepdims=keepdim)))
+
+
+def count_nonzero(x: Tensor, dim: Any = None) -> Tensor:
+    """How many elements over `dim` are nonzero (int64)."""
+    axes = normalize_dims(dim, x.ndim, "count_nonzero")
+    return Tensor._make(np.asarray(np.count_nonzero(x.array, axis=axes), dtype=np.int64))
+
+
+# ---------------------------------------------------------------------------------------------
+# softmax family
+
+
+def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor:
     """log(sum(exp(x))) over `dim` (all dims when None), without overflow."""
+    if aliases:
+        dim, keepdim = torch_aliases("logsumexp", dim, keepdim, aliases)
     axes = normalize_dims(dim, x.ndim, "logsumexp")
     x = floating(x)  # integers and bools give float32, as in torch
     peak = x.array.max(axis=axes, keepdims=True, initial=-np.inf)  # -inf for an empty tensor: log(0)
@@ -169,22 +310,26 @@ def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     return out if keepdim else out.reshape(_drop_axes(out.array, axes).shape)
 
 
-def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
-    _require_float(x, "log_softmax")
+def log_softmax(x: Tensor, dim: int = -1, dtype: Any = None) -> Tensor:
+    if dtype is not None:
+        x = x.to(dtype)
+    require_float(x, "log_softmax")
     axis = normalize_dim(dim, x.ndim, "log_softmax")
     return LogSoftmax.apply(x, axis=axis)
 
 
-def softmax(x: Tensor, dim: int = -1) -> Tensor:
-    return log_softmax(x, dim).exp()
+def softmax(x: Tensor, dim: int = -1, dtype: Any = None) -> Tensor:
+    return log_softmax(x, dim, dtype).exp()
 
 
-def _count(x: Tensor, axes: tuple[int, ...] | None) -> int:
+def count(x: Tensor, axes: tuple[int, ...] | None) -> int:
+    """How many elements a reduction over `axes` combines into each result."""
     if axes is None:
         return x.array.size
     return int(np.prod([x.shape[a] for a in axes]))
 
 
-def _require_float(x: Tensor, op: str) -> None:
+def require_float(x: Tensor, op: str) -> None:
     if x.array.dtype.kind != "f":
-        raise TypeError(f"{op}: input dtype must be floating point, got {x.array.dtype}")
+        raise RuntimeError(f"{op}(): input dtype must be floating point (as in torch), got {x.array.dtype}; "
+                           "convert with .float() or pass dtype=")
