@@ -39,4 +39,14 @@ unsqueeze = Tensor.unsqueeze
 squeeze = Tensor.squeeze
 flatten = Tensor.flatten
 
-__all__ = ["abs", "add", "amax", "amin", "argmax", "argmin", "clamp", "div", "exp", "flatten", "log", "log_softmax", "logsumexp", "matmul", "max", "mean", "min", "mul", "neg", "permute", "pow", "relu", "reshape", "sigmoid", "softmax", "sqrt", "squeeze", "std", "sub", "sum", "tanh", "transpose", "unsqueeze", "var"]
+# tensor basics (surface group)
+clone = Tensor.clone
+numel = Tensor.numel
+is_floating_point = Tensor.is_floating_point
+
+
+def is_tensor(obj: object) -> bool:
+    return isinstance(obj, Tensor)
+
+
+__all__ = ["abs", "add", "amax", "amin", "argmax", "argmin", "clamp", "clone", "div", "exp", "flatten", "is_floating_point", "is_tensor", "log", "log_softmax", "logsumexp", "matmul", "max", "mean", "min", "mul", "neg", "numel", "permute", "pow", "relu", "reshape", "sigmoid", "softmax", "sqrt", "squeeze", "std", "sub", "sum", "tanh", "transpose", "unsqueeze", "var"]
