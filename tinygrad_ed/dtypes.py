@@ -67,7 +67,7 @@ def to_dtype(dtype: Any) -> np.dtype:
     float64 as torch, int -> int64, bool) or a name ("float32", "long"); anything else is a TypeError."""
     if dtype is float:
         return float64
-    if dtype in _PYTHON_TYPES:
+    if isinstance(dtype, type) and dtype in _PYTHON_TYPES:
         return _PYTHON_TYPES[dtype]
     if isinstance(dtype, str):
         dtype = dtype.removeprefix("torch.")
@@ -105,7 +105,7 @@ class finfo:
             raise TypeError(f"finfo: expected a floating point dtype, got {dtype}")
         info = np.finfo(dtype)
         self.dtype, self.bits, self.eps = dtype.name, info.bits, float(info.eps)
-        self.max, self.min, self.resolution = float(info.max), float(info.min), float(info.resolution)
+        self.max, self.min, self.resolution = float(info.max), float(info.min), 10.0 ** -info.precision
         self.tiny = self.smallest_normal = float(info.smallest_normal)
 
     def __repr__(self) -> str:

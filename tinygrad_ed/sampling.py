@@ -131,12 +131,15 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
     if not replacement and num_samples > rows.shape[1]:
         raise RuntimeError(f"multinomial: cannot sample n_sample > prob_dist.size(-1) samples without "
                            f"replacement (n_sample={num_samples}, categories={rows.shape[1]})")
-    if not replacement and np.any(np.count_nonzero(rows, axis=1) < num_samples):
-        raise RuntimeError("multinomial: invalid multinomial distribution (with replacement=False, not enough "
-                           "non-negative category to sample)")
     stream = numpy_stream(generator)
-    drawn = np.stack([stream.choice(rows.shape[1], num_samples, replace=replacement, p=row / row.sum())
-                      for row in rows])
+    if replacement:  # inverse CDF: the first category whose cumulative weight exceeds a uniform draw
+        cdf = np.cumsum(rows / rows.sum(axis=1, keepdims=True), axis=1)
+        draws = stream.random((rows.shape[0], num_samples))
+        drawn = np.stack([np.searchsorted(c, u, side="right") for c, u in zip(cdf, draws)])
+        drawn = np.minimum(drawn, rows.shape[1] - 1)
+    else:  # the largest weight / Exp(1) keys are a weighted draw without replacement (zero weights come last)
+        keys = rows / stream.exponential(size=rows.shape)
+        drawn = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
     return Tensor._make(drawn.reshape(weights.shape[:-1] + (num_samples,)).astype(np.int64))
 
 
