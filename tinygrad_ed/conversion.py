@@ -90,12 +90,12 @@ class TensorConversions:
         return int(self.array.size)
 
     def __format__(self, spec: str) -> str:
+        if self.array.ndim == 0:  # as torch: a 0-d tensor formats as its number
+            return format(self.array.item(), spec)
         if not spec:
             return str(self)
-        if self.array.ndim != 0:  # as torch: a format spec only for 0-d tensors
-            raise TypeError(f"unsupported format string passed to Tensor.__format__ (a tensor of shape "
-                            f"{self.array.shape}; format t.item() or a 0-d tensor)")
-        return format(self.array.item(), spec)
+        raise TypeError(f"unsupported format string passed to Tensor.__format__ (a tensor of shape "
+                        f"{self.array.shape}; format t.item() or a 0-d tensor)")
 
     def __contains__(self, element: Any) -> bool:
         if not (hasattr(element, "array") or isinstance(element, (int, float, np.number))):

@@ -86,10 +86,11 @@ class Tensor(TensorConversions):
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
         if dim is None:
             return self.shape
-        if not -max(self.ndim, 1) <= dim < max(self.ndim, 1):
-            raise IndexError(f"size: dimension out of range (expected to be in range of "
-                             f"[{-max(self.ndim, 1)}, {max(self.ndim, 1) - 1}], but got {dim})")
-        return self.shape[dim] if self.ndim else 1
+        if not -self.ndim <= dim < self.ndim:
+            raise IndexError(f"size: dimension out of range (expected to be in range of [{-self.ndim}, "
+                             f"{self.ndim - 1}], but got {dim})" if self.ndim else
+                             f"size: dimension specified as {dim} but tensor has no dimensions")
+        return self.shape[dim]
 
     def numel(self) -> int:
         return int(self.array.size)
