@@ -96,7 +96,7 @@ def default_collate(batch: list[Any]) -> Any:
         if any(not isinstance(s, Sequence) or len(s) != len(first) for s in batch):
             raise ShapeError(f"DataLoader: each element in list of batch should be of equal size (the first "
                              f"sample has {len(first)} fields, others {sorted({len(s) for s in batch})})")
-        fields = [default_collate(list(samples)) for samples in zip(*batch)]
+        fields = [default_collate(samples) for samples in zip(*batch)]  # type: ignore[arg-type]
         return type(first)(*fields) if hasattr(first, "_fields") else fields
     raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
                     f"found {type(first)}")
