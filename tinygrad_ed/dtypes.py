@@ -65,6 +65,8 @@ _PYTHON_TYPES = {int: int64, bool: bool_}  # `float` follows the default dtype; 
 def to_dtype(dtype: Any) -> np.dtype:
     """One of the supported dtypes, given as a dtype (te.float32, np.float32), a Python type (float ->
     float64 as torch, int -> int64, bool) or a name ("float32", "long"); anything else is a TypeError."""
+    if isinstance(dtype, np.dtype) and dtype in SUPPORTED:
+        return dtype
     if dtype is float:
         return float64
     if isinstance(dtype, type) and dtype in _PYTHON_TYPES:

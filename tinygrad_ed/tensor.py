@@ -11,6 +11,7 @@ from .conversion import TensorConversions, to_arguments
 from .device import check_device
 
 _new = object.__new__
+_DTYPE_CLASSES = frozenset(d.__class__ for d in dtypes.SUPPORTED)
 
 
 class Tensor(TensorConversions):
@@ -168,7 +169,10 @@ class Tensor(TensorConversions):
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """torch's to(dtype), to(device, dtype) and to(other); the device can only be the CPU."""
-        dtype, copy = to_arguments(args, kwargs)
+        if len(args) == 1 and not kwargs and args[0].__class__ in _DTYPE_CLASSES:  # to(dtype): the common call
+            dtype, copy = dtypes.to_dtype(args[0]), False
+        else:
+            dtype, copy = to_arguments(args, kwargs)
         if dtype is None or dtype == self.array.dtype:
             return self.clone() if copy else self
         if self.requires_grad and dtype.kind != "f":
