@@ -2,7 +2,8 @@
 `cpu()`, `format(t, ".4f")`, `x in t`), kept out of tensor.py as a base class of Tensor."""
 from __future__ import annotations
 
-from typing import Any
+import builtins
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -41,6 +42,10 @@ class TensorConversions:
     """dtype, device and Python-conversion methods of Tensor (they all go through `self.to`)."""
 
     __slots__ = ()
+    if TYPE_CHECKING:  # provided by Tensor
+        array: np.ndarray
+
+        def to(self, *args: Any, **kwargs: Any) -> Any: ...
 
     @property
     def device(self) -> device:
@@ -48,13 +53,13 @@ class TensorConversions:
         return CPU
 
     @property
-    def is_cuda(self) -> bool:
+    def is_cuda(self) -> builtins.bool:
         return False
 
     def cpu(self) -> Any:
         return self
 
-    def cuda(self, device: Any = None, non_blocking: bool = False) -> Any:
+    def cuda(self, device: Any = None, non_blocking: builtins.bool = False) -> Any:
         raise RuntimeError("cuda: tinygrad_ed runs on the CPU only (te.cuda.is_available() is False); "
                            "use .cpu() or .to('cpu')")
 
@@ -68,7 +73,7 @@ class TensorConversions:
     def byte(self) -> Any: return self.to(dtypes.uint8)
     def bool(self) -> Any: return self.to(dtypes.bool_)
 
-    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+    def type(self, dtype: Any = None, non_blocking: builtins.bool = False) -> Any:
         """Without an argument torch's type name ('torch.FloatTensor'); with a dtype or such a name, `to(dtype)`."""
         if dtype is None:
             return TYPE_NAMES[self.array.dtype]
@@ -79,14 +84,14 @@ class TensorConversions:
     def type_as(self, other: Any) -> Any:
         return self.to(other.dtype)
 
-    def is_floating_point(self) -> bool:
+    def is_floating_point(self) -> builtins.bool:
         return self.array.dtype.kind == "f"
 
-    def element_size(self) -> int:
+    def element_size(self) -> builtins.int:
         """Bytes per element."""
         return self.array.dtype.itemsize
 
-    def nelement(self) -> int:
+    def nelement(self) -> builtins.int:
         return int(self.array.size)
 
     def __format__(self, spec: str) -> str:
@@ -97,7 +102,7 @@ class TensorConversions:
         raise TypeError(f"unsupported format string passed to Tensor.__format__ (a tensor of shape "
                         f"{self.array.shape}; format t.item() or a 0-d tensor)")
 
-    def __contains__(self, element: Any) -> bool:
+    def __contains__(self, element: Any) -> builtins.bool:
         if not (hasattr(element, "array") or isinstance(element, (int, float, np.number))):
             raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
                                f"{type(element)}.")

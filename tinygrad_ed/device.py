@@ -11,10 +11,12 @@ class device:
     """torch's device: `device("cpu")`, `device("cpu", 0)`, `device("cpu:0")`; `.type` and `.index`."""
 
     __slots__ = ("index", "type")
+    type: str
+    index: int | None
 
     def __init__(self, type: Any, index: int | None = None):
         if isinstance(type, device):
-            type, index = type.type, type.index if index is None else index
+            type, index = str(type.type), type.index if index is None else index
         elif isinstance(type, int) and not isinstance(type, bool):
             type, index = "cuda", type  # torch reads a bare integer as a CUDA device index
         if not isinstance(type, str):

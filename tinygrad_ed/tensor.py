@@ -169,6 +169,7 @@ class Tensor(TensorConversions):
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """torch's to(dtype), to(device, dtype) and to(other); the device can only be the CPU."""
+        dtype: np.dtype | None
         if len(args) == 1 and not kwargs and args[0].__class__ in _DTYPE_CLASSES:  # to(dtype): the common call
             dtype, copy = dtypes.to_dtype(args[0]), False
         else:

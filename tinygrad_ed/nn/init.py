@@ -55,7 +55,7 @@ def eye_(tensor: Tensor) -> Tensor:
     """The identity matrix (of a 2-D tensor)."""
     if tensor.ndim != 2:
         raise ValueError(f"eye_: only tensors with 2 dimensions are supported, got shape {tensor.shape}")
-    return _fill(tensor, np.eye(*tensor.shape))
+    return _fill(tensor, np.eye(tensor.shape[0], tensor.shape[1]))
 
 
 def calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:

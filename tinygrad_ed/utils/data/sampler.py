@@ -16,7 +16,7 @@ class Sampler:
     def __init__(self, data_source: Any = None):
         pass
 
-    def __iter__(self) -> Iterator[int]:
+    def __iter__(self) -> Iterator[Any]:
         raise NotImplementedError
 
 
