@@ -43,7 +43,7 @@ def like(t: Any, dtype: Any, op: str) -> tuple[tuple[int, ...], np.dtype]:
     return t.shape, t.dtype if dtype is None else dtypes.to_dtype(dtype)
 
 
-def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
            pin_memory: bool = False) -> Tensor:
     """A new tensor holding a copy of `data` (nested lists, numbers, numpy arrays)."""
     if isinstance(data, Tensor):
