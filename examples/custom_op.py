@@ -119,6 +119,7 @@ def curves() -> dict[str, np.ndarray]:
     y = softplus(x)
     (dy,) = grad(y.sum(), x, create_graph=True)  # elementwise op: the gradient of the sum is the derivative
     (d2y,) = grad(dy.sum(), x)
+    x, y, dy = x.detach(), y.detach(), dy.detach()
     sigmoid = 1 / (1 + np.exp(-x.numpy()))
     return {"x": x.numpy(), "y": y.numpy(), "dy": dy.numpy(), "d2y": d2y.numpy(),
             "sigmoid": sigmoid, "sigmoid_slope": sigmoid * (1 - sigmoid)}

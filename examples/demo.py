@@ -25,7 +25,7 @@ from _common import add_out, make_parser, output_dir, pyplot, save_figure, write
 import tinygrad_ed as te
 from tinygrad_ed import nn
 from tinygrad_ed.nn import functional as F
-from tinygrad_ed.nn.data import DataLoader, TensorDataset
+from tinygrad_ed.utils.data import DataLoader, TensorDataset
 from tinygrad_ed.nn.optim import SGD
 from tinygrad_ed.viz import draw_graph
 
@@ -148,7 +148,8 @@ def main(argv: list[str] | None = None) -> dict:
     te.manual_seed(args.seed)
     model = make_model(args.hidden)
     optimizer = SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
-    loader = DataLoader(TensorDataset(x_train, y_train), batch_size=args.batch_size, shuffle=True, seed=args.seed)
+    loader = DataLoader(TensorDataset(x_train, y_train), batch_size=args.batch_size, shuffle=True,
+                        generator=te.Generator().manual_seed(args.seed))
     print(f"digits: {len(x_train)} training and {len(x_test)} test images of 8x8 pixels, 10 classes")
     print(model)
 

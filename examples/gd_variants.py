@@ -31,7 +31,7 @@ from _common import add_out, make_parser, output_dir, pyplot, save_figure
 import tinygrad_ed as te
 from tinygrad_ed import nn
 from tinygrad_ed.nn import functional as F
-from tinygrad_ed.nn.data import DataLoader, TensorDataset
+from tinygrad_ed.utils.data import DataLoader, TensorDataset
 from tinygrad_ed.nn.optim import SGD
 
 
@@ -92,7 +92,7 @@ def run_variant(batch_size: int, x: np.ndarray, y: np.ndarray, args: argparse.Na
     te.manual_seed(args.seed)  # the same initial weights for every variant
     model = nn.Linear(x.shape[1], 1)
     dataset = TensorDataset(x, y)
-    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, seed=args.seed)
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=te.Generator().manual_seed(args.seed))
     optimizer = SGD(model.parameters(), lr=args.lr)
 
     noise = gradient_noise(model, loader, x, y)

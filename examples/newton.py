@@ -65,7 +65,7 @@ def hessian_vector_product(f: Objective, x: np.ndarray) -> tuple[float, np.ndarr
     def hvp(v: np.ndarray) -> np.ndarray:
         (hv,) = grad((g * te.tensor(v)).sum(), xt, retain_graph=True)  # d/dx (g . v) = H v
         return hv.numpy()
-    return value.item(), g.numpy(), hvp
+    return value.item(), g.detach().numpy(), hvp
 
 
 def hessian(hvp: Callable, n: int) -> np.ndarray:

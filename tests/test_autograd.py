@@ -250,7 +250,7 @@ def test_detach():
     x = f64([1.0, 2.0])
     d = (x * 2).detach()
     assert not d.requires_grad and d.grad_fn is None and d.is_leaf
-    assert np.shares_memory(x.detach().numpy(), x.numpy())
+    assert np.shares_memory(x.detach().numpy(), x.detach().numpy())
     (x * d).sum().backward()  # d is a constant
     assert x.grad.tolist() == [2.0, 4.0]
 
@@ -315,11 +315,11 @@ def test_grad_outputs_and_multiple_outputs(rng):
     x = f64(rng.standard_normal(3))
     v = rng.standard_normal(3)
     (vjp,) = grad(x.exp(), x, grad_outputs=te.tensor(v))
-    np.testing.assert_allclose(vjp.numpy(), v * np.exp(x.numpy()))
+    np.testing.assert_allclose(vjp.detach().numpy(), v * np.exp(x.detach().numpy()))
     (both,) = grad([x.sum(), (x * x).sum()], x)
-    np.testing.assert_allclose(both.numpy(), 1 + 2 * x.numpy())
+    np.testing.assert_allclose(both.detach().numpy(), 1 + 2 * x.detach().numpy())
     (weighted,) = grad([x.exp(), x * 2], x, grad_outputs=[te.tensor(v), te.tensor(v)])
-    np.testing.assert_allclose(weighted.numpy(), v * np.exp(x.numpy()) + 2 * v)
+    np.testing.assert_allclose(weighted.detach().numpy(), v * np.exp(x.detach().numpy()) + 2 * v)
     with pytest.raises(RuntimeError, match="scalar"):
         grad(x * 2, x)
 
@@ -440,10 +440,10 @@ class MulPair(Function):
 def test_custom_function(rng):
     x = f64(rng.standard_normal(5))
     y = Cube.apply(x)
-    np.testing.assert_allclose(y.numpy(), x.numpy() ** 3)
+    np.testing.assert_allclose(y.detach().numpy(), x.detach().numpy() ** 3)
     assert isinstance(y.grad_fn, Cube) and y.requires_grad
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), 3 * x.numpy() ** 2)
+    np.testing.assert_allclose(x.grad.detach().numpy(), 3 * x.detach().numpy() ** 2)
     assert gradcheck(Cube.apply, (f64(rng.standard_normal((2, 3))),))
 
 

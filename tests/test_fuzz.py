@@ -310,7 +310,7 @@ JUNK = st.one_of(
 ENTRY_POINTS = {  # name: (call(t, j, k), names its errors may carry)
     "tensor": (lambda t, j, k: te.tensor(j), ("Tensor", "requires_grad")),
     "tensor_requires_grad": (lambda t, j, k: te.tensor(j, requires_grad=True), ("Tensor", "requires_grad")),
-    "tensor_dtype": (lambda t, j, k: te.tensor(t, dtype=j), ("dtype", "Tensor")),
+    "tensor_dtype": (lambda t, j, k: te.Tensor(t, dtype=j), ("dtype", "Tensor")),
     "from_numpy": (lambda t, j, k: te.from_numpy(j), ("from_numpy",)),
     "zeros": (lambda t, j, k: te.zeros(j), ("zeros",)),
     "ones": (lambda t, j, k: te.ones(j, k), ("ones",)),
@@ -342,7 +342,7 @@ ENTRY_POINTS = {  # name: (call(t, j, k), names its errors may carry)
     "unsqueeze": (lambda t, j, k: t.unsqueeze(j), ("unsqueeze",)),
     "flatten": (lambda t, j, k: t.flatten(j), ("flatten",)),
     "getitem": (lambda t, j, k: t[j], ("getitem",)),
-    "to": (lambda t, j, k: t.to(j), ("dtype", "Tensor")),
+    "to": (lambda t, j, k: t.to(j), ("dtype", "Tensor", "device")),
     "item": (lambda t, j, k: t.item(), ("item",)),
     "cat": (lambda t, j, k: te.cat([t, j]), ("cat", "Tensor")),
     "cat_dim": (lambda t, j, k: te.cat([t, t], dim=j), ("cat",)),

@@ -31,7 +31,7 @@ def reduce_np(losses, reduction):
 
 
 def assert_close(tensor, expected, atol=1e-12):
-    np.testing.assert_allclose(tensor.numpy(), expected, rtol=1e-10, atol=atol)
+    np.testing.assert_allclose(tensor.detach().numpy(), expected, rtol=1e-10, atol=atol)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -160,7 +160,7 @@ def test_every_loss_matches_torch(te_fn, torch_name, inputs, grads, kwargs):
     torch_kwargs = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
     loss = te_fn(*mine, **kwargs)
     expected = getattr(torch.nn.functional, torch_name)(*theirs, **torch_kwargs)
-    np.testing.assert_allclose(loss.numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(loss.detach().numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
     assert loss.shape == tuple(expected.shape)
     direction = RNG.standard_normal(loss.shape)
     (loss * te.tensor(direction)).sum().backward()
@@ -217,23 +217,23 @@ def test_huber_switches_at_delta_with_continuous_value_and_slope(delta):
     x = f64(d)
     loss = F.huber_loss(x, np.zeros(5), reduction="none", delta=delta)
     loss.sum().backward()
-    value, slope = loss.numpy(), x.grad.numpy()
+    value, slope = loss.detach().numpy(), x.grad.detach().numpy()
     # value 0.5 delta^2 and slope delta on both sides of the switch
     np.testing.assert_allclose(value, 0.5 * delta ** 2 + delta * (np.abs(d) - delta), atol=1e-13)
     np.testing.assert_allclose(np.abs(slope), delta, atol=2e-7)
     # quadratic below: doubling a small error quadruples the loss; linear above: it grows by delta per unit
-    small = F.huber_loss(f64([0.1 * delta, 0.2 * delta]), np.zeros(2), reduction="none", delta=delta).numpy()
+    small = F.huber_loss(f64([0.1 * delta, 0.2 * delta]), np.zeros(2), reduction="none", delta=delta).detach().numpy()
     np.testing.assert_allclose(small[1] / small[0], 4.0)
-    big = F.huber_loss(f64([2 * delta, 3 * delta, 4 * delta]), np.zeros(3), reduction="none", delta=delta).numpy()
+    big = F.huber_loss(f64([2 * delta, 3 * delta, 4 * delta]), np.zeros(3), reduction="none", delta=delta).detach().numpy()
     np.testing.assert_allclose(np.diff(big), [delta * delta, delta * delta])
 
 
 def test_smooth_l1_is_huber_over_beta_and_l1_at_beta_zero():
     x, y = f64(A34), f64(B34, False)
     for beta in (0.5, 1.0, 2.0):
-        assert_close(F.smooth_l1_loss(x, y, beta=beta), F.huber_loss(x, y, delta=beta).numpy() / beta)
-        assert_close(nn.SmoothL1Loss(beta=beta)(x, y), F.huber_loss(x, y, delta=beta).numpy() / beta)
-    assert_close(F.smooth_l1_loss(x, y, beta=0.0), F.l1_loss(x, y).numpy())
+        assert_close(F.smooth_l1_loss(x, y, beta=beta), F.huber_loss(x, y, delta=beta).detach().numpy() / beta)
+        assert_close(nn.SmoothL1Loss(beta=beta)(x, y), F.huber_loss(x, y, delta=beta).detach().numpy() / beta)
+    assert_close(F.smooth_l1_loss(x, y, beta=0.0), F.l1_loss(x, y).detach().numpy())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -262,7 +262,7 @@ def test_red_green_blue_cross_entropy():
 def test_cross_entropy_is_log_softmax_then_nll(reduction):
     x = f64(X43)
     expected = F.nll_loss(f64(X43).log_softmax(1), Y4_IGNORED, weight=W3, reduction=reduction)
-    assert_close(F.cross_entropy(x, Y4_IGNORED, weight=W3, reduction=reduction), expected.numpy())
+    assert_close(F.cross_entropy(x, Y4_IGNORED, weight=W3, reduction=reduction), expected.detach().numpy())
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -285,11 +285,11 @@ def test_ignore_index_drops_samples_from_loss_gradient_and_mean():
     ignored_row = np.array([0, 7, 1, 2])
     loss = F.cross_entropy(x, ignored_row, ignore_index=7)
     kept = [0, 2, 3]
-    assert_close(loss, F.cross_entropy(f64(X43[kept]), ignored_row[kept]).numpy())
+    assert_close(loss, F.cross_entropy(f64(X43[kept]), ignored_row[kept]).detach().numpy())
     loss.backward()
     assert np.all(x.grad.numpy()[1] == 0)
     # an ignore_index that is a real class drops every sample of that class
-    assert_close(F.cross_entropy(f64(X43), Y4, ignore_index=2), F.cross_entropy(f64(X43[[0, 2]]), Y4[[0, 2]]).numpy())
+    assert_close(F.cross_entropy(f64(X43), Y4, ignore_index=2), F.cross_entropy(f64(X43[[0, 2]]), Y4[[0, 2]]).detach().numpy())
     assert_close(F.cross_entropy(f64(X43), ignored_row, ignore_index=7, reduction="none")[1], 0.0)
 
 
@@ -300,7 +300,7 @@ def test_every_target_ignored_gives_nan_mean_and_zero_gradients_as_torch(reducti
     if reduction == "mean":
         assert np.isnan(loss.item())
     else:
-        assert np.all(loss.numpy() == 0)
+        assert np.all(loss.detach().numpy() == 0)
     loss.sum().backward()
     assert np.all(x.grad.numpy() == 0)
 
@@ -327,7 +327,7 @@ def test_label_smoothing_closed_form(reduction, weighted):
 def test_label_smoothing_equals_smoothed_probability_targets_without_weights():
     eps = 0.2
     smoothed = (1 - eps) * np.eye(3)[Y4] + eps / 3
-    assert_close(F.cross_entropy(f64(X43), Y4, label_smoothing=eps), F.cross_entropy(f64(X43), smoothed).numpy())
+    assert_close(F.cross_entropy(f64(X43), Y4, label_smoothing=eps), F.cross_entropy(f64(X43), smoothed).detach().numpy())
     # full smoothing: the uniform target, whatever the labels
     assert_close(F.cross_entropy(f64(X43), Y4, label_smoothing=1.0), -log_softmax(X43, 1).mean(1).mean())
 
@@ -356,7 +356,7 @@ def test_spatial_inputs_equal_the_flattened_batch(reduction, targets):
     loss = F.cross_entropy(f64(X4D), target, weight=W3, reduction=reduction, label_smoothing=0.1)
     flat = F.cross_entropy(f64(flat_x), flat_target, weight=W3, reduction=reduction, label_smoothing=0.1)
     assert loss.shape == ((2, 2, 2) if reduction == "none" else ())
-    assert_close(loss, flat.numpy().reshape(loss.shape))
+    assert_close(loss, flat.detach().numpy().reshape(loss.shape))
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -365,7 +365,7 @@ def test_unbatched_input_is_a_batch_of_one(reduction):
         loss = F.cross_entropy(f64(X43[0]), target, weight=W3, reduction=reduction, label_smoothing=0.1)
         expected = F.cross_entropy(f64(X43[:1]), batched, weight=W3, reduction=reduction, label_smoothing=0.1)
         assert loss.shape == ()
-        assert_close(loss, expected.numpy().reshape(()))
+        assert_close(loss, expected.detach().numpy().reshape(()))
     assert_close(F.nll_loss(f64(X43[0]), np.array(2), reduction=reduction), -X43[0, 2])
 
 
@@ -375,7 +375,7 @@ def test_cross_entropy_with_huge_logits_is_finite(dtype):
     loss = F.cross_entropy(x, [1, 0, 2], reduction="none")
     loss.sum().backward()
     assert loss.dtype == dtype
-    np.testing.assert_allclose(loss.numpy(), [2000.0, 1000.0 + math.log(2), math.log(3)], rtol=1e-6)
+    np.testing.assert_allclose(loss.detach().numpy(), [2000.0, 1000.0 + math.log(2), math.log(3)], rtol=1e-6)
     np.testing.assert_allclose(x.grad.numpy(), [[1, -1, 0], [-1, 0.5, 0.5], [1 / 3, 1 / 3, -2 / 3]], atol=1e-6)
     x.grad = None
     F.cross_entropy(x, [1, 0, 2], label_smoothing=0.1).backward()
@@ -423,7 +423,7 @@ def test_bce_with_logits_closed_form(reduction):
     plain = -(y * np.log(sig) + (1 - y) * np.log(1 - sig))
     assert_close(F.binary_cross_entropy_with_logits(f64(x), y, weight=np.full(4, 2.0), reduction=reduction),
                  reduce_np(2 * plain, reduction))
-    assert_close(F.binary_cross_entropy_with_logits(f64(x), y), F.binary_cross_entropy(f64(sig), y).numpy())
+    assert_close(F.binary_cross_entropy_with_logits(f64(x), y), F.binary_cross_entropy(f64(sig), y).detach().numpy())
     F.binary_cross_entropy_with_logits(logits, y, reduction="sum").backward()
     assert_close(logits.grad, sig - y)  # including x = 0: 0.5 - y
 
@@ -444,7 +444,7 @@ def test_bce_with_logits_huge_logits_are_finite(dtype):
     loss = F.binary_cross_entropy_with_logits(x, np.array([0.0, 1.0, 1.0, 0.0, 0.0], dtype), reduction="none",
                                               pos_weight=np.array([2.0, 2.0, 2.0, 2.0, 2.0], dtype))
     loss.sum().backward()
-    np.testing.assert_allclose(loss.numpy(), [1e3, 2e3, 0.0, 0.0, 50.0], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(loss.detach().numpy(), [1e3, 2e3, 0.0, 0.0, 50.0], rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(x.grad.numpy(), [1.0, -2.0, 0.0, 0.0, 1.0], atol=1e-6)
 
 

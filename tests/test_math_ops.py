@@ -54,7 +54,7 @@ def test_erf_gradient_closed_form():
     x = f64([-1.0, 0.0, 0.5, 3.0])
     (te.erf(x) + 2 * te.erfc(x)).sum().backward()
     expected = -2 / math.sqrt(math.pi) * np.exp(-x.array ** 2)
-    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-14)
+    np.testing.assert_allclose(x.grad.detach().numpy(), expected, rtol=1e-14)
 
 
 def test_erf_against_torch():
@@ -64,8 +64,8 @@ def test_erf_against_torch():
         x, xt = f64(data), torch.tensor(data, requires_grad=True)
         getattr(x, name)().sum().backward()
         getattr(xt, name)().sum().backward()
-        np.testing.assert_allclose(getattr(x, name)().numpy(), getattr(xt, name)().detach().numpy(), rtol=1e-14)
-        np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-14)
+        np.testing.assert_allclose(getattr(x, name)().detach().numpy(), getattr(xt, name)().detach().numpy(), rtol=1e-14)
+        np.testing.assert_allclose(x.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-14)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -100,11 +100,11 @@ def test_unary_against_torch(name):
     data = _points(name, (20,), seed=1)
     x, xt = f64(data), torch.tensor(data, requires_grad=True)
     out, out_t = getattr(x, name)(), getattr(xt, name)()
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-13, atol=1e-15)
     (out * out).sum().backward()
     (out_t * out_t).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-15)
-    assert np.array_equal(getattr(te, name)(x).numpy(), out.numpy())  # the function form
+    np.testing.assert_allclose(x.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-12, atol=1e-15)
+    assert np.array_equal(getattr(te, name)(x).detach().numpy(), out.detach().numpy())  # the function form
 
 
 def test_exact_values_where_numpy_is_exact():
@@ -118,19 +118,19 @@ def test_rounding_has_zero_gradient(name):
     data = np.array([-2.5, -1.2, 0.0, 0.5, 1.5, 2.7])
     x = f64(data)
     out = getattr(x, name)()
-    np.testing.assert_array_equal(out.numpy(), getattr(np, name)(data))
+    np.testing.assert_array_equal(out.detach().numpy(), getattr(np, name)(data))
     (out * x).sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), out.numpy())  # d/dx (f(x) x) = f(x) when f' = 0
+    np.testing.assert_array_equal(x.grad.detach().numpy(), out.detach().numpy())  # d/dx (f(x) x) = f(x) when f' = 0
     assert gradgradcheck(lambda t: getattr(t, name)() * t * t, (f64(data + 0.05),))
 
 
 def test_round_decimals_and_integer_inputs():
-    np.testing.assert_allclose(te.tensor([1.2345, -2.675]).round(decimals=2).numpy(), [1.23, -2.68], rtol=1e-6)
+    np.testing.assert_allclose(te.tensor([1.2345, -2.675]).round(decimals=2).detach().numpy(), [1.23, -2.68], rtol=1e-6)
     assert te.tensor([2.5, 3.5, -0.5]).round().tolist() == [2.0, 4.0, -0.0]  # half to even, as torch
     ints = te.tensor([1, -2, 3])
     for name in ("floor", "ceil", "round", "trunc", "sign"):
         out = getattr(ints, name)()
-        assert out.dtype == te.int64 and out.tolist() == getattr(np, name)(ints.numpy()).tolist()
+        assert out.dtype == te.int64 and out.tolist() == getattr(np, name)(ints.detach().numpy()).tolist()
     ints = te.tensor([1, 2, 3])
     for name in ("exp", "sin", "log1p", "rsqrt", "reciprocal", "erf", "exp2", "sqrt"):
         assert getattr(ints, name)().dtype == te.float32, name  # as torch: float functions of ints are float32
@@ -156,7 +156,7 @@ def test_edge_gradients_follow_torch():
         for fn, data, expected in cases:
             x = f64(data)
             fn(x).sum().backward()
-            np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-12)
+            np.testing.assert_allclose(x.grad.detach().numpy(), expected, rtol=1e-12)
 
 
 def test_nan_to_num_values():
@@ -205,17 +205,17 @@ def test_binary_against_torch(name):
     a, b = f64(a_data), f64(b_data)
     at, bt = torch.tensor(a_data, requires_grad=True), torch.tensor(b_data, requires_grad=True)
     out, out_t = BINARY[name][0](a, b), getattr(torch, name)(at, bt)
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-13)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-13)
     (out * out).sum().backward()
     (out_t * out_t).sum().backward()
-    np.testing.assert_allclose(a.grad.numpy(), at.grad.numpy(), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(b.grad.numpy(), bt.grad.numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(a.grad.detach().numpy(), at.grad.detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(b.grad.detach().numpy(), bt.grad.detach().numpy(), rtol=1e-12, atol=1e-14)
 
 
 def test_lerp_gradients():
     start, end, weight = f64([[1.0], [2.0]]), f64([3.0, 5.0, -1.0]), f64([0.25, 0.75, 0.5])
     assert gradcheck(te.lerp, (start, end, weight)) and gradgradcheck(te.lerp, (start, end, weight))
-    np.testing.assert_allclose(te.lerp(start, end, 0.5).numpy(), [[2.0, 3.0, 0.0], [2.5, 3.5, 0.5]])
+    np.testing.assert_allclose(te.lerp(start, end, 0.5).detach().numpy(), [[2.0, 3.0, 0.0], [2.5, 3.5, 0.5]])
 
 
 def test_binary_edge_gradients_follow_torch():
@@ -227,11 +227,11 @@ def test_binary_edge_gradients_follow_torch():
         out = te.xlogy(a, b)
         out.sum().backward()
         assert out.tolist()[:2] == [0.0, 0.0]
-        np.testing.assert_allclose(a.grad.numpy(), [np.log(2), 0.0, np.log(3)])
+        np.testing.assert_allclose(a.grad.detach().numpy(), [np.log(2), 0.0, np.log(3)])
         base, exponent = f64([-2.0, 0.0, 0.0]), f64([2.0, 0.5, -1.0])
         (base ** exponent).sum().backward()
-        np.testing.assert_allclose(base.grad.numpy(), [-4.0, np.inf, -np.inf])
-        assert exponent.grad.numpy()[1] == 0.0 and np.isnan(exponent.grad.numpy()[0])
+        np.testing.assert_allclose(base.grad.detach().numpy(), [-4.0, np.inf, -np.inf])
+        assert exponent.grad.detach().numpy()[1] == 0.0 and np.isnan(exponent.grad.detach().numpy()[0])
 
 
 def test_clamp_with_tensor_bounds_against_torch():
@@ -240,11 +240,11 @@ def test_clamp_with_tensor_bounds_against_torch():
     leaves = [f64(v) for v in (data, low, high)]
     leaves_t = [torch.tensor(v, requires_grad=True) for v in (data, low, high)]
     out, out_t = leaves[0].clamp(leaves[1], leaves[2]), leaves_t[0].clamp(leaves_t[1], leaves_t[2])
-    np.testing.assert_array_equal(out.numpy(), out_t.detach().numpy())
+    np.testing.assert_array_equal(out.detach().numpy(), out_t.detach().numpy())
     out.sum().backward()
     out_t.sum().backward()
     for ours, theirs in zip(leaves, leaves_t):
-        np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+        np.testing.assert_array_equal(ours.grad.detach().numpy(), theirs.grad.detach().numpy())
     assert te.tensor([1, 2, 3]).clamp(3, 0).tolist() == [0, 0, 0]
     assert te.tensor([1.0, 5.0]).clip(max=2).tolist() == [1.0, 2.0]
     assert te.tensor([1.0, 5.0]).clamp_min(2).tolist() == [2.0, 5.0]
@@ -281,7 +281,7 @@ def test_floor_divide_is_outside_the_graph():
 def test_fmax_fmin_ignore_nan():
     a, b = te.tensor([np.nan, 1.0, np.nan]), te.tensor([2.0, np.nan, np.nan])
     assert te.fmax(a, b).tolist()[:2] == [2.0, 1.0] and np.isnan(te.fmin(a, b).tolist()[2])
-    assert np.isnan(te.maximum(a, b).numpy()).all()
+    assert np.isnan(te.maximum(a, b).detach().numpy()).all()
 
 
 # ---------------------------------------------------------------------------------------------

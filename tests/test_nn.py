@@ -46,7 +46,7 @@ def torch_net(torch):
 
 
 def arrays(model):
-    return {name: p.numpy().copy() for name, p in model.named_parameters()}
+    return {name: p.detach().numpy().copy() for name, p in model.named_parameters()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -90,7 +90,7 @@ def test_shared_modules_and_parameters_count_once_but_keep_every_state_dict_name
     assert len(list(model.modules())) == 3
     assert list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]  # as torch
     model.load_state_dict({k: np.full(v.shape, 3.0) for k, v in model.state_dict().items()})
-    assert np.all(shared.weight.numpy() == 3.0)
+    assert np.all(shared.weight.detach().numpy() == 3.0)
     parent = nn.Module()
     parent.a = shared
     parent.b = shared
@@ -139,7 +139,7 @@ def test_forward_call_and_missing_forward():
     x = te.randn(5, 2)
     out = net(x)
     assert out.shape == (5, 3)
-    np.testing.assert_array_equal(out.numpy(), net.forward(x).numpy())
+    np.testing.assert_array_equal(out.detach().numpy(), net.forward(x).detach().numpy())
     with pytest.raises(NotImplementedError):
         nn.Module()(x)
 
@@ -195,7 +195,7 @@ def test_state_dict_shares_data_and_round_trips():
     sd = net.state_dict()
     assert list(sd) == [n for n, _ in net.named_parameters()]
     assert all(isinstance(v, te.Tensor) and not v.requires_grad for v in sd.values())
-    assert np.shares_memory(sd["head.weight"].numpy(), net.head.weight.numpy())
+    assert np.shares_memory(sd["head.weight"].detach().numpy(), net.head.weight.detach().numpy())
     other = Net()
     weight = other.head.weight
     assert other.load_state_dict(net.state_dict()) == ([], [])
@@ -203,7 +203,7 @@ def test_state_dict_shares_data_and_round_trips():
     for name, array in arrays(net).items():
         np.testing.assert_array_equal(arrays(other)[name], array)
     x = te.randn(4, 2)
-    np.testing.assert_array_equal(other(x).numpy(), net(x).numpy())
+    np.testing.assert_array_equal(other(x).detach().numpy(), net(x).detach().numpy())
     other.load_state_dict({k: v.numpy().astype(np.float64) for k, v in net.state_dict().items()})  # arrays too
     assert other.head.weight.dtype == np.float32
 
@@ -243,7 +243,7 @@ def test_load_state_dict_non_strict():
     result = net.load_state_dict(sd, strict=False)
     assert result.missing_keys == ["head.weight"] and result.unexpected_keys == ["unknown"]  # torch's NamedTuple
     assert result == (["head.weight"], ["unknown"])
-    np.testing.assert_array_equal(net.encoder[0].weight.numpy(), donor.encoder[0].weight.numpy())
+    np.testing.assert_array_equal(net.encoder[0].weight.detach().numpy(), donor.encoder[0].weight.detach().numpy())
     sd["scale"] = te.ones(5)
     with pytest.raises(RuntimeError, match="scale"):  # a wrong shape is an error even when not strict, as torch
         net.load_state_dict(sd, strict=False)
@@ -308,12 +308,12 @@ def test_linear_shapes_and_forward():
     lin = nn.Linear(3, 2)
     assert lin.weight.shape == (2, 3) and lin.bias.shape == (2,)
     x = te.randn(5, 3)
-    np.testing.assert_allclose(lin(x).numpy(), x.numpy() @ lin.weight.numpy().T + lin.bias.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(lin(x).detach().numpy(), x.detach().numpy() @ lin.weight.detach().numpy().T + lin.bias.detach().numpy(), rtol=1e-6)
     assert lin(te.randn(4, 6, 3)).shape == (4, 6, 2)
     assert lin(te.randn(3)).shape == (2,)
     no_bias = nn.Linear(3, 2, bias=False)
     assert no_bias.bias is None and [n for n, _ in no_bias.named_parameters()] == ["weight"]
-    np.testing.assert_allclose(no_bias(x).numpy(), x.numpy() @ no_bias.weight.numpy().T, rtol=1e-6)
+    np.testing.assert_allclose(no_bias(x).detach().numpy(), x.detach().numpy() @ no_bias.weight.detach().numpy().T, rtol=1e-6)
     assert nn.Linear(0, 3)(te.ones(2, 0)).shape == (2, 3)  # torch allows empty layers
 
 
@@ -331,7 +331,7 @@ def test_linear_init_is_uniform_within_one_over_sqrt_fan_in(in_features):
     bound = 1 / math.sqrt(in_features)
     samples = 40_000
     lin = nn.Linear(in_features, samples // in_features)
-    for values in (lin.weight.numpy().ravel(), nn.Linear(in_features, samples).bias.numpy()):
+    for values in (lin.weight.detach().numpy().ravel(), nn.Linear(in_features, samples).bias.detach().numpy()):
         assert np.all(np.abs(values) <= np.float32(bound))  # drawn in float64, stored in float32
         assert values.max() > 0.99 * bound and values.min() < -0.99 * bound  # fills the whole interval
         # uniform(-b, b): mean 0, std b / sqrt(3), each quarter of the interval holds a quarter of the values
@@ -384,7 +384,7 @@ def test_sequential_container():
     model = nn.Sequential(a, b, c)
     assert len(model) == 3 and model[0] is a and model[-1] is c and list(model) == [a, b, c]
     x = te.randn(4, 2)
-    np.testing.assert_array_equal(model(x).numpy(), c(b(a(x))).numpy())
+    np.testing.assert_array_equal(model(x).detach().numpy(), c(b(a(x))).detach().numpy())
     tail = model[1:]
     assert isinstance(tail, nn.Sequential) and list(tail) == [b, c]
     assert list(tail.state_dict()) == ["2.weight", "2.bias"]  # names kept, as torch
@@ -407,15 +407,15 @@ def test_activations_closed_forms():
                                  (nn.Sigmoid(), F.sigmoid, 1 / (1 + np.exp(-values))),
                                  (nn.Tanh(), F.tanh, np.tanh(values)),
                                  (nn.Identity(), lambda t: t, values)):
-        np.testing.assert_allclose(module(x).numpy(), expected, rtol=1e-12)
-        np.testing.assert_allclose(fn(x).numpy(), expected, rtol=1e-12)
+        np.testing.assert_allclose(module(x).detach().numpy(), expected, rtol=1e-12)
+        np.testing.assert_allclose(fn(x).detach().numpy(), expected, rtol=1e-12)
     logits = f64([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
-    expected = np.exp(logits.numpy()) / np.exp(logits.numpy()).sum(1, keepdims=True)
-    np.testing.assert_allclose(nn.Softmax(dim=1)(logits).numpy(), expected, rtol=1e-12)
-    np.testing.assert_allclose(F.softmax(logits, 1).numpy(), expected, rtol=1e-12)
-    np.testing.assert_allclose(nn.LogSoftmax(dim=1)(logits).numpy(), np.log(expected), rtol=1e-12)
-    np.testing.assert_allclose(F.log_softmax(logits, dim=1).numpy(), np.log(expected), rtol=1e-12)
-    np.testing.assert_allclose(nn.Softmax(dim=0)(logits).numpy().sum(0), 1.0)
+    expected = np.exp(logits.detach().numpy()) / np.exp(logits.detach().numpy()).sum(1, keepdims=True)
+    np.testing.assert_allclose(nn.Softmax(dim=1)(logits).detach().numpy(), expected, rtol=1e-12)
+    np.testing.assert_allclose(F.softmax(logits, 1).detach().numpy(), expected, rtol=1e-12)
+    np.testing.assert_allclose(nn.LogSoftmax(dim=1)(logits).detach().numpy(), np.log(expected), rtol=1e-12)
+    np.testing.assert_allclose(F.log_softmax(logits, dim=1).detach().numpy(), np.log(expected), rtol=1e-12)
+    np.testing.assert_allclose(nn.Softmax(dim=0)(logits).detach().numpy().sum(0), 1.0)
 
 
 def test_activations_gradcheck():
@@ -445,7 +445,7 @@ def test_dropout_is_the_identity_in_eval():
     np.testing.assert_array_equal(drop(x).numpy(), x.numpy())
     np.testing.assert_array_equal(F.dropout(x, 0.9, training=False).numpy(), x.numpy())
     model = nn.Sequential(nn.Linear(10, 10), nn.Dropout(0.9)).eval()
-    np.testing.assert_array_equal(model(x).numpy(), model(x).numpy())
+    np.testing.assert_array_equal(model(x).detach().numpy(), model(x).detach().numpy())
 
 
 @pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
@@ -454,10 +454,10 @@ def test_dropout_zeroes_a_fraction_p_and_scales_the_rest(p):
     n = 200_000
     x = te.tensor(np.random.default_rng(99).uniform(1, 2, n), requires_grad=True)  # not te's stream
     out = nn.Dropout(p)(x)
-    zeroed = out.numpy() == 0
+    zeroed = out.detach().numpy() == 0
     assert abs(zeroed.mean() - p) < 5 * math.sqrt(p * (1 - p) / n)
-    np.testing.assert_allclose(out.numpy()[~zeroed], x.numpy()[~zeroed] / (1 - p), rtol=1e-6)
-    assert abs(out.numpy().mean() - x.numpy().mean()) < 0.02  # the expectation is preserved
+    np.testing.assert_allclose(out.detach().numpy()[~zeroed], x.detach().numpy()[~zeroed] / (1 - p), rtol=1e-6)
+    assert abs(out.detach().numpy().mean() - x.detach().numpy().mean()) < 0.02  # the expectation is preserved
     out.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), np.where(zeroed, 0.0, 1 / (1 - p)), rtol=1e-6)
 

@@ -23,7 +23,7 @@ def leaf(values, dtype=te.float64):
 
 def assert_finite(*tensors):
     for t in tensors:
-        assert np.all(np.isfinite(t.numpy())), t
+        assert np.all(np.isfinite(t.detach().numpy())), t
 
 
 # ---------------------------------------------------------------------------------------------
@@ -36,7 +36,7 @@ def test_log_softmax_of_huge_logits(dtype):
     out = x.log_softmax(1)
     # log_softmax_i = x_i - max - log(sum exp(x - max)); the other terms underflow to exactly 0
     expected = [[0.0, -2 * BIG, -BIG], [-math.log(3)] * 3]
-    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-6)
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-6)
     assert out.dtype == dtype
     (out * te.tensor([[1.0, 2.0, 3.0], [1.0, 0.0, 0.0]], dtype=dtype)).sum().backward()
     # d/dx_j sum_i v_i log_softmax_i = v_j - softmax_j sum_i v_i
@@ -83,7 +83,7 @@ def test_bce_with_logits_of_huge_logits(dtype):
     y = te.tensor(np.array([0.0, 1.0, 1.0, 0.0, 1.0], dtype=dtype))
     loss = F.binary_cross_entropy_with_logits(x, y, reduction="none")
     # softplus(x) - x y: a wrong sign costs |x|, a right one e^-1e4 = 0, a zero logit log 2
-    np.testing.assert_allclose(loss.numpy(), [BIG, BIG, 0.0, 0.0, math.log(2)], rtol=1e-6)
+    np.testing.assert_allclose(loss.detach().numpy(), [BIG, BIG, 0.0, 0.0, math.log(2)], rtol=1e-6)
     loss.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [1.0, -1.0, 0.0, 0.0, -0.5], atol=1e-7)  # sigmoid(x) - y
     x.grad = None
@@ -105,7 +105,7 @@ def test_logsumexp_sigmoid_and_tanh_of_huge_values(dtype):
                                (te.Tensor.tanh, [1.0, -1.0, 1.0], [0.0, 0.0, 0.0])]:
         x.grad = None
         out = fn(x)
-        np.testing.assert_array_equal(out.numpy(), values)
+        np.testing.assert_array_equal(out.detach().numpy(), values)
         out.sum().backward()
         np.testing.assert_array_equal(x.grad.numpy(), slopes)
 
@@ -144,7 +144,7 @@ def test_binary_cross_entropy_clamps_its_log_at_minus_100(dtype):
     y = te.tensor(np.array([1.0, 0.0, 0.0, 1.0, 1.0, 1.0], dtype=dtype))
     loss = F.binary_cross_entropy(p, y, reduction="none")
     # -log(0) would be inf: torch clamps each log at -100; log(1e-30) = -69.08 is above the clamp
-    np.testing.assert_allclose(loss.numpy(), [100.0, 100.0, 0.0, 0.0, 30 * math.log(10), math.log(2)], rtol=1e-6)
+    np.testing.assert_allclose(loss.detach().numpy(), [100.0, 100.0, 0.0, 0.0, 30 * math.log(10), math.log(2)], rtol=1e-6)
     loss.sum().backward()
     assert_finite(loss, p.grad)
     # where the log is clamped its derivative is 0; elsewhere the exact -y/p + (1-y)/(1-p)

@@ -28,7 +28,7 @@ def run_sgd(steps=GRADS, **options):
     for g in steps:
         p.grad = te.tensor(g.copy())
         opt.step()
-        history.append(p.numpy().copy())
+        history.append(p.detach().numpy().copy())
     return history
 
 
@@ -68,14 +68,14 @@ def test_plain_step_closed_form():
     p = param([1.0, 2.0])
     p.grad = te.tensor([0.5, -1.0], dtype=te.float64)
     SGD([p], lr=0.1).step()
-    np.testing.assert_allclose(p.numpy(), [0.95, 2.1])
+    np.testing.assert_allclose(p.detach().numpy(), [0.95, 2.1])
     # momentum: the first step uses the gradient itself, the second 0.9 * b + g
     p = param([0.0])
     opt = SGD([p], lr=1.0, momentum=0.9)
     for expected in ([-1.0], [-2.9], [-5.61]):
         p.grad = te.tensor([1.0], dtype=te.float64)
         opt.step()
-        np.testing.assert_allclose(p.numpy(), expected)
+        np.testing.assert_allclose(p.detach().numpy(), expected)
 
 
 @pytest.mark.parametrize("momentum, dampening, weight_decay, nesterov, maximize", [
@@ -99,8 +99,8 @@ def test_parameters_without_grad_are_skipped_and_frozen_ones_accepted():
     opt = SGD([a, b, frozen], lr=0.1, momentum=0.9)
     a.grad = te.tensor(np.ones((2, 3)))
     opt.step()
-    np.testing.assert_allclose(a.numpy(), W0 - 0.1)
-    np.testing.assert_array_equal(b.numpy(), W0)
+    np.testing.assert_allclose(a.detach().numpy(), W0 - 0.1)
+    np.testing.assert_array_equal(b.detach().numpy(), W0)
     np.testing.assert_array_equal(frozen.numpy(), np.ones(3))
     assert list(opt.state_dict()["state"]) == [0]  # momentum buffers only for parameters that stepped
 
@@ -130,16 +130,16 @@ def test_param_groups_each_with_their_own_options():
         for p in (a, b, c):
             p.grad = te.tensor(np.ones((2, 3)))
         opt.step()
-    np.testing.assert_allclose(a.numpy(), W0 - 0.2)
-    np.testing.assert_allclose(b.numpy(), W0 - 1.0 - 1.5)  # buffers 1 then 1.5
+    np.testing.assert_allclose(a.detach().numpy(), W0 - 0.2)
+    np.testing.assert_allclose(b.detach().numpy(), W0 - 1.0 - 1.5)  # buffers 1 then 1.5
     w = W0 - 0.1 * (1 + W0)
-    np.testing.assert_allclose(c.numpy(), w - 0.1 * (1 + w))
+    np.testing.assert_allclose(c.detach().numpy(), w - 0.1 * (1 + w))
     # changing a group's lr takes effect on the next step (how schedulers work)
     opt.param_groups[0]["lr"] = 0.0
     a.grad = te.tensor(np.ones((2, 3)))
-    before = a.numpy().copy()
+    before = a.detach().numpy().copy()
     opt.step()
-    np.testing.assert_array_equal(a.numpy(), before)
+    np.testing.assert_array_equal(a.detach().numpy(), before)
     d = param()
     opt.add_param_group({"params": [d], "lr": 0.5})
     assert opt.param_groups[-1]["lr"] == 0.5 and opt.param_groups[-1]["nesterov"] is False
@@ -149,11 +149,11 @@ def test_accepts_module_parameters_generator():
     model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
     opt = SGD(model.parameters(), lr=0.1)
     assert len(opt.param_groups[0]["params"]) == 4
-    before = [p.numpy().copy() for p in model.parameters()]
+    before = [p.detach().numpy().copy() for p in model.parameters()]
     model(te.randn(5, 2)).sum().backward()
     opt.step()
     for p, old in zip(model.parameters(), before):
-        np.testing.assert_allclose(p.numpy(), old - 0.1 * p.grad.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(p.detach().numpy(), old - 0.1 * p.grad.detach().numpy(), rtol=1e-6)
 
 
 @pytest.mark.parametrize("options", [dict(lr=-0.1), dict(lr=0.1, momentum=-0.5), dict(lr=0.1, weight_decay=-1e-4),
@@ -219,7 +219,7 @@ def test_state_dict_layout_and_round_trip():
     step(opt, params, GRADS[2:4])
     step(other, other_params, GRADS[2:4])
     for p, q in zip(params, other_params):
-        np.testing.assert_array_equal(p.numpy(), q.numpy())
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
 
 
 def snapshot(opt):

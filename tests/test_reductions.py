@@ -41,7 +41,7 @@ def test_min_of_integer_extremes_unsigned_and_bool():
 def test_min_gradient_ties_share_and_dim_form_routes_to_the_index():
     x = f64([1.0, 1.0, 3.0])
     x.min().backward()
-    np.testing.assert_allclose(x.grad.numpy(), [0.5, 0.5, 0.0])
+    np.testing.assert_allclose(x.grad.detach().numpy(), [0.5, 0.5, 0.0])
     y = rand(3, 4)
     assert gradgradcheck(lambda t: t.amin(1) ** 2, (y,)) and gradcheck(lambda t: t.min(0).values, (y,))
 
@@ -52,7 +52,7 @@ def test_min_gradient_ties_share_and_dim_form_routes_to_the_index():
 
 def test_aliases_axis_and_keepdims():
     x = te.tensor(np.arange(6.0).reshape(2, 3))
-    data = x.numpy()
+    data = x.detach().numpy()
     assert x.sum(axis=0).tolist() == data.sum(0).tolist()
     assert x.sum(axis=1, keepdims=True).shape == (2, 1)
     assert x.mean(axis=(0, 1)).item() == data.mean()
@@ -91,11 +91,11 @@ def test_prod_values_and_gradients_with_zeros_against_closed_forms():
         x = f64(data)
         x.prod().backward()
         expected = [np.prod([v for j, v in enumerate(data) if j != i]) for i in range(3)]
-        np.testing.assert_allclose(x.grad.numpy(), expected)
+        np.testing.assert_allclose(x.grad.detach().numpy(), expected)
         assert gradgradcheck(lambda t: t.prod(), (f64(data),))
     y = f64(np.array([[1.0, 0.0, 2.0, 3.0, 0.5], [2.0, -1.0, 0.5, 1.5, 2.0]]))
     assert gradcheck(lambda t: t.prod(1), (y,)) and gradgradcheck(lambda t: t.prod(0, keepdim=True), (y,))
-    np.testing.assert_allclose(y.prod(1).numpy(), np.prod(y.numpy(), 1))
+    np.testing.assert_allclose(y.prod(1).detach().numpy(), np.prod(y.detach().numpy(), 1))
     assert te.ones(2, 0).prod(1).tolist() == [1.0, 1.0] and te.zeros(0).prod().item() == 1.0
     empty = f64(np.zeros((2, 0)))
     empty.prod(1).sum().backward()
@@ -108,10 +108,10 @@ def test_prod_against_torch():
     for dim in (None, 0, 1):
         x, xt = f64(data), torch.tensor(data, requires_grad=True)
         out, out_t = (x.prod(), xt.prod()) if dim is None else (x.prod(dim), xt.prod(dim))
-        np.testing.assert_allclose(out.numpy(), out_t.detach().numpy())
+        np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy())
         out.sum().backward()
         out_t.sum().backward()
-        np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy())
+        np.testing.assert_allclose(x.grad.detach().numpy(), xt.grad.detach().numpy())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,19 +132,19 @@ def test_var_std_forms_against_torch(args, kwargs):
     for name in ("var", "std"):
         ours = getattr(f64(data, False), name)(*args, **kwargs)
         theirs = getattr(torch.tensor(data), name)(*args, **kwargs)
-        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
     for name in ("var_mean", "std_mean"):
         ours = getattr(te, name)(f64(data, False), *args, **kwargs)
         theirs = getattr(torch, name)(torch.tensor(data), *args, **kwargs)
         for a, b in zip(ours, theirs):
-            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
+            np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-12)
 
 
 def test_var_closed_form_gradients_and_errors():
     x = rand(3, 4)
     assert gradgradcheck(lambda t: t.var(1, correction=0), (x,)) and gradgradcheck(lambda t: t.std(0), (x,))
-    data = x.numpy()
-    np.testing.assert_allclose(x.var(0, unbiased=False).numpy(), data.var(0))
+    data = x.detach().numpy()
+    np.testing.assert_allclose(x.var(0, unbiased=False).detach().numpy(), data.var(0))
     with pytest.raises(TypeError):
         x.var(0, True, correction=1)
     with pytest.warns(UserWarning, match="degrees of freedom"):
@@ -186,7 +186,7 @@ def test_all_any_count_nonzero_against_torch():
 def test_logsumexp_gradients():
     x = rand(3, 4)
     assert gradgradcheck(lambda t: t.logsumexp(1), (x,))
-    np.testing.assert_allclose(x.logsumexp((0, 1)).item(), np.log(np.exp(x.numpy()).sum()))
+    np.testing.assert_allclose(x.logsumexp((0, 1)).item(), np.log(np.exp(x.detach().numpy()).sum()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,8 +196,8 @@ def test_logsumexp_gradients():
 def test_cumsum_cumprod_gradients_and_values():
     x = f64(np.array([[1.0, 0.0, 2.0, -1.5], [0.5, 2.0, 0.0, 0.0], [1.5, -2.0, 3.0, 0.5]]))
     for dim in (0, 1, -1):
-        np.testing.assert_allclose(x.cumsum(dim).numpy(), np.cumsum(x.numpy(), dim))
-        np.testing.assert_allclose(x.cumprod(dim).numpy(), np.cumprod(x.numpy(), dim))
+        np.testing.assert_allclose(x.cumsum(dim).detach().numpy(), np.cumsum(x.detach().numpy(), dim))
+        np.testing.assert_allclose(x.cumprod(dim).detach().numpy(), np.cumprod(x.detach().numpy(), dim))
         for name in ("cumsum", "cumprod"):
             def scan(t, name=name, dim=dim):
                 return getattr(t, name)(dim)
@@ -213,19 +213,19 @@ def test_scans_against_torch():
     for name in ("cumsum", "cumprod"):
         x, xt = f64(data), torch.tensor(data, requires_grad=True)
         out, out_t = getattr(x, name)(1), getattr(xt, name)(1)
-        np.testing.assert_allclose(out.numpy(), out_t.detach().numpy())
+        np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy())
         (out * out).sum().backward()
         (out_t * out_t).sum().backward()
-        np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy())
+        np.testing.assert_allclose(x.grad.detach().numpy(), xt.grad.detach().numpy())
     ties = np.array([[1.0, 3.0, 3.0, 2.0, np.nan, 5.0], [4.0, 1.0, 1.0, 2.0, 0.0, 0.0]])
     for name in ("cummax", "cummin"):
         x, xt = f64(ties), torch.tensor(ties, requires_grad=True)
         ours, theirs = getattr(x, name)(1), getattr(torch, name)(xt, 1)
-        np.testing.assert_array_equal(ours.values.numpy(), theirs.values.detach().numpy())
+        np.testing.assert_array_equal(ours.values.detach().numpy(), theirs.values.detach().numpy())
         assert ours.indices.tolist() == theirs.indices.tolist()
         ours.values.sum().backward()
         theirs.values.sum().backward()
-        np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
+        np.testing.assert_array_equal(x.grad.detach().numpy(), xt.grad.detach().numpy())
 
 
 def test_cummax_gradient_accumulates_on_repeated_indices():
@@ -246,14 +246,14 @@ def test_sort_argsort_topk_against_torch():
     data = np.array([[2.0, np.nan, 1.0, 2.0, -3.0], [0.5, 0.5, 0.5, -1.0, 4.0]])
     for kwargs in ({}, {"descending": True}, {"dim": 0}, {"dim": 0, "descending": True}):
         ours, theirs = te.tensor(data).sort(stable=True, **kwargs), torch.tensor(data).sort(stable=True, **kwargs)
-        np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
+        np.testing.assert_array_equal(ours.values.detach().numpy(), theirs.values.detach().numpy())
         assert ours.indices.tolist() == theirs.indices.tolist()
         assert te.argsort(te.tensor(data), **kwargs).tolist() == theirs.indices.tolist()
     finite = np.nan_to_num(data, nan=9.0)
     for kwargs in ({}, {"largest": False}, {"dim": 0}):
         k = 1 if kwargs.get("dim") == 0 else 3
         ours, theirs = te.tensor(finite).topk(k, **kwargs), torch.tensor(finite).topk(k, **kwargs)
-        np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
+        np.testing.assert_array_equal(ours.values.detach().numpy(), theirs.values.detach().numpy())
     with pytest.raises(RuntimeError, match="out of range"):
         te.tensor([1.0, 2.0]).topk(3)
 
@@ -272,7 +272,7 @@ def test_median_against_torch():
     torch = torch_or_skip()
     data = np.array([[4.0, 1.0, 3.0, 2.0], [1.0, np.nan, 3.0, 0.0], [5.0, 5.0, 1.0, 5.0]])
     ours, theirs = te.tensor(data).median(1), torch.tensor(data).median(1)
-    np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
+    np.testing.assert_array_equal(ours.values.detach().numpy(), theirs.values.detach().numpy())
     assert ours.indices.tolist()[:2] == theirs.indices.tolist()[:2]  # the last row's tie may pick any 5
     assert te.tensor(data[0]).median().item() == torch.tensor(data[0]).median().item()
     assert math.isnan(te.tensor(data).median().item())
@@ -324,11 +324,11 @@ def test_linalg_norms_against_torch(name, kwargs):
     data = np.array([[1.0, -2.0, 0.5], [3.0, 4.0, -5.0]])
     x, xt = f64(data), torch.tensor(data, requires_grad=True)
     out, out_t = getattr(te.linalg, name)(x, **kwargs), getattr(torch.linalg, name)(xt, **kwargs)
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-12)
     if kwargs.get("ord") != 0:
         out.sum().backward()
         out_t.sum().backward()
-        np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(x.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-12)
 
 
 def test_tensor_norm_forms_against_torch():
@@ -337,7 +337,7 @@ def test_tensor_norm_forms_against_torch():
     for args, kwargs in [((), {}), ((1,), {}), ((), {"p": 1}), ((), {"dim": 1, "keepdim": True}),
                          ((3,), {"dim": 0}), (("fro",), {"dim": (0, 1)}), ((math.inf,), {})]:
         ours, theirs = te.tensor(data).norm(*args, **kwargs), torch.tensor(data).norm(*args, **kwargs)
-        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6)
     assert te.norm(te.tensor(data)).item() == pytest.approx(np.linalg.norm(data))
 
 

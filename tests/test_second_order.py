@@ -22,7 +22,7 @@ def second_derivative(fn, x):
     (first,) = grad(fn(x).sum(), x, create_graph=True)
     assert first.requires_grad
     (second,) = grad(first.sum(), x)
-    return first.numpy(), second.numpy()
+    return first.detach().numpy(), second.detach().numpy()
 
 
 X = np.array([-1.3, -0.4, 0.2, 0.9, 1.7])
@@ -63,7 +63,7 @@ def test_third_derivative():
     (d1,) = grad((x ** 4).sum(), x, create_graph=True)
     (d2,) = grad(d1.sum(), x, create_graph=True)
     (d3,) = grad(d2.sum(), x)
-    np.testing.assert_allclose(d3.numpy(), 24 * x.numpy())
+    np.testing.assert_allclose(d3.detach().numpy(), 24 * x.detach().numpy())
 
 
 def test_softmax_and_log_softmax_hessians():
@@ -82,7 +82,7 @@ def test_softmax_and_log_softmax_hessians():
     # log_softmax's Hessian (of any of its components) is -J: d/dz (e_k - p) = -J
     for k in range(4):
         (d1,) = grad(x.log_softmax(0)[k], x, create_graph=True)
-        np.testing.assert_allclose(d1.numpy(), np.eye(4)[k] - p, atol=1e-12)
+        np.testing.assert_allclose(d1.detach().numpy(), np.eye(4)[k] - p, atol=1e-12)
         hessian = np.stack([grad(d1[i], x, retain_graph=True)[0].numpy() for i in range(4)])
         np.testing.assert_allclose(hessian, -jacobian, atol=1e-12)
 
@@ -92,7 +92,7 @@ def test_matmul_second_derivative(rng):
     A, B = f64(a), f64(b)
     # f = sum((A @ B)^2): df/dA = 2 (A B) B^T; s = sum(df/dA * V): ds/dA = 2 V B B^T, ds/dB = 2 (A^T V + V^T A) B
     (dA,) = grad(((A @ B) ** 2).sum(), A, create_graph=True)
-    np.testing.assert_allclose(dA.numpy(), 2 * (a @ b) @ b.T)
+    np.testing.assert_allclose(dA.detach().numpy(), 2 * (a @ b) @ b.T)
     v = rng.standard_normal((3, 4))
     dAA, dAB = grad((dA * te.tensor(v)).sum(), [A, B])
     np.testing.assert_allclose(dAA.numpy(), 2 * v @ b @ b.T)
@@ -227,7 +227,7 @@ def test_primitive_is_twice_differentiable(rng, gradgradcheck, name):
     fn, specs = PRIMITIVE_CASES[name]
     inputs = _inputs(rng, specs)
     for t in inputs:  # keep finite differences away from the kinks of abs, relu, max and where
-        t.numpy()[np.abs(t.numpy()) < 0.1] += 0.3
+        t.detach().numpy()[np.abs(t.detach().numpy()) < 0.1] += 0.3
     assert gradgradcheck(fn, inputs)
 
 
@@ -302,7 +302,7 @@ def test_custom_function_written_with_operators_is_twice_differentiable(gradgrad
 
     x = f64([-0.5, 1.0, 2.0])
     d1, d2 = second_derivative(Cube.apply, x)
-    np.testing.assert_allclose(d2, 6 * x.numpy())
+    np.testing.assert_allclose(d2, 6 * x.detach().numpy())
     assert gradgradcheck(Cube.apply, (x,))
 
 
@@ -314,7 +314,7 @@ def test_detached_values_are_constants_in_second_order():
     y = f64([1.5, 2.0])
     (d1,) = grad((y * y.detach() * y).sum(), y, create_graph=True)
     (d2,) = grad(d1.sum(), y)
-    np.testing.assert_allclose(d2.numpy(), 2 * y.numpy())
+    np.testing.assert_allclose(d2.detach().numpy(), 2 * y.detach().numpy())
 
 
 def test_backward_with_create_graph_builds_differentiable_grad():
@@ -322,4 +322,4 @@ def test_backward_with_create_graph_builds_differentiable_grad():
     (x ** 3).sum().backward(create_graph=True)
     assert x.grad.requires_grad
     (d2,) = grad(x.grad.sum(), x)
-    np.testing.assert_allclose(d2.numpy(), 6 * x.numpy())
+    np.testing.assert_allclose(d2.detach().numpy(), 6 * x.detach().numpy())

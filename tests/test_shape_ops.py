@@ -103,7 +103,7 @@ def test_matches_torch(name):
     for g, e in zip(got, expected):
         assert g.shape == tuple(e.shape)
         assert g.dtype == np.float64
-        np.testing.assert_allclose(g.numpy(), e.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(g.detach().numpy(), e.detach().numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -120,40 +120,40 @@ def test_scatter_gradient_skips_overwritten_entries():
     x = te.ones(2, 3, dtype=te.float64, requires_grad=True)
     src = te.full((1, 2), 5.0, dtype=te.float64, requires_grad=True)
     out = x.scatter(1, te.tensor([[2, 0]]), src)
-    np.testing.assert_array_equal(out.numpy(), [[5, 1, 5], [1, 1, 1]])
+    np.testing.assert_array_equal(out.detach().numpy(), [[5, 1, 5], [1, 1, 1]])
     (out * te.tensor(np.arange(6.0).reshape(2, 3))).sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), [[0, 1, 0], [3, 4, 5]])
-    np.testing.assert_array_equal(src.grad.numpy(), [[2, 0]])
+    np.testing.assert_array_equal(x.grad.detach().numpy(), [[0, 1, 0], [3, 4, 5]])
+    np.testing.assert_array_equal(src.grad.detach().numpy(), [[2, 0]])
 
 
 def test_scatter_reduce_forms_and_their_missing_derivative():
     x = te.tensor([[1.0, 2.0, 3.0]])
     index = te.tensor([[0, 0, 2]])
-    np.testing.assert_array_equal(x.scatter(1, index, te.tensor([[1.0, 2.0, 3.0]]), reduce="add").numpy(),
+    np.testing.assert_array_equal(x.scatter(1, index, te.tensor([[1.0, 2.0, 3.0]]), reduce="add").detach().numpy(),
                                   [[4, 2, 6]])
-    np.testing.assert_array_equal(x.scatter(1, index, 2.0, reduce="multiply").numpy(), [[4, 2, 6]])
+    np.testing.assert_array_equal(x.scatter(1, index, 2.0, reduce="multiply").detach().numpy(), [[4, 2, 6]])
     with pytest.raises(RuntimeError, match="not implemented"):
         x.requires_grad_().scatter(1, index, 2.0, reduce="add")
 
 
 def test_nonzero_and_one_argument_where():
     x = te.tensor([[0.0, 1.5], [2.0, 0.0]])
-    np.testing.assert_array_equal(x.nonzero().numpy(), [[0, 1], [1, 0]])
+    np.testing.assert_array_equal(x.nonzero().detach().numpy(), [[0, 1], [1, 0]])
     assert x.nonzero().dtype == np.int64
     rows, cols = te.where(x > 0)
-    np.testing.assert_array_equal(rows.numpy(), [0, 1])
-    np.testing.assert_array_equal(cols.numpy(), [1, 0])
+    np.testing.assert_array_equal(rows.detach().numpy(), [0, 1])
+    np.testing.assert_array_equal(cols.detach().numpy(), [1, 0])
     assert len(te.nonzero(x, as_tuple=True)) == 2
 
 
 def test_repeat_interleave_of_counts_alone():
-    np.testing.assert_array_equal(te.repeat_interleave(te.tensor([2, 0, 1])).numpy(), [0, 0, 2])
+    np.testing.assert_array_equal(te.repeat_interleave(te.tensor([2, 0, 1])).detach().numpy(), [0, 0, 2])
 
 
 def test_view_is_reshape_on_numpy_storage():
     # torch's view refuses a transposed tensor; numpy storage has no such restriction, so view works as reshape
     x = te.tensor(np.arange(6.0).reshape(2, 3))
-    np.testing.assert_array_equal(x.t().view(-1).numpy(), [0, 3, 1, 4, 2, 5])
+    np.testing.assert_array_equal(x.t().view(-1).detach().numpy(), [0, 3, 1, 4, 2, 5])
 
 
 @pytest.mark.parametrize("call, error, message", [
@@ -198,7 +198,7 @@ def test_torchs_keyword_spellings():
                    lib.movedim(x, source=0, destination=1), lib.narrow(x, dim=0, start=1, length=1),
                    lib.gather(x, dim=1, index=lib.tensor([[2], [0]]))]
         if lib is te:
-            ours = [r.numpy() for r in results]
+            ours = [r.detach().numpy() for r in results]
         else:
             for got, expected in zip(ours, results):
-                np.testing.assert_array_equal(got, expected.numpy())
+                np.testing.assert_array_equal(got, expected.detach().numpy())

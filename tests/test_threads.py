@@ -109,7 +109,7 @@ def test_training_in_one_thread_while_another_evaluates_under_no_grad():
     assert seen["losses"] == reference  # bit for bit: the evaluator's no_grad never leaked in
     assert reference[-1] < 0.1 * reference[0]
     for p, q in zip(model.parameters(), reference_model.parameters()):
-        np.testing.assert_array_equal(p.numpy(), q.numpy())
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
 
 
 def test_no_grad_in_one_thread_leaves_the_other_recording_and_back():
@@ -170,7 +170,7 @@ def test_backward_in_many_threads_at_once():
                 y = (x * x).sum() + x.exp().sum()
                 (dx,) = grad(y, x, create_graph=True)
                 dx.sum().backward()  # d/dx sum(2x + e^x) = 2 + e^x
-                np.testing.assert_allclose(x.grad.numpy(), 2 + np.exp(x.numpy()))
+                np.testing.assert_allclose(x.grad.detach().numpy(), 2 + np.exp(x.detach().numpy()))
             results[k] = True
         return run
 

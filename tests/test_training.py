@@ -77,4 +77,4 @@ def test_training_is_repeatable_with_manual_seed():
     a, *_ = train(32, 2, 0.1, 0.9)
     b, *_ = train(32, 2, 0.1, 0.9)
     for p, q in zip(a.parameters(), b.parameters()):
-        np.testing.assert_array_equal(p.numpy(), q.numpy())
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())

@@ -1,24 +1,36 @@
 """tinygrad_ed: a small, readable reverse-mode autodiff framework on numpy with PyTorch's API."""
 from .tensor import Tensor
-from .dtypes import float16, float32, float64, int8, int16, int32, int64, uint8, bool_ as bool
+from .dtypes import (float16, float32, float64, int8, int16, int32, int64, uint8, bool_ as bool,
+                     float32 as float, float64 as double, float16 as half, int64 as long, int32 as int,
+                     int16 as short, finfo, iinfo, get_default_dtype, set_default_dtype)
+from .device import device, set_default_device, get_default_device
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, ShapeError
-from .creation import (tensor, from_numpy, zeros, ones, empty, full, eye, arange, rand, randn,
-                       zeros_like, ones_like, full_like, rand_like, randn_like)
-from .random import manual_seed
+from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, eye, arange, linspace, logspace,
+                       zeros_like, ones_like, full_like, empty_like)
+from .sampling import (rand, randn, randint, randperm, normal, bernoulli, multinomial, rand_like, randn_like,
+                       randint_like)
+from .structured import tril, triu, diag, diag_embed, meshgrid
+from .random import Generator, default_generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state
 from .ops.elementwise import maximum, minimum
 from .ops.index import where
 from .ops.movement import cat, stack, hstack, vstack, dstack, column_stack
 from .ops.movement import cat as concat, cat as concatenate
 from .ops.einsum import einsum
 from .serialization import save, load
-from . import autograd, functions, linalg, nn, return_types, viz
+from . import autograd, backends, cuda, functions, linalg, nn, return_types, utils, viz
 from .functions import *  # te.exp, te.sum, ...: torch's function forms of Tensor methods
 
 __version__ = "0.1.0"
 
-__all__ = ["Tensor", "tensor", "from_numpy", "zeros", "ones", "empty", "full", "eye", "arange", "rand", "randn",
-           "zeros_like", "ones_like", "full_like", "rand_like", "randn_like", "manual_seed", "no_grad",
-           "enable_grad", "set_grad_enabled", "is_grad_enabled", "maximum", "minimum", "where", "cat", "stack",
-           "concat", "concatenate", "hstack", "vstack", "dstack", "column_stack", "einsum",
-           "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool", "ShapeError",
-           "autograd", "linalg", "nn", "return_types", "viz", "save", "load", *(name for name in vars(functions) if not name.startswith("_"))]
+__all__ = ["Tensor", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "eye", "arange",
+           "linspace", "logspace", "zeros_like", "ones_like", "full_like", "empty_like",
+           "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "rand_like", "randn_like",
+           "randint_like", "tril", "triu", "diag", "diag_embed", "meshgrid",
+           "Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
+           "set_rng_state", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "maximum", "minimum",
+           "where", "cat", "stack", "concat", "concatenate", "hstack", "vstack", "dstack", "column_stack", "einsum",
+           "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool", "float", "double",
+           "half", "long", "int", "short", "finfo", "iinfo", "get_default_dtype", "set_default_dtype",
+           "device", "set_default_device", "get_default_device", "ShapeError",
+           "autograd", "backends", "cuda", "linalg", "nn", "return_types", "utils", "viz", "save", "load",
+           *(name for name in vars(functions) if not name.startswith("_"))]

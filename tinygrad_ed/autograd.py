@@ -191,8 +191,12 @@ class Function:
     def op_name(cls) -> str:
         return cls.__name__.lower()
 
+    def name(self) -> str:
+        """The node's name as torch spells it: `MulBackward0` for the op `Mul`."""
+        return f"{type(self).__name__}Backward0"
+
     def __repr__(self) -> str:
-        return f"<{type(self).__name__}Backward>"
+        return f"<{self.name()}>"
 
 
 class AccumulateGrad:

@@ -1,4 +1,4 @@
-"""dtype rules that follow torch rather than numpy.
+"""The dtypes (numpy's own: `te.float32 == np.float32`), their names, and rules that follow torch rather than numpy.
 
 Python floats make float32 tensors, Python ints int64, bools bool. In mixed
 operations the higher category (bool < integer < float) wins; within a
@@ -54,15 +54,76 @@ def scalar_dtype(value: Any, tensor_dtype: np.dtype) -> np.dtype:
     return default_float if kind == 2 else int64
 
 
+NAMES: dict[str, np.dtype] = {"float32": float32, "float": float32, "float64": float64, "double": float64, "float16": float16,
+         "half": float16, "int64": int64, "long": int64, "int32": int32, "int": int32, "int16": int16,
+         "short": int16, "int8": int8, "uint8": uint8, "bool": bool_}
+SUPPORTED = frozenset(NAMES.values())
+_VALID = ", ".join(NAMES)
+_PYTHON_TYPES = {int: int64, bool: bool_}  # `float` follows the default dtype; `int` is int64 here, as in torch
+
+
 def to_dtype(dtype: Any) -> np.dtype:
-    """Accept numpy dtypes, their names and Python types (float -> float32, as torch)."""
+    """One of the supported dtypes, given as a dtype (te.float32, np.float32), a Python type (float ->
+    float64 as torch, int -> int64, bool) or a name ("float32", "long"); anything else is a TypeError."""
+    if isinstance(dtype, np.dtype) and dtype in SUPPORTED:
+        return dtype
     if dtype is float:
-        return default_float
-    if dtype is int:
-        return int64
-    if dtype is bool:
-        return bool_
-    try:
-        return np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"dtype: {dtype!r} is not a dtype") from None
+        return float64
+    if isinstance(dtype, type) and dtype in _PYTHON_TYPES:
+        return _PYTHON_TYPES[dtype]
+    if isinstance(dtype, str):
+        dtype = dtype.removeprefix("torch.")
+        if dtype in NAMES:
+            return NAMES[dtype]
+    elif dtype is not None and not isinstance(dtype, (bytes, int, float, list, tuple, dict)):
+        try:
+            resolved = np.dtype(dtype)
+        except (TypeError, ValueError, SyntaxError):  # what numpy raises for junk
+            resolved = None
+        if resolved in SUPPORTED:
+            return resolved
+    raise TypeError(f"dtype: expected one of {_VALID} (as te.float32 or its name), got {dtype!r}")
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype of Python floats and of float constructors (te.zeros, te.rand...): float32 unless set."""
+    return default_float
+
+
+def set_default_dtype(dtype: Any) -> None:
+    global default_float
+    dtype = to_dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"set_default_dtype: only floating-point types are supported as the default type, got {dtype}")
+    default_float = dtype
+
+
+class finfo:
+    """Limits of a floating dtype: bits, eps, max, min, tiny (= smallest_normal), resolution."""
+
+    def __init__(self, type: Any = None):
+        dtype = default_float if type is None else to_dtype(type)
+        if dtype.kind != "f":
+            raise TypeError(f"finfo: expected a floating point dtype, got {dtype}")
+        info = np.finfo(dtype)
+        self.dtype, self.bits, self.eps = dtype.name, info.bits, float(info.eps)
+        self.max, self.min, self.resolution = float(info.max), float(info.min), 10.0 ** -info.precision
+        self.tiny = self.smallest_normal = float(info.smallest_normal)
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Limits of an integer dtype: bits, max, min."""
+
+    def __init__(self, type: Any):
+        dtype = to_dtype(type)
+        if dtype.kind not in "iu":
+            raise TypeError(f"iinfo: expected an integer dtype, got {dtype}")
+        info = np.iinfo(dtype)
+        self.dtype, self.bits, self.max, self.min = dtype.name, info.bits, int(info.max), int(info.min)
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

@@ -177,3 +177,14 @@ bincount = _Tensor.bincount
 histc = _Tensor.histc
 var_mean = _reduce.var_mean
 std_mean = _reduce.std_mean
+
+# tensor basics (surface group)
+clone = _Tensor.clone
+numel = _Tensor.numel
+is_floating_point = _Tensor.is_floating_point
+
+
+def is_tensor(obj: object) -> bool:
+    return isinstance(obj, _Tensor)
+
+

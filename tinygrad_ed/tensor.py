@@ -8,11 +8,14 @@ from typing import Any, Iterator
 import numpy as np
 
 from . import dtypes
+from .conversion import TensorConversions, to_arguments
+from .device import check_device
 
 _new = object.__new__
+_DTYPE_CLASSES = frozenset(d.__class__ for d in dtypes.SUPPORTED)
 
 
-class Tensor:
+class Tensor(TensorConversions):
     """An n-dimensional array that records the operations applied to it.
 
     `array` is the numpy array; a 0-d result of an op holds the numpy scalar that
@@ -29,7 +32,8 @@ class Tensor:
     __array_ufunc__ = None  # so that `ndarray op Tensor` calls Tensor's reflected operator
     __hash__ = object.__hash__  # == is elementwise; identity is the hash, as in torch
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None):
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = None):
+        check_device(device, "Tensor")
         self.array = as_array(data, dtype, "Tensor")
         self.grad: Tensor | None = None
         self.grad_fn = None
@@ -82,7 +86,13 @@ class Tensor:
         return movement.transpose(self, -2, -1)
 
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
-        return self.shape if dim is None else self.shape[dim]
+        if dim is None:
+            return self.shape
+        if not -self.ndim <= dim < self.ndim:
+            raise IndexError(f"size: dimension out of range (expected to be in range of [{-self.ndim}, "
+                             f"{self.ndim - 1}], but got {dim})" if self.ndim else
+                             f"size: dimension specified as {dim} but tensor has no dimensions")
+        return self.shape[dim]
 
     def numel(self) -> int:
         return int(self.array.size)
@@ -96,7 +106,12 @@ class Tensor:
         return self.shape[0]
 
     # -- conversion ------------------------------------------------------------------------------
-    def numpy(self) -> np.ndarray:
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The array itself (shared memory); `force=True` gives a copy even of a tensor that requires grad."""
+        if force:
+            return np.array(self.array)
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._writable_array()
 
     def _writable_array(self) -> np.ndarray:
@@ -145,7 +160,7 @@ class Tensor:
         body = np.array2string(data, precision=4, separator=", ", prefix="tensor(",
                                floatmode="fixed" if fixed else "maxprec")
         extras = []
-        if self.array.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
+        if self.array.dtype not in (dtypes.default_float, dtypes.int64, dtypes.bool_):
             extras.append(f"dtype={self.array.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
@@ -153,22 +168,24 @@ class Tensor:
             extras.append("requires_grad=True")
         return "tensor(" + ", ".join([body] + extras) + ")"
 
-    def to(self, dtype: Any) -> Tensor:
-        dtype = dtypes.to_dtype(dtype)
-        if dtype == self.array.dtype:
-            return self
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """torch's to(dtype), to(device, dtype) and to(other); the device can only be the CPU."""
+        dtype: np.dtype | None
+        if len(args) == 1 and not kwargs and args[0].__class__ in _DTYPE_CLASSES:  # to(dtype): the common call
+            dtype, copy = dtypes.to_dtype(args[0]), False
+        else:
+            dtype, copy = to_arguments(args, kwargs)
+        if dtype is None or dtype == self.array.dtype:
+            return self.clone() if copy else self
         if self.requires_grad and dtype.kind != "f":
             return Tensor._make(self.array.astype(dtype))  # integer results leave the graph, as in torch
         return elementwise.Cast.apply(self, dtype=dtype)
 
-    def float(self) -> Tensor:
-        return self.to(dtypes.float32)
-
-    def double(self) -> Tensor:
-        return self.to(dtypes.float64)
-
-    def long(self) -> Tensor:
-        return self.to(dtypes.int64)
+    def clone(self) -> Tensor:
+        """A copy in new memory; gradients flow back to this tensor."""
+        if not self.requires_grad:
+            return Tensor._make(np.array(self.array))
+        return elementwise.Cast.apply(self, dtype=self.array.dtype)
 
     # -- autograd --------------------------------------------------------------------------------
     def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
@@ -236,6 +253,21 @@ class Tensor:
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_in_place("__setitem__")
         self._writable_array()[index_ops.numpy_index(index)] = value.array if isinstance(value, Tensor) else value
+
+    def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None) -> Tensor:
+        return sampling.uniform_(self, from_, to, generator)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+        return sampling.normal_(self, mean, std, generator)
+
+    def random_(self, from_: int = 0, to: int | None = None, *, generator: Any = None) -> Tensor:
+        return sampling.random_(self, from_, to, generator)
+
+    def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+        return sampling.bernoulli_(self, p, generator)
+
+    def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
+        return sampling.exponential_(self, lambd, generator)
 
     # -- arithmetic ------------------------------------------------------------------------------
     def __add__(self, other: Any) -> Tensor: return elementwise.add(self, other)
@@ -522,6 +554,13 @@ class Tensor:
     def take_along_dim(self, indices: Any, dim: int | None = None) -> Tensor:
         return index_ops.take_along_dim(self, indices, dim)
 
+    def tril(self, diagonal: int = 0) -> Tensor: return structured.tril(self, diagonal)
+    def triu(self, diagonal: int = 0) -> Tensor: return structured.triu(self, diagonal)
+    def diag(self, diagonal: int = 0) -> Tensor: return structured.diag(self, diagonal)
+
+    def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+        return structured.diag_embed(self, offset, dim1, dim2)
+
     def __getitem__(self, index: Any) -> Tensor:
         return index_ops.getitem(self, index)
 
@@ -588,4 +627,4 @@ def _holds_numpy_float64(data: Any) -> bool:
 from . import autograd  # noqa: E402  (the ops need Tensor defined first)
 from .ops import binary, dims, elementwise, reduce, movement, scan, sorting, unary  # noqa: E402
 from .ops import index as index_ops, matmul as matmul_ops, linalg as linalg_ops  # noqa: E402
-from . import linalg  # noqa: E402
+from . import linalg, sampling, structured  # noqa: E402

@@ -6,6 +6,8 @@ from typing import Any, Iterator, NamedTuple
 
 import numpy as np
 
+from .. import dtypes
+from ..conversion import to_arguments
 from ..tensor import Tensor, as_array
 
 
@@ -132,6 +134,37 @@ class Module:
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
+
+    # -- device and dtype (the CPU only) -----------------------------------------------------------
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """torch's to(device), to(dtype), to(device, dtype), to(tensor): converts the floating point
+        parameters (and their gradients) in place, so optimizers holding them keep working."""
+        dtype, _ = to_arguments(args, kwargs)
+        if dtype is not None and dtype.kind != "f":
+            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
+        if dtype is not None:
+            for p in self.parameters():
+                if p.array.dtype.kind == "f":
+                    p.array = p.array.astype(dtype, copy=False)
+                    if p.grad is not None:
+                        p.grad = p.grad.to(dtype)
+        return self
+
+    def cpu(self) -> Module:
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        raise RuntimeError("cuda: tinygrad_ed runs on the CPU only (te.cuda.is_available() is False); "
+                           "use .cpu() or .to('cpu')")
+
+    def float(self) -> Module:
+        return self.to(dtypes.float32)
+
+    def double(self) -> Module:
+        return self.to(dtypes.float64)
+
+    def half(self) -> Module:
+        return self.to(dtypes.float16)
 
     # -- state -----------------------------------------------------------------------------------
     def state_dict(self) -> OrderedDict[str, Tensor]:

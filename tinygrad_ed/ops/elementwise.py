@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function, ShapeError
-from ..dtypes import default_float, promote, scalar_dtype
+from .. import dtypes
+from ..dtypes import promote, scalar_dtype
 from ..tensor import Tensor
 from . import backward_math as bm
 
@@ -311,7 +312,7 @@ def _constant(value: Any, like: Tensor) -> Tensor:
 
 def floating(x: Tensor) -> Tensor:
     """`x`, as float32 if it is not floating point (torch's exp, log... of integers give float32)."""
-    return x if x.array.dtype.kind == "f" else x.to(default_float)
+    return x if x.array.dtype.kind == "f" else x.to(dtypes.default_float)
 
 
 def add(a: Any, b: Any) -> Tensor:
@@ -329,7 +330,7 @@ def mul(a: Any, b: Any) -> Tensor:
 def div(a: Any, b: Any) -> Tensor:
     a, b = promote_keeping_numbers(a, b)
     if not _is_float(a) or not _is_float(b):  # true division of integers gives float32, as in torch
-        a, b = (x.to(default_float) if isinstance(x, Tensor) else x for x in (a, b))
+        a, b = (x.to(dtypes.default_float) if isinstance(x, Tensor) else x for x in (a, b))
     return Div.apply(a, b)
 
 
