@@ -7,9 +7,21 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 import tinygrad_ed as te
 from tinygrad_ed.autograd import gradgradcheck as library_gradgradcheck
+
+# Hypothesis profiles. "ci" (the default, used by the README's command and CI) replays the same
+# examples on every run and writes no example database, so a run's outcome depends only on the code.
+# "explore" (`python -m pytest --hypothesis-profile=explore`) draws fresh random examples, 20 times as
+# many, and keeps failures in hypothesis's database (.hypothesis/, ignored by git) to replay them.
+# Every property pins its budget for "ci" as a multiple of max_examples / 100 (see `examples` in
+# each test file), so the profile scales them all.
+settings.register_profile("ci", max_examples=100, derandomize=True, database=None, deadline=None,
+                          print_blob=True)
+settings.register_profile("explore", max_examples=2000, deadline=None)
+settings.load_profile("ci")
 
 
 @pytest.fixture

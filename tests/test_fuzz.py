@@ -28,9 +28,11 @@ from tinygrad_ed.nn.optim import SGD
 EXAMPLES = collections.Counter()  # examples run per property, printed by test_examples_were_counted
 CLEAR_ERRORS = collections.Counter()  # the clear errors those examples raised, by exception type
 
+EXAMPLES_SCALE = settings.default.max_examples / 100  # 1 by default, 20 under --hypothesis-profile=explore
+
 
 def fuzz(n: int):
-    return settings(max_examples=n, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    return settings(max_examples=round(n * EXAMPLES_SCALE), suppress_health_check=[HealthCheck.too_slow])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ import tinygrad_ed as te
 from tinygrad_ed.autograd import gradcheck
 from tinygrad_ed.ops.matmul import linear
 
-FAST = settings(max_examples=25, deadline=None)
+EXAMPLES_SCALE = settings.default.max_examples / 100  # 1 by default, 20 under --hypothesis-profile=explore
+FAST = settings(max_examples=round(25 * EXAMPLES_SCALE))
 
 
 def f64(data, requires_grad=True):
