@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import builtins
 import numbers
+import warnings
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -79,7 +80,10 @@ def sum(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
 def mean(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     _require_float(x, "mean")
     axes = normalize_dims(dim, x.ndim, "mean")
-    return Sum.apply(x, axis=axes, keepdims=keepdim) / float(_count(x, axes))
+    count = _count(x, axes)
+    if count == 0:  # nan, as torch, without numpy's 0/0 warning
+        return Sum.apply(x, axis=axes, keepdims=keepdim) + float("nan")
+    return Sum.apply(x, axis=axes, keepdims=keepdim) / float(count)
 
 
 def var(x: Tensor, dim: Any = None, keepdim: bool = False, correction: int = 1, unbiased: bool | None = None) -> Tensor:
@@ -91,7 +95,14 @@ def var(x: Tensor, dim: Any = None, keepdim: bool = False, correction: int = 1, 
         raise TypeError(f"var: correction must be a number, got {correction!r}")
     axes = normalize_dims(dim, x.ndim, "var")
     centered = x - mean(x, axes, keepdim=True)
-    return sum(centered * centered, axes, keepdim) / float(_count(x, axes) - correction)
+    squares = sum(centered * centered, axes, keepdim)
+    degrees_of_freedom = builtins.max(0, _count(x, axes) - correction)  # as torch: never negative
+    if degrees_of_freedom > 0:
+        return squares / float(degrees_of_freedom)
+    warnings.warn("var(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
+                  "factor (input numel divided by output numel).", UserWarning, stacklevel=2)
+    with np.errstate(divide="ignore", invalid="ignore"):  # inf or nan, as torch
+        return squares / 0.0
 
 
 def std(x: Tensor, dim: Any = None, keepdim: bool = False, correction: int = 1, unbiased: bool | None = None) -> Tensor:
