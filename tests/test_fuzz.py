@@ -369,7 +369,8 @@ ENTRY_POINTS = {  # name: (call(t, j, k), names its errors may carry)
     "model_load_state_dict": (lambda t, j, k: nn.Linear(2, 1).load_state_dict({"weight": j, "bias": k}),
                               ("load_state_dict", "state_dict")),
     "opt_load_state_dict": (lambda t, j, k: SGD([te.ones(2, requires_grad=True)], lr=0.1).load_state_dict(
-        {"state": {0: {"momentum_buffer": j}}, "param_groups": [{"lr": k, "params": [0]}]}), ("load_state_dict", "SGD")),
+        {"state": {0: {"momentum_buffer": j}}, "param_groups": [{"lr": k, "params": [0]}]}),
+        ("load_state_dict", "SGD")),
     "sgd": (lambda t, j, k: SGD([te.ones(2, requires_grad=True)], lr=j, momentum=k), ("SGD",)),
     "sgd_params": (lambda t, j, k: SGD(j, lr=0.1), ("SGD",)),
     "dataloader": (lambda t, j, k: DataLoader(TensorDataset(te.ones(3, 2)), batch_size=j), ("DataLoader",)),

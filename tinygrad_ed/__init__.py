@@ -9,7 +9,7 @@ from .ops.elementwise import maximum, minimum, where
 from .ops.movement import cat, stack
 from .serialization import save, load
 from . import autograd, functions, nn, viz
-from .functions import *  # te.exp, te.sum, ...: torch's function forms of Tensor methods
+from .functions import *  # noqa: F403  te.exp, te.sum, ...: torch's function forms, listed in functions.__all__
 
 __version__ = "0.1.0"
 
