@@ -1,2 +1,3 @@
-"""Benchmarks of tinygrad_ed against numpy and PyTorch; see README.md. The scripts are run.py,
-profile.py and mem_minibatch.py."""
+"""Benchmarks of tinygrad_ed against numpy and PyTorch; see README.md. Run from the repository root:
+`python -m benchmarks.run`, `python -m benchmarks.profile_row` and `python -m benchmarks.mem_minibatch`;
+each measurement is a `python -m benchmarks.worker` process."""

@@ -1,7 +1,7 @@
 """Peak memory of one mini-batch training step on a memory-mapped data set: it should grow with
 the batch, not with the data set.
 
-    python benchmarks/mem_minibatch.py [--quick] [--contender NAME] [--threads N]
+    python -m benchmarks.mem_minibatch [--quick] [--contender NAME] [--threads N]
 
 Runs run.py's mem workload (one linear-regression step on rows sliced from np.load(mmap_mode="r")
 through the contender's from_numpy) for two data-set sizes, each several times the larger batch,
@@ -13,14 +13,8 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from pathlib import Path
 
-# Scripts run with this directory first on sys.path, where profile.py would shadow the standard
-# `profile` module (cProfile, which torch imports, needs it). Put the repository root there instead:
-# the benchmarks are the `benchmarks` package, and they measure this checkout's tinygrad_ed.
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
-
-from benchmarks import environment, report, run, suite  # noqa: E402
+from benchmarks import environment, report, run, suite
 
 SIZES = {"full": ((500_000, 2_000_000), (1024, 16384)), "quick": ((40_000, 160_000), (256, 4096))}
 

@@ -1,9 +1,10 @@
 """Benchmark tinygrad_ed against a hand-written numpy reference and PyTorch (when installed).
 
-    python benchmarks/run.py [--quick] [--threads N] [--only NAMES] [--markdown FILE] [--readme README.md]
+    python -m benchmarks.run [--quick] [--threads N] [--only NAMES] [--markdown FILE] [--readme README.md]
 
-Each measurement runs in its own fresh process (`run.py --worker SPEC CONTENDER`) under the same
-pinned thread and allocator settings; the contenders' processes are interleaved. See README.md.
+Run it from the repository root, so that it measures this checkout's tinygrad_ed. Each measurement
+runs in its own fresh process (`python -m benchmarks.worker SPEC CONTENDER`) under the same pinned
+thread and allocator settings; the contenders' processes are interleaved. See README.md.
 """
 from __future__ import annotations
 
@@ -16,14 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-# Scripts run with this directory first on sys.path, where profile.py would shadow the standard
-# `profile` module (cProfile, which torch imports, needs it). Put the repository root there instead:
-# the benchmarks are the `benchmarks` package, and they measure this checkout's tinygrad_ed.
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
-
-from benchmarks import environment, memory, problems, report, suite  # noqa: E402
+from benchmarks import environment, memory, problems, report, suite
 
 CONTENDERS = ("numpy", "tinygrad_ed", "torch")
+REPO_ROOT = Path(__file__).resolve().parent.parent
 README_START, README_END = "<!-- benchmark table: start -->", "<!-- benchmark table: end -->"
 
 
@@ -39,8 +36,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--markdown", help="also write the report to this file")
     parser.add_argument("--readme", help="also put the report into this file, between the lines "
                         f"{README_START!r} and {README_END!r}")
-    parser.add_argument("--worker", nargs=2, metavar=("SPEC", "CONTENDER"), help=argparse.SUPPRESS)
-    parser.add_argument("--profile", help=argparse.SUPPRESS)  # worker: dump cProfile stats here
     return parser.parse_args(argv)
 
 
@@ -93,11 +88,12 @@ def measure(workload: suite.Workload, contender: str, env: dict[str, str], data_
     spec = dict(workload.spec)
     if spec["kind"] == "mem":
         spec["data"] = data_sets[spec["rows"]]
-    command = [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(spec), contender]
+    command = [sys.executable, "-m", "benchmarks.worker", json.dumps(spec), contender]
     if profile_path:
         command += ["--profile", profile_path]
-    try:
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=workload.timeout_s)
+    try:  # from the repository root: `-m` puts it first on the worker's sys.path
+        done = subprocess.run(command, env=env, cwd=REPO_ROOT, capture_output=True, text=True,
+                              timeout=workload.timeout_s)
     except subprocess.TimeoutExpired:
         return {"failure": "timeout", "detail": f"no result within {workload.timeout_s:.0f} s"}
     if done.returncode != 0:
@@ -135,10 +131,6 @@ def update_readme(path: Path, report_text: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.worker:
-        from benchmarks import worker
-        worker.main(*args.worker, profile_path=args.profile)
-        return 0
     contenders, versions = contenders_to_run(args.contenders, args.quick)
     workloads = selected_workloads(args.quick, args.only, args.rounds)
     results = run_suite(workloads, contenders, environment.pinned_env(args.threads))

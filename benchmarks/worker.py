@@ -1,11 +1,16 @@
-"""One measurement, run in a fresh process by `run.py --worker SPEC CONTENDER`.
+"""One measurement, in a fresh process started by run.measure:
 
-SPEC is a JSON object naming the workload kind and its sizes. The worker prints one JSON line:
+    python -m benchmarks.worker SPEC CONTENDER [--profile PATH]
+
+SPEC is a JSON object naming the workload kind and its sizes; --profile dumps cProfile stats of the
+measured region to PATH (or, for a PATH ending in GC_LOG_SUFFIX, the garbage collector's pauses).
+The worker prints one JSON line:
 times (seconds per sample), memory (bytes, see each kind), check (numbers every contender must
 agree on) and, for the memory workloads, data_bytes.
 """
 from __future__ import annotations
 
+import argparse
 import contextlib
 import cProfile
 import gc
@@ -152,7 +157,16 @@ def mem(contender, spec: dict, profile_path: str | None) -> dict:
 KINDS = {"mlp": mlp, "sgd1": sgd1, "deep": deep, "mem": mem}
 
 
-def main(spec_json: str, contender_name: str, profile_path: str | None = None) -> None:
-    spec = json.loads(spec_json)
-    result = KINDS[spec["kind"]](load_contender(contender_name), spec, profile_path)
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("spec", help="the workload, as JSON")
+    parser.add_argument("contender", help="numpy, tinygrad_ed or torch")
+    parser.add_argument("--profile", help="dump cProfile stats (or collector pauses) of the measured region here")
+    args = parser.parse_args(argv)
+    spec = json.loads(args.spec)
+    result = KINDS[spec["kind"]](load_contender(args.contender), spec, args.profile)
     print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

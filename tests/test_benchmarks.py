@@ -11,19 +11,16 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = REPO_ROOT / "benchmarks"
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+from benchmarks import report, suite
 
-from benchmarks import report, suite  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 QUICK_ROWS = ["mlp-b1", "mlp-b16", "mlp-b128", "mlp-b1024", "sgd1", "deep-1e3", "deep-1e4",
               "mem-full-ram-40k", "mem-mini-ram-40k", "mem-full-mmap-40k", "mem-mini-mmap-10k", "mem-mini-mmap-40k"]
 
 
-def run_script(script: str, *args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, str(BENCHMARKS / script), *args], capture_output=True, text=True,
+def run_script(module: str, *args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    done = subprocess.run([sys.executable, "-m", f"benchmarks.{module}", *args], capture_output=True, text=True,
                           timeout=timeout, cwd=REPO_ROOT, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     return done
@@ -41,7 +38,7 @@ def table_rows(markdown: str) -> dict[str, list[str]]:
 
 def test_quick_run_prints_a_table_with_every_workload(tmp_path):
     markdown_file = tmp_path / "RESULTS.md"
-    done = run_script("run.py", "--quick", "--markdown", str(markdown_file))
+    done = run_script("run", "--quick", "--markdown", str(markdown_file))
     assert "| workload | numpy ms | tinygrad_ed ms (x numpy) |" in done.stdout
     rows = table_rows(done.stdout)
     assert list(rows) == QUICK_ROWS
@@ -58,7 +55,7 @@ def test_quick_run_prints_a_table_with_every_workload(tmp_path):
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="PyTorch is optional")
 def test_torch_contender_agrees_with_numpy():
     rows = "mlp-b16,sgd1,deep-1e3,mem-mini-mmap-10k"
-    done = run_script("run.py", "--quick", "--contenders", "numpy,torch", "--only", rows)
+    done = run_script("run", "--quick", "--contenders", "numpy,torch", "--only", rows)
     rows = table_rows(done.stdout)
     assert list(rows) == ["mlp-b16", "sgd1", "deep-1e3", "mem-mini-mmap-10k"]
     assert all(cells[1].endswith("x)") for cells in rows.values())
@@ -68,18 +65,18 @@ def test_torch_column_is_left_out_when_torch_cannot_be_imported(tmp_path):
     (tmp_path / "torch").mkdir()
     (tmp_path / "torch" / "__init__.py").write_text("raise ImportError('no torch here')\n")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
-    done = run_script("run.py", "--quick", "--contenders", "numpy,tinygrad_ed,torch", "--only", "sgd1", env=env)
+    done = run_script("run", "--quick", "--contenders", "numpy,tinygrad_ed,torch", "--only", "sgd1", env=env)
     assert "torch ms" not in done.stdout and "torch not installed" in done.stdout
     assert list(table_rows(done.stdout)) == ["sgd1"]
 
 
 def test_profile_prints_the_top_functions():
-    done = run_script("profile.py", "sgd1", "--quick", "--top", "5")
+    done = run_script("profile_row", "sgd1", "--quick", "--top", "5")
     assert "tottime" in done.stdout and "(step)" in done.stdout
 
 
 def test_profile_counts_collector_pauses():
-    done = run_script("profile.py", "deep-1e4", "--quick", "--gc")
+    done = run_script("profile_row", "deep-1e4", "--quick", "--gc")
     pauses = re.search(r"paused ([0-9.]+) ms of the ([0-9.]+) ms measured", done.stdout)
     assert pauses and float(pauses.group(1)) <= float(pauses.group(2))
     collections = [int(n) for n in re.findall(r"generation \d: (\d+) collections", done.stdout)]
@@ -87,7 +84,7 @@ def test_profile_counts_collector_pauses():
 
 
 def test_mem_minibatch_memory_does_not_grow_with_the_data_set():
-    done = run_script("mem_minibatch.py", "--quick")
+    done = run_script("mem_minibatch", "--quick")
     assert "| 40,000 rows" in done.stdout and "| 160,000 rows" in done.stdout
     assert "independent of the data set's size: yes" in done.stdout
 

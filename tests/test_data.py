@@ -2,6 +2,7 @@
 a new order each epoch, repeatable), collation of generic datasets, memmap-backed data, validation."""
 from __future__ import annotations
 
+
 import math
 
 import numpy as np
@@ -11,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 import tinygrad_ed as te
 from tinygrad_ed.utils.data import DataLoader, Dataset, TensorDataset
 
+EXAMPLES_SCALE = settings.default.max_examples / 100  # 1 by default, 20 under --hypothesis-profile=explore
 N = 23
 
 
@@ -71,7 +73,7 @@ def test_torch_batch_counts_agree():
             assert mine == theirs
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=round(30 * EXAMPLES_SCALE))
 @given(n=st.integers(1, 60), batch_size=st.integers(1, 70), seed=st.integers(0, 2**31))
 def test_shuffle_visits_each_sample_once_per_epoch(n, batch_size, seed):
     loader = DataLoader(dataset(n), batch_size=batch_size, shuffle=True, generator=te.Generator().manual_seed(seed))
@@ -84,7 +86,7 @@ def test_shuffle_visits_each_sample_once_per_epoch(n, batch_size, seed):
         assert sorted(seen) == list(range(n))
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=round(20 * EXAMPLES_SCALE))
 @given(n=st.integers(2, 40), batch_size=st.integers(1, 8), seed=st.integers(0, 2**31))
 def test_shuffle_with_drop_last_visits_each_kept_sample_once(n, batch_size, seed):
     loader = DataLoader(dataset(n), batch_size=batch_size, shuffle=True, drop_last=True, generator=te.Generator().manual_seed(seed))

@@ -18,7 +18,7 @@ from .ops.movement import cat as concat, cat as concatenate
 from .ops.einsum import einsum
 from .serialization import save, load
 from . import autograd, backends, cuda, functions, linalg, nn, return_types, utils, viz
-from .functions import *  # te.exp, te.sum, ...: torch's function forms of Tensor methods
+from .functions import *  # noqa: F403  te.exp, te.sum, ...: torch's function forms of Tensor methods
 
 __version__ = "0.1.0"
 

@@ -20,7 +20,7 @@ import os
 import threading
 import traceback
 from heapq import heappop, heappush
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NoReturn, Sequence
 
 import numpy as np
 
@@ -129,6 +129,13 @@ class Function:
 
     __slots__ = ("edges", "needs_input_grad", "saved_tensors", "sequence", "array", "grad_output", "created_at",
                  "__weakref__")
+    edges: tuple[Any, ...] | None  # per forward input: its node, a leaf Tensor, or None; None once freed
+    needs_input_grad: tuple[bool, ...]
+    saved_tensors: tuple[Any, ...] | None
+    sequence: int  # creation order: backward runs the newest node first
+    array: np.ndarray | None  # the forward's output; None once freed
+    grad_output: Any  # kept by backward(retain_graph=True), for viz
+    created_at: str  # the user's line that made it, under detect_anomaly
 
     @staticmethod
     def forward(ctx: Function, *args: Any, **options: Any) -> np.ndarray:
@@ -145,6 +152,9 @@ class Function:
     def apply(cls, *args: Any, **options: Any) -> Tensor:
         ctx = _new(cls)
         ctx.saved_tensors = ()
+        arrays: list[Any]
+        needs: list[bool]
+        edges: list[Any]
         arrays, needs, edges = [], [], []
         for a in args:  # a plain loop: list comprehensions cost twice as much
             if isinstance(a, Tensor):
@@ -158,8 +168,8 @@ class Function:
         mode = _mode
         record = mode.enabled and True in needs
         if record:
-            needs = tuple(needs)
-            ctx.needs_input_grad = _needs_patterns.setdefault(needs, needs)
+            pattern = tuple(needs)
+            ctx.needs_input_grad = _needs_patterns.setdefault(pattern, pattern)
         else:
             ctx.needs_input_grad = (False,) * len(args)
         try:
@@ -242,7 +252,7 @@ def _check_finite(array: Any, what: str, node: Function) -> None:
 # The backward engine
 
 
-def _raise_freed(node: Function) -> None:
+def _raise_freed(node: Function) -> NoReturn:
     raise RuntimeError(
         f"Trying to backward through the graph a second time: {node!r} was freed by an earlier "
         "backward(). Specify retain_graph=True on the first backward() (or grad()) call if you need "
@@ -373,6 +383,7 @@ def _reduce_to_input(g: Any, shape: tuple[int, ...], node: Function) -> Any:
 def _differentiable_backward(node: Function, g: Any) -> tuple:
     """Run `node.backward` on Tensors so that the gradient computation is itself recorded."""
     saved = node.saved_tensors
+    assert saved is not None  # a freed node was caught before its backward
     node.saved_tensors = tuple(_saved_as_tensor(node, s) for s in saved)
     if not isinstance(g, Tensor):
         g = Tensor._make(np.asarray(g))
@@ -395,11 +406,12 @@ def _once_differentiable(node: Function, reason: str) -> RuntimeError:
 
 def _saved_as_tensor(node: Function, saved: Any) -> Any:
     """The Tensor a saved array stands for: an input, the node's own output, or a constant."""
-    for edge in node.edges:
+    for edge in node.edges or ():
         if edge is not None and edge.array is saved:  # a constant input stays a constant
             return edge if isinstance(edge, Tensor) else Tensor._make(saved, edge)
-    if saved is node.array:
-        return Tensor._make(saved, node)
+    output = node.array
+    if output is not None and output is saved:
+        return Tensor._make(output, node)
     return Tensor._make(saved) if isinstance(saved, np.ndarray) else saved  # a Python number stays one
 
 
@@ -422,6 +434,7 @@ def _root_gradient(tensor: Tensor, gradient: Any, op: str) -> Any:
             raise RuntimeError(f"{op}: grad can be implicitly created only for scalar outputs, but the output "
                                f"has shape {tensor.shape}; pass gradient= (grad_outputs=) of that shape")
         return np.ones(tensor.shape, tensor.array.dtype)
+    g: Any
     if isinstance(gradient, Tensor) and gradient.requires_grad:
         g = gradient
     else:  # a copy, so that no .grad aliases the caller's array
@@ -460,6 +473,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
             raise RuntimeError("grad: one of the outputs does not require grad and does not have a grad_fn")
     root_grads = [_root_gradient(o, g, "grad") for o, g in zip(outputs, grad_outputs)]
     found = backpropagate(outputs, root_grads, retain_graph, create_graph, wanted=inputs)
+    assert found is not None  # given `wanted`, backpropagate returns their gradients
     for i, g in enumerate(found):
         if g is None and not allow_unused:
             raise RuntimeError(f"grad: input {i} (shape {inputs[i].shape}) was not used in the graph of the "
@@ -467,4 +481,4 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     return tuple(found)
 
 
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402  (re-exported)
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402, F401  (re-exported)

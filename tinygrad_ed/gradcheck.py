@@ -34,7 +34,7 @@ def gradcheck(fn: Callable[..., Any], inputs: Tensor | Sequence[Tensor], eps: fl
     directions = [rng.standard_normal(o.shape) for o in outputs]
 
     def projected(outs: list[Tensor]) -> Any:
-        total = 0.0
+        total: Any = 0.0
         for o, v in zip(outs, directions):
             total = (o * Tensor._make(v.astype(o.array.dtype))).sum() + total
         return total
@@ -46,7 +46,8 @@ def gradcheck(fn: Callable[..., Any], inputs: Tensor | Sequence[Tensor], eps: fl
         analytic = (None,) * len(checked)
     worst = None
     for index, t in enumerate(checked):
-        a = np.zeros(t.shape) if analytic[index] is None else analytic[index].array
+        analytic_grad = analytic[index]
+        a = np.zeros(t.shape) if analytic_grad is None else analytic_grad.array
         data = t._writable_array()
         for element in np.ndindex(*t.shape):
             original = data[element]

@@ -23,7 +23,8 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None):
         super().__init__()
-        if any(isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0 for n in (in_features, out_features)):
+        sizes = (in_features, out_features)
+        if any(isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0 for n in sizes):
             raise ValueError(f"Linear: in_features and out_features must be non-negative integers, got "
                              f"{in_features!r} and {out_features!r}")
         self.in_features, self.out_features = in_features, out_features
@@ -47,8 +48,9 @@ class Linear(Module):
 class Sequential(Module):
     """Modules applied in order; `model[0]`, `len(model)` and iteration work as in torch."""
 
-    def __init__(self, *modules: Module):
+    def __init__(self, *modules: Module | OrderedDict[str, Module]):
         super().__init__()
+        items: list[tuple[str, Any]]
         if len(modules) == 1 and isinstance(modules[0], OrderedDict):
             items = list(modules[0].items())
         else:

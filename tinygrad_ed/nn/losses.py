@@ -98,7 +98,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int =
 
 
 def _pick_targets(log_probs: Tensor, target: Tensor, weight: Any, ignore_index: int,
-                  op: str) -> tuple[Tensor, np.ndarray]:
+                  op: str) -> tuple[Tensor, np.ndarray | None]:
     """log_probs at each target class, shaped like target, and each target's weight (0 if ignored)."""
     classes = _num_classes(log_probs, op)
     expected = _index_target_shape(log_probs)

@@ -33,6 +33,10 @@ class IncompatibleKeys(NamedTuple):
 class Module:
     """Base class for layers and models: subclass it, assign Parameters and sub-Modules, define `forward`."""
 
+    _parameters: OrderedDict[str, Parameter]
+    _modules: OrderedDict[str, Module]
+    training: bool
+
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())

@@ -112,7 +112,10 @@ def mean(x: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None, a
         x = x.to(dtype)
     require_float(x, "mean")
     axes = normalize_dims(dim, x.ndim, "mean")
-    return Sum.apply(x, axis=axes, keepdims=keepdim) / float(count(x, axes))
+    n = count(x, axes)
+    if n == 0:  # nan, as torch, without numpy's 0/0 warning
+        return Sum.apply(x, axis=axes, keepdims=keepdim) + float("nan")
+    return Sum.apply(x, axis=axes, keepdims=keepdim) / float(n)
 
 
 def _given(**aliases: Any) -> dict[str, Any]:
@@ -159,7 +162,8 @@ def var(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool 
     centered = x - mean(x, axes, keepdim=True)
     dof = count(x, axes) - correction
     if dof <= 0:
-        warnings.warn("var(): degrees of freedom is <= 0: the result is nan or inf, as in torch", UserWarning,
+        warnings.warn("var(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
+                      "factor (input numel divided by output numel).", UserWarning,
                       stacklevel=3)
     with np.errstate(divide="ignore", invalid="ignore"):
         return sum(centered * centered, axes, keepdim) / float(builtins.max(dof, 0))

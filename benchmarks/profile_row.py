@@ -1,6 +1,6 @@
 """Profile one workload's tinygrad_ed contender to see where a missed target's time goes.
 
-    python benchmarks/profile.py WORKLOAD [--quick] [--top N] [--contender NAME] [--sort KEY] [--gc]
+    python -m benchmarks.profile_row WORKLOAD [--quick] [--top N] [--contender NAME] [--sort KEY] [--gc]
 
 The worker runs as in run.py (fresh process, pinned environment) with cProfile enabled around
 the measured region only; the functions with the most own time (tottime) are printed. With --gc
@@ -16,14 +16,8 @@ import pstats
 import statistics
 import sys
 import tempfile
-from pathlib import Path
 
-# Scripts run with this directory first on sys.path, where profile.py would shadow the standard
-# `profile` module (cProfile, which torch imports, needs it). Put the repository root there instead:
-# the benchmarks are the `benchmarks` package, and they measure this checkout's tinygrad_ed.
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
-
-from benchmarks import environment, run, suite, worker  # noqa: E402
+from benchmarks import environment, run, suite, worker
 
 
 def main(argv: list[str] | None = None) -> int:
