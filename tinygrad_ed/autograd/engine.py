@@ -24,8 +24,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .tensor import Tensor
-from .ops import backward_math as bm
+from ..tensor import Tensor
+from ..ops import backward_math as bm
 
 
 class _Mode(threading.local):
@@ -216,7 +216,7 @@ def _shapes(args: Sequence[Any]) -> str:
     return ", ".join(str(a.shape) for a in args if isinstance(a, Tensor))
 
 
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tinygrad_ed/
 
 
 def _user_frame() -> str:
@@ -462,5 +462,3 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
                                "outputs; pass allow_unused=True to get None for it")
     return tuple(found)
 
-
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402  (re-exported)
