@@ -1,7 +1,8 @@
 """tinygrad_ed: a small, readable reverse-mode autodiff framework on numpy with PyTorch's API."""
 from .tensor import Tensor
 from .dtypes import float16, float32, float64, int8, int16, int32, int64, uint8, bool_ as bool
-from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, ShapeError
+from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from .errors import ShapeError
 from .creation import (tensor, from_numpy, zeros, ones, empty, full, eye, arange, rand, randn,
                        zeros_like, ones_like, full_like, rand_like, randn_like)
 from .random import manual_seed

@@ -1,145 +1,101 @@
-"""The autograd engine: `Function` nodes, backpropagation, `grad()`, grad mode
-and anomaly detection (`gradcheck` lives in gradcheck.py and is re-exported here).
+"""The autograd engine: graph nodes, backpropagation, `backward()` and `grad()`.
 
-Every op, built-in or user-defined, is a `Function` subclass with a static
-`forward(ctx, *arrays)` on numpy arrays and a static `backward(ctx, grad)`.
-`apply` runs forward and, when a gradient is needed, records the call: the
-Function instance *is* the graph node (`tensor.grad_fn`), holding its result,
-whatever forward saved, and one edge per input: the input's own node, or the
-input Tensor itself when it is a leaf. Nodes link to nodes, not to Tensors, so
-an intermediate Tensor is freed as soon as user code drops it, as in torch
-(and the garbage collector has two objects per op to walk, not three).
-`backward()` runs the nodes newest first, without recursion.
+A recorded op is a `Node`: it holds one edge per input (the input's own node,
+or the input Tensor itself when it is a leaf), its result (`array`) and what
+its backward needs. Nodes link to nodes, not to Tensors, so an intermediate
+Tensor is freed as soon as user code drops it, as in torch. `backward()` runs
+the nodes newest first, without recursion.
+
+Two kinds of node share this engine:
+- `Primitive`, the built-in ops' lean base: forward and backward on numpy
+  arrays (backward rules written with operators and `ops.backward_math`
+  functions also run on Tensors, which is how create_graph works);
+- the nodes of torch's `Function` (function.py), whose forward and backward
+  receive Tensors.
 """
 from __future__ import annotations
 
-import functools
 import gc
-import itertools
 import os
-import threading
+import re
 import traceback
+import weakref
 from heapq import heappop, heappush
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..tensor import Tensor
-from ..ops import backward_math as bm
+from . import versions
+from .broadcast import cast, sum_to
+from .grad_mode import mode
 
-
-class _Mode(threading.local):
-    """Grad mode and anomaly mode are per thread, as in torch."""
-    enabled = True
-    anomaly = False
-
-
-_mode = _Mode()
 _new = object.__new__
 _make = Tensor._make
-_sequence = itertools.count()  # creation order of graph nodes: backward runs them newest first
+_clock = versions.clock  # creation order of graph nodes: backward runs them newest first
 # One shared `needs_input_grad` tuple per pattern ((True, False), ...): a tuple per node would be
 # one more object per op for the garbage collector to count, which makes it collect more often.
 _needs_patterns: dict[tuple[bool, ...], tuple[bool, ...]] = {}
+_SHAPE_WORDS = re.compile(r"shape|broadcast|dimension|size|axis|axes|align", re.IGNORECASE)
 
 
-def is_grad_enabled() -> bool:
-    """Whether ops record a graph in this thread."""
-    return _mode.enabled
+class Node:
+    """A recorded op: `edges` (one per input), `needs_input_grad`, `sequence` (creation number),
+    `array` (its result)."""
+
+    __slots__ = ("edges", "needs_input_grad", "sequence", "array", "grad_output", "created_at", "__weakref__")
+
+    def saved_arrays(self) -> Sequence[Any]:
+        """The arrays backward reads, checked against in-place changes before it runs."""
+        return ()
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """`edges` as torch shows them: a `(node, 0)` pair per input, where a leaf that requires
+        grad is an `AccumulateGrad` holding it and an input that needs no gradient is None."""
+        return tuple((None if not needed else AccumulateGrad(edge) if isinstance(edge, Tensor) else edge, 0)
+                     for edge, needed in zip(self.edges or (), self.needs_input_grad))
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def op_name(self) -> str:
+        return self.name()
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
 
 
-class set_grad_enabled:
-    """Context manager (and decorator) that turns graph recording on or off in this thread."""
+class Primitive(Node):
+    """The built-in ops' base class: `forward(ctx, *arrays, **options)` on numpy arrays, returning
+    an array; `backward(ctx, grad_output)` returning one gradient per positional input.
 
-    def __init__(self, mode: bool):
-        self.mode = mode
-
-    def __enter__(self):
-        self.previous = _mode.enabled
-        _mode.enabled = self.mode
-
-    def __exit__(self, *exc):
-        _mode.enabled = self.previous
-
-    def __call__(self, fn: Callable) -> Callable:
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(self.mode):
-                return fn(*args, **kwargs)
-        return wrapper
-
-
-class no_grad(set_grad_enabled):
-    """`with te.no_grad():` records nothing; results do not require grad.
-
-    Also a decorator, with or without parentheses (`@te.no_grad()`, `@te.no_grad`).
-
-    >>> with no_grad():
-    ...     y = Tensor([1.0], requires_grad=True) * 2
-    >>> y.requires_grad
-    False
+    Backward rules use operators and `tinygrad_ed.ops.backward_math` functions, so that under
+    `create_graph=True` they run on Tensors and are recorded. For that, each saved array is
+    replaced by the Tensor it is: an input or the node's own output. A saved boolean mask is a
+    constant; a class whose other saved arrays are piecewise constant in the inputs (a sign,
+    the share of a tie) says so with `saves_derived_constants = True`. Anything else saved
+    raises under create_graph rather than giving a wrong second derivative.
+    Users write torch's `tinygrad_ed.autograd.Function` instead (function.py).
     """
 
-    def __new__(cls, fn: Callable | None = None):
-        if fn is not None:  # used as a bare decorator
-            return set_grad_enabled(False)(fn)
-        return super().__new__(cls)
-
-    def __init__(self, fn: Callable | None = None):
-        super().__init__(False)
-
-
-class enable_grad(set_grad_enabled):
-    """`with te.enable_grad():` records again inside a `no_grad` block; also a decorator."""
-
-    def __init__(self):
-        super().__init__(True)
-
-
-class detect_anomaly:
-    """Raise at the first op whose forward result or backward gradient is NaN or inf.
-
-    The error names the op and the line of user code that created it.
-    """
-
-    def __enter__(self):
-        self.previous = _mode.anomaly
-        _mode.anomaly = True
-
-    def __exit__(self, *exc):
-        _mode.anomaly = self.previous
-
-
-class Function:
-    """A differentiable op; subclass it and define `forward` and `backward`.
-
-    `forward(ctx, *arrays, **options)` receives numpy arrays for Tensor
-    arguments (other arguments unchanged) and returns a numpy array.
-    `backward(ctx, grad_output)` returns one gradient per positional forward
-    argument (None where there is none). Use `ctx.save_for_backward(...)` and
-    `ctx.saved_tensors` to keep what backward needs; `ctx.needs_input_grad`
-    tells which inputs want a gradient. Call the op with `MyOp.apply(...)`.
-
-    A backward written with operators and `tinygrad_ed.ops.backward_math` functions works
-    on Tensors as well as arrays, which makes it twice differentiable. Under
-    `create_graph=True` a saved array stands for the input or the output it is
-    (by identity); anything else forward computed and saved is taken as a
-    constant, so save inputs and outputs, not values derived from them.
-    """
-
-    __slots__ = ("edges", "needs_input_grad", "saved_tensors", "sequence", "array", "grad_output", "created_at",
-                 "__weakref__")
+    __slots__ = ("saved_tensors",)
+    saves_derived_constants = False
 
     @staticmethod
-    def forward(ctx: Function, *args: Any, **options: Any) -> np.ndarray:
+    def forward(ctx: Primitive, *args: Any, **options: Any) -> np.ndarray:
         raise NotImplementedError
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Any) -> Any:
+    def backward(ctx: Primitive, grad_output: Any) -> Any:
         raise NotImplementedError
 
     def save_for_backward(self, *arrays: Any) -> None:
         self.saved_tensors = arrays
+
+    def saved_arrays(self) -> Sequence[Any]:
+        return self.saved_tensors or ()
 
     @classmethod
     def apply(cls, *args: Any, **options: Any) -> Tensor:
@@ -155,7 +111,6 @@ class Function:
                 arrays.append(a)
                 needs.append(False)
                 edges.append(None)
-        mode = _mode
         record = mode.enabled and True in needs
         if record:
             needs = tuple(needs)
@@ -165,38 +120,74 @@ class Function:
         try:
             out = cls.forward(ctx, *arrays, **options)
         except ValueError as error:
-            raise ShapeError(f"{cls.op_name()}: {error} (input shapes {_shapes(args)})") from None
+            if not _SHAPE_WORDS.search(str(error)):
+                raise
+            raise ShapeError(f"{cls.op_name()}: {error} (input shapes {_shapes(args)})") from error
         except IndexError as error:
-            raise IndexError(f"{cls.op_name()}: {error} (input shapes {_shapes(args)})") from None
+            raise IndexError(f"{cls.op_name()}: {error} (input shapes {_shapes(args)})") from error
         if type(out) is not np.ndarray and not isinstance(out, np.generic):
             out = np.asarray(out)
         if not record:
             return _make(out, None)
         ctx.edges = tuple(edges)
-        ctx.sequence = next(_sequence)
+        ctx.sequence = next(_clock)
         ctx.array = out
         if mode.anomaly:
-            ctx.created_at = _user_frame()
-            _check_finite(out, f"{cls.op_name()} forward", ctx)
+            ctx.created_at = user_frame()
+            check_finite(out, f"{cls.op_name()} forward", ctx)
         return _make(out, ctx)
 
-    @property
-    def next_functions(self) -> tuple[tuple[Any, int], ...]:
-        """`edges` as torch shows them: a `(node, 0)` pair per input, where a leaf that requires
-        grad is an `AccumulateGrad` holding it and an input that needs no gradient is None."""
-        return tuple((None if not needed else AccumulateGrad(edge) if isinstance(edge, Tensor) else edge, 0)
-                     for edge, needed in zip(self.edges or (), self.needs_input_grad))
+    def differentiable_backward(self, g: Any) -> tuple:
+        """Run `backward` on Tensors so that the gradient computation is itself recorded."""
+        saved = self.saved_tensors
+        self.saved_tensors = tuple(_saved_as_tensor(self, s) for s in saved)
+        if not isinstance(g, Tensor):
+            g = Tensor._make(np.asarray(g))
+        try:
+            result = self.backward(self, g)
+        except TypeError as error:
+            raise _once_differentiable(self, f"it uses numpy directly: {error}") from error
+        finally:
+            self.saved_tensors = saved
+        result = result if type(result) is tuple else (result,)
+        if any(r is not None and not isinstance(r, Tensor) for r in result):
+            raise _once_differentiable(self, "it returned numpy arrays")
+        return result
 
     @classmethod
     def op_name(cls) -> str:
         return cls.__name__.lower()
 
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__}Backward>"
+    def name(self) -> str:
+        return type(self).__name__ + "Backward"
+
+
+def _saved_as_tensor(node: Primitive, saved: Any) -> Any:
+    """The Tensor a saved array is: an input, the node's own output, or a constant (see Primitive)."""
+    if not isinstance(saved, (np.ndarray, np.generic)):
+        return saved  # a Python number stays one
+    sources = {id(edge): edge for edge in node.edges if edge is not None and edge.array is saved}
+    if len(sources) > 1:
+        raise RuntimeError(f"{node.name()}: two different inputs share one array, so create_graph cannot tell "
+                           "which one a saved value stands for; pass a copy (x.clone()) as one of them")
+    if sources:
+        edge = next(iter(sources.values()))
+        return edge if isinstance(edge, Tensor) else Tensor._make(saved, edge)
+    if saved is node.array:
+        return Tensor._make(saved, node)
+    if saved.dtype == np.bool_ or type(node).saves_derived_constants:
+        return Tensor._make(saved)
+    raise RuntimeError(f"{node.name()} saved a value computed from its inputs, which create_graph=True cannot "
+                       "differentiate; save the inputs or the output and recompute the rest in backward")
+
+
+def _once_differentiable(node: Node, reason: str) -> RuntimeError:
+    return RuntimeError(f"{type(node).__name__}.backward is only once differentiable ({reason}); write it with "
+                        "operators and tinygrad_ed.ops.backward_math functions to use create_graph=True")
 
 
 class AccumulateGrad:
-    """Where a leaf's gradient goes, as `Function.next_functions` shows it; `variable` is the leaf."""
+    """Where a leaf's gradient goes, as `Node.next_functions` shows it; `variable` is the leaf."""
 
     __slots__ = ("variable",)
 
@@ -208,10 +199,6 @@ class AnomalyError(RuntimeError, FloatingPointError):
     """A NaN or inf found by `detect_anomaly` (a RuntimeError, as torch raises)."""
 
 
-class ShapeError(ValueError, RuntimeError):
-    """Operands whose shapes do not fit the op (raised as torch's RuntimeError and numpy's ValueError)."""
-
-
 def _shapes(args: Sequence[Any]) -> str:
     return ", ".join(str(a.shape) for a in args if isinstance(a, Tensor))
 
@@ -219,7 +206,7 @@ def _shapes(args: Sequence[Any]) -> str:
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tinygrad_ed/
 
 
-def _user_frame() -> str:
+def user_frame() -> str:
     """The innermost line of the call stack outside this package: where the user created the op."""
     for frame in reversed(traceback.extract_stack()):
         if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR):
@@ -227,22 +214,100 @@ def _user_frame() -> str:
     return "<unknown>"
 
 
-def _check_finite(array: Any, what: str, node: Function) -> None:
+def check_finite(array: Any, what: str, node: Node) -> None:
     data = array.array if isinstance(array, Tensor) else array
-    if np.issubdtype(data.dtype, np.inexact) and not np.all(np.isfinite(data)):
+    if isinstance(data, (np.ndarray, np.generic)) and np.issubdtype(data.dtype, np.inexact) \
+            and not np.all(np.isfinite(data)):
         raise AnomalyError(f"anomaly: {what} produced NaN or inf; the op was created at "
-                                 f"{getattr(node, 'created_at', '<unknown>')}")
+                           f"{getattr(node, 'created_at', '<unknown>')}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Hooks: kept beside the graph (keyed weakly by node, or by leaf Tensor) so that nodes and
+# Tensors carry no hook slot on the hot path
+
+
+class RemovableHandle:
+    """What `register_hook` returns; `.remove()` unregisters the hook."""
+
+    def __init__(self, table: Any, key: Any, hook: Callable):
+        self._table, self._key, self._hook = table, weakref.ref(key), hook
+
+    def remove(self) -> None:
+        key = self._key()
+        hooks = self._table.get(key) if key is not None else None
+        if hooks is not None and self._hook in hooks:
+            hooks.remove(self._hook)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+
+
+grad_hooks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # node or leaf -> [fn(grad)]
+retained: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # node -> weakref to its retain_grad() Tensor
+post_accumulate_hooks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # leaf -> [fn(tensor)]
+
+
+def add_hook(table: weakref.WeakKeyDictionary, key: Any, hook: Callable) -> RemovableHandle:
+    table.setdefault(key, []).append(hook)
+    return RemovableHandle(table, key, hook)
+
+
+def _run_hooks(key: Any, g: Any) -> Any:
+    for hook in list(grad_hooks.get(key, ())):
+        wrapped = g if isinstance(g, Tensor) else _make(g)
+        result = hook(wrapped)
+        if result is not None:
+            if not isinstance(result, Tensor) or tuple(result.shape) != tuple(g.shape):
+                raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} returned "
+                                   f"{type(result).__name__} {getattr(result, 'shape', '')}; expected None or a "
+                                   f"Tensor of shape {tuple(g.shape)}")
+            g = result if isinstance(g, Tensor) else result.array
+    owner = retained.get(key)
+    tensor = owner() if owner is not None else None
+    if tensor is not None:
+        value = g if isinstance(g, Tensor) else _make(np.array(g))
+        tensor.grad = value.detach() if tensor.grad is None else tensor.grad + value.detach()
+    return g
 
 
 # ---------------------------------------------------------------------------------------------
 # The backward engine
 
 
-def _raise_freed(node: Function) -> None:
+def _raise_freed(node: Node) -> None:
     raise RuntimeError(
         f"Trying to backward through the graph a second time: {node!r} was freed by an earlier "
         "backward(). Specify retain_graph=True on the first backward() (or grad()) call if you need "
         "to backward through the graph again.")
+
+
+def _check_saved_versions(node: Node) -> None:
+    for saved in node.saved_arrays():
+        changed = versions.changes_after(saved, node.sequence)
+        if changed is not None:
+            now, expected = changed
+            shape = list(getattr(saved, "shape", ()))
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an inplace "
+                f"operation: [{saved.dtype} {shape}], which is saved by {node!r}, is at version {now}; expected "
+                f"version {expected} instead. Hint: change the in-place operation (x.mul_(2), x[i] = v, x += 1, "
+                "an optimizer step...) to an out-of-place one, or run it after backward().")
+
+
+def _check_not_overwritten(node: Node, consumer_time: int) -> None:
+    """`node`'s result must not have been changed by a recorded in-place op on another tensor (a view of
+    it) before `consumer_time`: its gradient history would not describe the values that were used."""
+    writer = versions.tracked_writes_between(node.array, node.sequence, consumer_time, node.sequence)
+    if writer is not None:
+        raise RuntimeError(
+            f"the result of {node!r} (shape {list(np.shape(node.array))}) was modified in place through a view of "
+            "it after it was computed, and then used; differentiating through an in-place write to a view of a "
+            "tensor in the graph is not supported. Write to the tensor itself (x[index] = value, x.mul_(2)) or use "
+            "out-of-place ops.")
 
 
 def backpropagate(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool | None,
@@ -274,13 +339,19 @@ def _chain_rule(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph
     node only after all its consumers, with no pass to sort the graph first.
     """
     grads: dict[Any, Any] = {}
-    ready: list[tuple[int, Function]] = []  # (-sequence, node): heapq pops the newest node first
+    ready: list[tuple[int, Node]] = []  # (-sequence, node): heapq pops the newest node first
+    now = next(_clock)
     for root, g in zip(roots, root_grads):
+        if root.grad_fn is not None:
+            _check_not_overwritten(root.grad_fn, now)
         _receive(grads, ready, root.grad_fn or root, g)
     wanted_nodes = {t.grad_fn: i for i, t in enumerate(wanted or ()) if t.grad_fn is not None}
     found: list[Any] = [None] * len(wanted or ())
-    previous_mode, anomaly = _mode.enabled, _mode.anomaly
-    _mode.enabled = create_graph
+    previous_mode, anomaly = mode.enabled, mode.anomaly
+    last_write, tracked_write = versions.latest_write, versions.latest_tracked_write
+    watch_views = tracked_write >= 0
+    hooked = bool(grad_hooks) or bool(retained)
+    mode.enabled = create_graph
     pop = grads.pop
     try:
         while ready:
@@ -289,11 +360,15 @@ def _chain_rule(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph
             edges = node.edges
             if edges is None:  # a root; other freed nodes are caught through their consumer's edge
                 _raise_freed(node)
+            if hooked:
+                g = _run_hooks(node, g)
+            if node.sequence < last_write:
+                _check_saved_versions(node)
             if wanted_nodes and node in wanted_nodes:
                 found[wanted_nodes[node]] = g
             if retain_graph:
                 node.grad_output = g
-            input_grads = _differentiable_backward(node, g) if create_graph else node.backward(node, g)
+            input_grads = node.differentiable_backward(g) if create_graph else node.backward(node, g)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
             if len(input_grads) != len(edges):
@@ -305,23 +380,28 @@ def _chain_rule(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph
                 data = edge.array
                 if data is None:
                     _raise_freed(edge)
+                if watch_views and isinstance(edge, Node) and edge.sequence < tracked_write:
+                    _check_not_overwritten(edge, node.sequence)
                 if pg.shape != data.shape:
                     pg = _reduce_to_input(pg, data.shape, node)
                 if pg.dtype is not data.dtype and pg.dtype != data.dtype:
-                    pg = bm.cast(pg, data.dtype)
+                    pg = cast(pg, data.dtype)
                 if anomaly:
-                    _check_finite(pg, f"{node.op_name()} backward", node)
+                    check_finite(pg, f"{node.op_name()} backward", node)
                 previous = grads.get(edge)  # _receive, inlined: this runs once per edge
                 if previous is not None:
                     grads[edge] = previous + pg
                 else:
                     grads[edge] = pg
-                    if isinstance(edge, Function):
+                    if isinstance(edge, Node):
                         heappush(ready, (-edge.sequence, edge))
             if not retain_graph:
                 node.edges = node.saved_tensors = node.array = None
+        if hooked:
+            for key in [k for k in grads if isinstance(k, Tensor)]:
+                grads[key] = _run_hooks(key, grads[key])
     finally:
-        _mode.enabled = previous_mode
+        mode.enabled = previous_mode
     if wanted is not None:
         for i, t in enumerate(wanted):
             if t.grad_fn is None:
@@ -330,7 +410,7 @@ def _chain_rule(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph
     given: set[int] = set()
     for leaf, g in grads.items():
         if isinstance(leaf, Tensor):
-            _accumulate_leaf(leaf, g, given)
+            accumulate_grad(leaf, g, given)
     return None
 
 
@@ -342,11 +422,12 @@ def _receive(grads: dict, ready: list, key: Any, g: Any) -> None:
         grads[key] = previous + g
     else:
         grads[key] = g
-        if isinstance(key, Function):
+        if isinstance(key, Node):
             heappush(ready, (-key.sequence, key))
 
 
-def _accumulate_leaf(leaf: Tensor, g: Any, given: set[int]) -> None:
+def accumulate_grad(tensor: Tensor, g: Any, given: set[int]) -> None:
+    """Add `g` to `tensor.grad` (as torch's AccumulateGrad), then run its post-accumulate hooks."""
     if not isinstance(g, Tensor):
         # .grad must be a plain array users may edit in place: copy numpy scalars, broadcast views
         # and memory already handed to another leaf (add's backward passes one gradient to both operands)
@@ -355,61 +436,49 @@ def _accumulate_leaf(leaf: Tensor, g: Any, given: set[int]) -> None:
             g = np.array(g)
         given.add(owner)
         g = Tensor._make(g)
-    leaf.grad = g if leaf.grad is None else leaf.grad + g
+    tensor.grad = g if tensor.grad is None else tensor.grad + g
+    for hook in list(post_accumulate_hooks.get(tensor, ())):
+        hook(tensor)
 
 
-def _reduce_to_input(g: Any, shape: tuple[int, ...], node: Function) -> Any:
+def _reduce_to_input(g: Any, shape: tuple[int, ...], node: Node) -> Any:
     try:
-        return bm.sum_to(g, shape)
+        return sum_to(g, shape)
     except ValueError:
-        raise ShapeError(f"{type(node).__name__}.backward returned a gradient of shape {tuple(g.shape)} "
+        raise ShapeError(f"{node.name()} returned a gradient of shape {tuple(g.shape)} "
                          f"for an input of shape {shape}") from None
-
-
-def _differentiable_backward(node: Function, g: Any) -> tuple:
-    """Run `node.backward` on Tensors so that the gradient computation is itself recorded."""
-    saved = node.saved_tensors
-    node.saved_tensors = tuple(_saved_as_tensor(node, s) for s in saved)
-    if not isinstance(g, Tensor):
-        g = Tensor._make(np.asarray(g))
-    try:
-        result = node.backward(node, g)
-    except TypeError as error:
-        raise _once_differentiable(node, f"it uses numpy directly: {error}") from None
-    finally:
-        node.saved_tensors = saved
-    result = result if type(result) is tuple else (result,)
-    if any(r is not None and not isinstance(r, Tensor) for r in result):
-        raise _once_differentiable(node, "it returned numpy arrays")
-    return result
-
-
-def _once_differentiable(node: Function, reason: str) -> RuntimeError:
-    return RuntimeError(f"{type(node).__name__}.backward is only once differentiable ({reason}); write it with "
-                        "operators and tinygrad_ed.ops.backward_math functions to use create_graph=True")
-
-
-def _saved_as_tensor(node: Function, saved: Any) -> Any:
-    """The Tensor a saved array stands for: an input, the node's own output, or a constant."""
-    for edge in node.edges:
-        if edge is not None and edge.array is saved:  # a constant input stays a constant
-            return edge if isinstance(edge, Tensor) else Tensor._make(saved, edge)
-    if saved is node.array:
-        return Tensor._make(saved, node)
-    return Tensor._make(saved) if isinstance(saved, np.ndarray) else saved  # a Python number stays one
 
 
 # ---------------------------------------------------------------------------------------------
 # Public entry points
 
 
-def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool | None = None,
-             create_graph: bool = False) -> None:
-    """Accumulate d(tensor)/d(leaf) into every leaf's `.grad`; see `Tensor.backward`."""
-    if not tensor.requires_grad:
-        raise RuntimeError("backward: element 0 of tensors does not require grad and does not have a grad_fn")
-    root_grad = _root_gradient(tensor, gradient, "backward")
-    backpropagate([tensor], [root_grad], retain_graph, create_graph)
+def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False, inputs: Tensor | Sequence[Tensor] | None = None) -> None:
+    """Accumulate d(tensors)/d(leaf) into every leaf's `.grad` (torch.autograd.backward).
+
+    With `inputs`, only those tensors' `.grad` are filled (leaves or not)."""
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grad_tensors is None or isinstance(grad_tensors, (Tensor, np.ndarray)):
+        grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
+    for i, t in enumerate(tensors):
+        if not t.requires_grad:
+            raise RuntimeError(f"backward: element {i} of tensors does not require grad and does not have a grad_fn")
+    root_grads = [_root_gradient(t, g, "backward") for t, g in zip(tensors, grad_tensors)]
+    if inputs is None:
+        backpropagate(tensors, root_grads, retain_graph, create_graph)
+        return
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if not inputs:
+        raise RuntimeError("backward: 'inputs' argument to backward() cannot be empty")
+    for t in inputs:
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError("backward: one of the inputs does not require grad")
+    found = backpropagate(tensors, root_grads, retain_graph, create_graph, wanted=inputs)
+    given: set[int] = set()
+    for t, g in zip(inputs, found or ()):
+        if g is not None:
+            accumulate_grad(t, g if create_graph else g.array, given)
 
 
 def _root_gradient(tensor: Tensor, gradient: Any, op: str) -> Any:
@@ -429,7 +498,7 @@ def _root_gradient(tensor: Tensor, gradient: Any, op: str) -> Any:
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
          grad_outputs: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
-         allow_unused: bool = False) -> tuple[Tensor | None, ...]:
+         allow_unused: bool | None = None, materialize_grads: bool = False) -> tuple[Tensor | None, ...]:
     """Gradients of `outputs` with respect to `inputs`, as a tuple (like `torch.autograd.grad`).
 
     Leaves' `.grad` are left untouched. With `create_graph=True` the returned
@@ -444,6 +513,8 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     if not isinstance(inputs, (Tensor, list, tuple)):
         raise TypeError(f"grad: inputs must be a Tensor or a sequence of Tensors, got {type(inputs).__name__}")
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if allow_unused is None:
+        allow_unused = materialize_grads
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     elif isinstance(grad_outputs, (Tensor, np.ndarray)):
@@ -460,5 +531,6 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
         if g is None and not allow_unused:
             raise RuntimeError(f"grad: input {i} (shape {inputs[i].shape}) was not used in the graph of the "
                                "outputs; pass allow_unused=True to get None for it")
+        if g is None and materialize_grads:
+            found[i] = Tensor._make(np.zeros(inputs[i].shape, inputs[i].array.dtype))
     return tuple(found)
-

@@ -1,4 +1,4 @@
-"""The primitive ops, one `Function` subclass each, with forward and backward side by side.
+"""The primitive ops, one `Primitive` subclass each (tinygrad_ed.autograd.engine), with forward and backward side by side.
 
 - elementwise.py: Add Sub Mul Div Pow Neg Exp Log Sqrt Abs Relu Sigmoid Tanh Where Maximum Cast
 - reduce.py:      Sum Amax LogSoftmax (mean, var, logsumexp, softmax... are composed)

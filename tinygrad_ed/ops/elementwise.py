@@ -9,13 +9,14 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function, ShapeError
+from ..autograd.engine import Primitive
+from ..errors import ShapeError
 from ..dtypes import default_float, promote, scalar_dtype
 from ..tensor import Tensor
 from . import backward_math as bm
 
 
-class Add(Function):
+class Add(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -27,7 +28,7 @@ class Add(Function):
         return g, g
 
 
-class Sub(Function):
+class Sub(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -39,7 +40,7 @@ class Sub(Function):
         return g, (-g if ctx.needs_input_grad[1] else None)
 
 
-class Mul(Function):
+class Mul(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -54,7 +55,7 @@ class Mul(Function):
         return (g * b if need_a else None), (g * a if need_b else None)
 
 
-class Div(Function):
+class Div(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -69,7 +70,7 @@ class Div(Function):
         return ga, (-ga * a / b if ctx.needs_input_grad[1] else None)  # d/db a/b = -a/b^2
 
 
-class Pow(Function):
+class Pow(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -89,7 +90,7 @@ class Pow(Function):
         return gx, gy
 
 
-class Neg(Function):
+class Neg(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -101,7 +102,7 @@ class Neg(Function):
         return -g
 
 
-class Exp(Function):
+class Exp(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -116,7 +117,7 @@ class Exp(Function):
         return g * out  # d/dx e^x = e^x
 
 
-class Log(Function):
+class Log(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -130,7 +131,7 @@ class Log(Function):
         return g / x  # d/dx log x = 1/x
 
 
-class Sqrt(Function):
+class Sqrt(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -145,8 +146,9 @@ class Sqrt(Function):
         return g / (out * 2)  # d/dx sqrt x = 1/(2 sqrt x): inf at 0, as in torch
 
 
-class Abs(Function):
+class Abs(Primitive):
     __slots__ = ()
+    saves_derived_constants = True  # sign(x): piecewise constant, its derivative is 0
 
     @staticmethod
     def forward(ctx, x):
@@ -159,7 +161,7 @@ class Abs(Function):
         return g * sign  # sign(0) = 0, torch's subgradient
 
 
-class Relu(Function):
+class Relu(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -175,7 +177,7 @@ class Relu(Function):
         return g * positive  # ~10x faster than np.where(positive, g, 0) on large arrays
 
 
-class Sigmoid(Function):
+class Sigmoid(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -192,7 +194,7 @@ class Sigmoid(Function):
         return g * out * (1 - out)  # d/dx s(x) = s(x) (1 - s(x))
 
 
-class Tanh(Function):
+class Tanh(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -207,7 +209,7 @@ class Tanh(Function):
         return g * (1 - out * out)  # d/dx tanh x = 1 - tanh^2 x
 
 
-class Where(Function):
+class Where(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -222,8 +224,9 @@ class Where(Function):
         return None, (bm.where(cond, g, 0.0) if need_a else None), (bm.where(cond, 0.0, g) if need_b else None)
 
 
-class Maximum(Function):
+class Maximum(Primitive):
     __slots__ = ()
+    saves_derived_constants = True  # a piecewise-constant share of the gradient: its derivative is 0
 
     @staticmethod
     def forward(ctx, a, b):
@@ -239,7 +242,7 @@ class Maximum(Function):
         return g * a_share, g * (1 - a_share)
 
 
-class Cast(Function):
+class Cast(Primitive):
     __slots__ = ("input_dtype",)
 
     @staticmethod

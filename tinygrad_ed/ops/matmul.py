@@ -5,13 +5,14 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function, ShapeError
+from ..autograd.engine import Primitive
+from ..errors import ShapeError
 from ..tensor import Tensor
 from . import backward_math as bm
 from .elementwise import promote_to_tensors
 
 
-class Matmul(Function):
+class Matmul(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -28,7 +29,7 @@ class Matmul(Function):
                 bm.matmul(bm.swap_last(a), g) if need_b else None)
 
 
-class Linear(Function):
+class Linear(Primitive):
     __slots__ = ()
 
     @staticmethod

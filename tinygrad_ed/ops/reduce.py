@@ -7,14 +7,14 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd.engine import Primitive
 from ..tensor import Tensor
 from . import backward_math as bm
 from .elementwise import floating
 from .dims import normalize_dim, normalize_dims
 
 
-class Sum(Function):
+class Sum(Primitive):
     __slots__ = ("input_shape", "kept_shape")
 
     @staticmethod
@@ -29,8 +29,9 @@ class Sum(Function):
         return bm.expand_to(g.reshape(ctx.kept_shape), ctx.input_shape)
 
 
-class Amax(Function):
+class Amax(Primitive):
     __slots__ = ("input_shape", "kept_shape")
+    saves_derived_constants = True  # a piecewise-constant share of the gradient: its derivative is 0
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
@@ -48,7 +49,7 @@ class Amax(Function):
         return bm.expand_to(g.reshape(ctx.kept_shape), ctx.input_shape) * share
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Primitive):
     __slots__ = ("axis",)
 
     @staticmethod
