@@ -10,6 +10,7 @@ from .ops.elementwise import maximum, minimum, where
 from .ops.movement import cat, stack
 from .serialization import save, load
 from . import autograd, functions, nn, viz
+from .autograd import functional as _functional  # noqa: F401  (makes te.autograd.functional an attribute)
 from .functions import *  # te.exp, te.sum, ...: torch's function forms of Tensor methods
 
 __version__ = "0.1.0"

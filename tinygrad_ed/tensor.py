@@ -228,7 +228,7 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is not None:
-            engine.retained[self.grad_fn] = weakref.ref(self)
+            engine.retained.set(self.grad_fn, weakref.ref(self))
 
     @property
     def retains_grad(self) -> bool:

@@ -227,17 +227,40 @@ def check_finite(array: Any, what: str, node: Node) -> None:
 # Tensors carry no hook slot on the hot path
 
 
+class IdentityTable:
+    """A dict keyed by object identity that drops an entry when its key (a node or a Tensor) is freed.
+    (A WeakKeyDictionary would compare Tensors with `==`, which is elementwise.)"""
+
+    def __init__(self) -> None:
+        self.entries: dict[int, tuple[weakref.ref, Any]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    def __contains__(self, key: Any) -> bool:
+        return id(key) in self.entries
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        entry = self.entries.get(id(key))
+        return default if entry is None else entry[1]
+
+    def set(self, key: Any, value: Any) -> None:
+        entries, ident = self.entries, id(key)
+        entries[ident] = (weakref.ref(key, lambda _: entries.pop(ident, None)), value)
+
+    def pop(self, key: Any) -> Any:
+        return self.entries.pop(id(key))[1]
+
+
 class RemovableHandle:
     """What `register_hook` returns; `.remove()` unregisters the hook."""
 
-    def __init__(self, table: Any, key: Any, hook: Callable):
-        self._table, self._key, self._hook = table, weakref.ref(key), hook
+    def __init__(self, hooks: list[Callable], hook: Callable):
+        self.hooks, self.hook = hooks, hook
 
     def remove(self) -> None:
-        key = self._key()
-        hooks = self._table.get(key) if key is not None else None
-        if hooks is not None and self._hook in hooks:
-            hooks.remove(self._hook)
+        if any(h is self.hook for h in self.hooks):
+            self.hooks.remove(self.hook)
 
     def __enter__(self) -> RemovableHandle:
         return self
@@ -246,14 +269,18 @@ class RemovableHandle:
         self.remove()
 
 
-grad_hooks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # node or leaf -> [fn(grad)]
-retained: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # node -> weakref to its retain_grad() Tensor
-post_accumulate_hooks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # leaf -> [fn(tensor)]
+grad_hooks = IdentityTable()  # node, or leaf Tensor -> [hook(grad)]
+retained = IdentityTable()  # node -> weak reference to the Tensor whose retain_grad() was called
+post_accumulate_hooks = IdentityTable()  # leaf Tensor -> [hook(tensor)]
 
 
-def add_hook(table: weakref.WeakKeyDictionary, key: Any, hook: Callable) -> RemovableHandle:
-    table.setdefault(key, []).append(hook)
-    return RemovableHandle(table, key, hook)
+def add_hook(table: IdentityTable, key: Any, hook: Callable) -> RemovableHandle:
+    hooks = table.get(key)
+    if hooks is None:
+        hooks = []
+        table.set(key, hooks)
+    hooks.append(hook)
+    return RemovableHandle(hooks, hook)
 
 
 def _run_hooks(key: Any, g: Any) -> Any:

@@ -106,7 +106,7 @@ def _rebase(tensor: Tensor, node: engine.Node) -> None:
     node.array = tensor.array
     previous = tensor.grad_fn
     if previous is not None and previous in engine.retained:
-        engine.retained[node] = engine.retained.pop(previous)
+        engine.retained.set(node, engine.retained.pop(previous))
     tensor.grad_fn, tensor.requires_grad = node, True
 
 

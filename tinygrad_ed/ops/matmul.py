@@ -17,7 +17,8 @@ class Matmul(Primitive):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
         return bm.matmul(a, b)
 
     @staticmethod
@@ -34,7 +35,8 @@ class Linear(Primitive):
 
     @staticmethod
     def forward(ctx, x, weight, bias):
-        ctx.save_for_backward(x, weight)
+        need_x, need_w, _ = ctx.needs_input_grad
+        ctx.save_for_backward(x if need_w else None, weight if need_x else None)
         if x.shape[0] < 64:  # for a few rows, (W x^T)^T is up to 2x faster than x W^T (OpenBLAS, measured)
             out = np.ascontiguousarray(np.dot(weight, x.T).T)  # C order, or later elementwise ops slow down
         else:
