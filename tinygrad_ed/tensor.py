@@ -240,6 +240,10 @@ class Tensor:
         """How many in-place writes this tensor's memory has seen (torch's version counter)."""
         return versions.version_of(self.array)
 
+    def clone(self) -> Tensor:
+        """A copy in new memory, in the graph (its gradient passes through unchanged)."""
+        return Tensor._make(self.array.copy()) if self.array.dtype == np.bool_ else self * 1
+
     def detach(self) -> Tensor:
         """The same data (shared memory), cut from the graph."""
         return Tensor._make(self.array.view())  # a distinct array object: see engine._saved_as_tensor
