@@ -79,12 +79,15 @@ def version_of(array: Any) -> int:
 
 
 def changes_after(array: Any, since: int) -> tuple[int, int] | None:
-    """(version now, version at time `since`) if `array`'s storage was written after `since`, else None."""
+    """(version now, version when saved) if `array`'s storage was written after time `since` (other than
+    by the node created at `since` itself: an in-place op's node saves the result it writes), else None."""
     root = storage_of(array)
     log = None if root is None else _logs.get(id(root))
     if log is None or not log.times or log.times[-1] <= since:
         return None
-    later = sum(1 for t in log.times if t > since)
+    later = sum(1 for t, writer in zip(log.times, log.writers) if t > since and writer != since)
+    if not later:
+        return None
     if since < log.forgotten_until:  # older writes were dropped: the count is a lower bound
         later = log.version
     return log.version, log.version - later
