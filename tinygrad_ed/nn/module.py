@@ -6,7 +6,9 @@ from typing import Any, Iterator, NamedTuple
 
 import numpy as np
 
+from ..autograd.engine import RemovableHandle
 from ..tensor import Tensor, as_array
+from .hooks import ModuleHooks
 
 
 class Parameter(Tensor):
@@ -63,8 +65,30 @@ class Module:
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
+    _module_hooks: ModuleHooks | None = None  # created by the first register_*_hook
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        if self._module_hooks is None:
+            return self.forward(*args, **kwargs)
+        return self._module_hooks.call(self, self.forward, args, kwargs)
+
+    def _hooks(self) -> ModuleHooks:
+        if self._module_hooks is None:
+            object.__setattr__(self, "_module_hooks", ModuleHooks())
+        return self._module_hooks
+
+    def register_forward_pre_hook(self, hook: Any, *, prepend: bool = False) -> RemovableHandle:
+        """`hook(module, args)` before forward; a returned value (a tuple, or one argument) replaces args."""
+        return self._hooks().add(self._hooks().forward_pre, hook, prepend)
+
+    def register_forward_hook(self, hook: Any, *, prepend: bool = False) -> RemovableHandle:
+        """`hook(module, args, output)` after forward; a returned value replaces the output."""
+        return self._hooks().add(self._hooks().forward, hook, prepend)
+
+    def register_full_backward_hook(self, hook: Any, prepend: bool = False) -> RemovableHandle:
+        """`hook(module, grad_input, grad_output)` when the gradients of the module's inputs are computed;
+        a returned tuple replaces grad_input."""
+        return self._hooks().add(self._hooks().backward, hook, prepend)
 
     # -- traversal -------------------------------------------------------------------------------
     def named_children(self) -> Iterator[tuple[str, Module]]:
