@@ -367,17 +367,16 @@ def _chain_rule(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph
     """
     grads: dict[Any, Any] = {}
     ready: list[tuple[int, Node]] = []  # (-sequence, node): heapq pops the newest node first
-    now = next(_clock)
+    last_write, tracked_write = versions.latest_write, versions.latest_tracked_write
     for root, g in zip(roots, root_grads):
-        if root.grad_fn is not None:
-            _check_not_overwritten(root.grad_fn, now)
+        if root.grad_fn is not None and root.grad_fn.sequence < tracked_write:
+            _check_not_overwritten(root.grad_fn, next(_clock))
         _receive(grads, ready, root.grad_fn or root, g)
     wanted_nodes = {t.grad_fn: i for i, t in enumerate(wanted or ()) if t.grad_fn is not None}
     found: list[Any] = [None] * len(wanted or ())
     previous_mode, anomaly = mode.enabled, mode.anomaly
-    last_write, tracked_write = versions.latest_write, versions.latest_tracked_write
     watch_views = tracked_write >= 0
-    hooked = bool(grad_hooks) or bool(retained)
+    hooked = bool(grad_hooks.entries or retained.entries)
     mode.enabled = create_graph
     pop = grads.pop
     try:
@@ -464,8 +463,9 @@ def accumulate_grad(tensor: Tensor, g: Any, given: set[int]) -> None:
         given.add(owner)
         g = Tensor._make(g)
     tensor.grad = g if tensor.grad is None else tensor.grad + g
-    for hook in list(post_accumulate_hooks.get(tensor, ())):
-        hook(tensor)
+    if post_accumulate_hooks.entries:
+        for hook in list(post_accumulate_hooks.get(tensor, ())):
+            hook(tensor)
 
 
 def _reduce_to_input(g: Any, shape: tuple[int, ...], node: Node) -> Any:
@@ -485,6 +485,11 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None, retai
     """Accumulate d(tensors)/d(leaf) into every leaf's `.grad` (torch.autograd.backward).
 
     With `inputs`, only those tensors' `.grad` are filled (leaves or not)."""
+    if isinstance(tensors, Tensor) and inputs is None and not isinstance(grad_tensors, (list, tuple)):
+        if not tensors.requires_grad:  # the common call, loss.backward(): no lists to build
+            raise RuntimeError("backward: element 0 of tensors does not require grad and does not have a grad_fn")
+        backpropagate([tensors], [_root_gradient(tensors, grad_tensors, "backward")], retain_graph, create_graph)
+        return
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     if grad_tensors is None or isinstance(grad_tensors, (Tensor, np.ndarray)):
         grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]

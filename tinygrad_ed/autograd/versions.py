@@ -54,9 +54,12 @@ def storage_of(array: Any) -> np.ndarray | None:
 def record_write(array: Any, writer: int = UNTRACKED) -> None:
     """Bump the version of `array`'s storage: call it after every in-place write."""
     global latest_write, latest_tracked_write
-    root = storage_of(array)
-    if root is None:
-        return
+    if type(array) is np.ndarray and array.base is None:  # the common case: the array owns its memory
+        root = array
+    else:
+        root = storage_of(array)
+        if root is None:
+            return
     log = _logs.get(id(root))
     if log is None:
         log = _logs[id(root)] = WriteLog()
