@@ -3,6 +3,10 @@ equivalents (and torch's, when installed); every way of changing a saved tensor 
 `.data` is the uncounted escape hatch."""
 from __future__ import annotations
 
+import importlib.util
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -318,3 +322,14 @@ def test_data_is_a_detached_tensor_sharing_memory_and_its_writes_escape_the_chec
     d.mul_(10)  # torch's escape hatch: not counted, so the (now wrong) saved value is used
     b.sum().backward()
     assert a.tolist() == [10.0, 20.0] and a.grad.tolist() == [20.0, 40.0]
+
+
+def test_the_picture_in_the_docs_is_current():
+    pytest.importorskip("graphviz")
+    if shutil.which("dot") is None:
+        pytest.skip("needs Graphviz's dot")
+    images = Path(__file__).resolve().parent.parent / "docs" / "images"
+    spec = importlib.util.spec_from_file_location("make_images", images / "make_images.py")
+    make_images = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_images)
+    assert make_images.inplace_graph().pipe(format="svg") == (images / "inplace_graph.svg").read_bytes()
