@@ -281,6 +281,16 @@ def test_a_write_through_a_view_then_using_the_base_raises_clearly():
         (y * y).sum().backward()
 
 
+def test_writing_a_graph_value_through_a_view_of_a_constant_raises():
+    x = te.tensor([1.0, 2.0], requires_grad=True)
+    buffer = te.zeros(2, 2)
+    with pytest.raises(RuntimeError, match="into a view of a tensor outside the graph"):
+        buffer[0].copy_(x)
+    buffer[0] = x  # the supported spelling
+    buffer.sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0]
+
+
 def test_in_place_arithmetic_keeps_the_dtype_or_raises_as_torch():
     t = te.tensor([1, 2])
     with pytest.raises(RuntimeError, match="can't be cast to the desired output type"):

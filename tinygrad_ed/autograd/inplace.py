@@ -74,6 +74,10 @@ def _recorded_write(tensor: Tensor, name: str, op: Callable[..., Tensor], args: 
         raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an in-place operation. "
                            "(Do it under `with te.no_grad():`, as an optimizer step does.)")
     _refuse_view_of_leaf(tensor, name)
+    if tensor.grad_fn is None and versions.storage_of(tensor.array) is not tensor.array:
+        raise RuntimeError(f"{name}: writing a value that requires grad into a view of a tensor outside the graph "
+                           "is not supported (the viewed tensor would not know); write into that tensor itself, "
+                           "e.g. buffer[0] = value rather than row = buffer[0]; row.copy_(value)")
     out = op(_snapshot(tensor), *args, **kwargs)
     if out.array.dtype != tensor.array.dtype:
         if not np.can_cast(out.array.dtype, tensor.array.dtype, casting=casting):
