@@ -368,3 +368,19 @@ def test_the_engine_imports_nothing_from_ops(module):
     assert not [name for name in imported if "ops" in name.split(".")], imported
     functions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
     assert not [f.name for f in functions for node in ast.walk(f) if isinstance(node, (ast.Import, ast.ImportFrom))]
+
+
+def test_built_in_ops_relabel_only_shape_errors_and_keep_the_cause():
+    from tinygrad_ed.autograd.engine import Primitive
+
+    class Picky(Primitive):
+        @staticmethod
+        def forward(ctx, x):
+            raise ValueError("negative values are not welcome")
+
+    with pytest.raises(ValueError, match="not welcome") as error:
+        Picky.apply(f64([1.0]))
+    assert type(error.value) is ValueError
+    with pytest.raises(te.ShapeError, match="add") as error:
+        te.ones(2, 3) + te.ones(4)
+    assert isinstance(error.value.__cause__, ValueError)
