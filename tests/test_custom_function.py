@@ -232,8 +232,11 @@ def test_several_outputs_with_non_tensor_and_non_differentiable_ones():
     (values * te.tensor([1.0, 10.0, 100.0], dtype=te.float64)).sum().backward(retain_graph=True)
     assert x.grad.tolist() == [100.0, 1.0, 10.0]
     x.grad = None
-    double.sum().backward()  # only the second output: the first gets zeros (materialized)
+    double.sum().backward(retain_graph=True)  # only the second output: the first gets zeros (materialized)
     assert x.grad.tolist() == [2.0, 2.0, 2.0]
+    pytest.importorskip("graphviz")
+    from tinygrad_ed.viz import draw_graph
+    assert "SortWithIndicesBackward" in draw_graph(double.sum(), params={"x": x}).source
 
 
 def test_set_materialize_grads_false_passes_none():

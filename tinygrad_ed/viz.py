@@ -80,7 +80,7 @@ def _node_of(box: Any) -> Node | None:
 
 def _gradient_of(box: Any, node: Node | None) -> np.ndarray | None:
     g = getattr(node, "grad_output", None) if node is not None else box.grad
-    if g is None:
+    if g is None or not isinstance(g, (Tensor, np.ndarray, np.generic)):  # a multi-output node's gradients
         return None
     return g.array if isinstance(g, Tensor) else np.asarray(g)
 
