@@ -11,6 +11,8 @@ import pytest
 
 import tinygrad_ed as te
 from tinygrad_ed.autograd import Function, gradcheck, gradgradcheck, once_differentiable
+from tinygrad_ed.autograd.engine import Primitive
+from tinygrad_ed.viz import draw_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -235,7 +237,6 @@ def test_several_outputs_with_non_tensor_and_non_differentiable_ones():
     double.sum().backward(retain_graph=True)  # only the second output: the first gets zeros (materialized)
     assert x.grad.tolist() == [2.0, 2.0, 2.0]
     pytest.importorskip("graphviz")
-    from tinygrad_ed.viz import draw_graph
     assert "SortWithIndicesBackward" in draw_graph(double.sum(), params={"x": x}).source
 
 
@@ -374,8 +375,6 @@ def test_the_engine_imports_nothing_from_ops(module):
 
 
 def test_built_in_ops_relabel_only_shape_errors_and_keep_the_cause():
-    from tinygrad_ed.autograd.engine import Primitive
-
     class Picky(Primitive):
         @staticmethod
         def forward(ctx, x):
