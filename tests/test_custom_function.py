@@ -364,7 +364,7 @@ def test_a_function_applied_without_grad_records_nothing():
 
 # -- the engine sits below the ops ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("module", ["engine", "function", "versions", "inplace", "grad_mode", "broadcast"])
+@pytest.mark.parametrize("module", ["engine", "function", "versions", "inplace", "grad_mode", "broadcast", "hooks"])
 def test_the_engine_imports_nothing_from_ops(module):
     tree = ast.parse((ROOT / "tinygrad_ed" / "autograd" / f"{module}.py").read_text())
     imported = [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]

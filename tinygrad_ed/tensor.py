@@ -213,7 +213,7 @@ class Tensor:
         gradient. Returns a handle whose `.remove()` unregisters it."""
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        return engine.add_hook(engine.grad_hooks, self.grad_fn or self, hook)
+        return hooks.add_hook(hooks.grad_hooks, self.grad_fn or self, hook)
 
     def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> Any:
         """Call `hook(tensor)` after a gradient was accumulated into this leaf's `.grad`."""
@@ -221,18 +221,18 @@ class Tensor:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        return engine.add_hook(engine.post_accumulate_hooks, self, hook)
+        return hooks.add_hook(hooks.post_accumulate_hooks, self, hook)
 
     def retain_grad(self) -> None:
         """Fill `.grad` of this non-leaf tensor during backward (leaves always get it)."""
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is not None:
-            engine.retained.set(self.grad_fn, weakref.ref(self))
+            hooks.retained.set(self.grad_fn, weakref.ref(self))
 
     @property
     def retains_grad(self) -> bool:
-        owner = engine.retained.get(self.grad_fn) if self.grad_fn is not None else None
+        owner = hooks.retained.get(self.grad_fn) if self.grad_fn is not None else None
         return owner is not None and owner() is self
 
     @property
@@ -430,6 +430,6 @@ def _holds_numpy_float64(data: Any) -> bool:
     return isinstance(data, np.ndarray) and data.dtype == np.float64 or isinstance(data, np.float64)
 
 
-from .autograd import engine, inplace, versions  # noqa: E402  (the engine and the ops need Tensor defined first)
+from .autograd import engine, hooks, inplace, versions  # noqa: E402  (the engine and the ops need Tensor defined first)
 from .ops import elementwise, reduce, movement  # noqa: E402
 from .ops import index as index_ops, matmul as matmul_ops  # noqa: E402

@@ -19,7 +19,6 @@ import gc
 import os
 import re
 import traceback
-import weakref
 from heapq import heappop, heappush
 from typing import Any, Callable, Sequence
 
@@ -30,6 +29,7 @@ from ..tensor import Tensor
 from . import versions
 from .broadcast import cast, sum_to
 from .grad_mode import mode
+from .hooks import grad_hooks, post_accumulate_hooks, retained, run_hooks
 
 _new = object.__new__
 _make = Tensor._make
@@ -223,85 +223,6 @@ def check_finite(array: Any, what: str, node: Node) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Hooks: kept beside the graph (keyed weakly by node, or by leaf Tensor) so that nodes and
-# Tensors carry no hook slot on the hot path
-
-
-class IdentityTable:
-    """A dict keyed by object identity that drops an entry when its key (a node or a Tensor) is freed.
-    (A WeakKeyDictionary would compare Tensors with `==`, which is elementwise.)"""
-
-    def __init__(self) -> None:
-        self.entries: dict[int, tuple[weakref.ref, Any]] = {}
-
-    def __bool__(self) -> bool:
-        return bool(self.entries)
-
-    def __contains__(self, key: Any) -> bool:
-        return id(key) in self.entries
-
-    def get(self, key: Any, default: Any = None) -> Any:
-        entry = self.entries.get(id(key))
-        return default if entry is None else entry[1]
-
-    def set(self, key: Any, value: Any) -> None:
-        entries, ident = self.entries, id(key)
-        entries[ident] = (weakref.ref(key, lambda _: entries.pop(ident, None)), value)
-
-    def pop(self, key: Any) -> Any:
-        return self.entries.pop(id(key))[1]
-
-
-class RemovableHandle:
-    """What `register_hook` returns; `.remove()` unregisters the hook."""
-
-    def __init__(self, hooks: list[Callable], hook: Callable):
-        self.hooks, self.hook = hooks, hook
-
-    def remove(self) -> None:
-        if any(h is self.hook for h in self.hooks):
-            self.hooks.remove(self.hook)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.remove()
-
-
-grad_hooks = IdentityTable()  # node, or leaf Tensor -> [hook(grad)]
-retained = IdentityTable()  # node -> weak reference to the Tensor whose retain_grad() was called
-post_accumulate_hooks = IdentityTable()  # leaf Tensor -> [hook(tensor)]
-
-
-def add_hook(table: IdentityTable, key: Any, hook: Callable) -> RemovableHandle:
-    hooks = table.get(key)
-    if hooks is None:
-        hooks = []
-        table.set(key, hooks)
-    hooks.append(hook)
-    return RemovableHandle(hooks, hook)
-
-
-def _run_hooks(key: Any, g: Any) -> Any:
-    for hook in list(grad_hooks.get(key, ())):
-        wrapped = g if isinstance(g, Tensor) else _make(g)
-        result = hook(wrapped)
-        if result is not None:
-            if not isinstance(result, Tensor) or tuple(result.shape) != tuple(g.shape):
-                raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} returned "
-                                   f"{type(result).__name__} {getattr(result, 'shape', '')}; expected None or a "
-                                   f"Tensor of shape {tuple(g.shape)}")
-            g = result if isinstance(g, Tensor) else result.array
-    owner = retained.get(key)
-    tensor = owner() if owner is not None else None
-    if tensor is not None:
-        value = g if isinstance(g, Tensor) else _make(np.array(g))
-        tensor.grad = value.detach() if tensor.grad is None else tensor.grad + value.detach()
-    return g
-
-
-# ---------------------------------------------------------------------------------------------
 # The backward engine
 
 
@@ -387,7 +308,7 @@ def _chain_rule(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph
             if edges is None:  # a root; other freed nodes are caught through their consumer's edge
                 _raise_freed(node)
             if hooked:
-                g = _run_hooks(node, g)
+                g = run_hooks(node, g)
             if node.sequence < last_write:
                 _check_saved_versions(node)
             if wanted_nodes and node in wanted_nodes:
@@ -425,7 +346,7 @@ def _chain_rule(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph
                 node.edges = node.saved_tensors = node.array = None
         if hooked:
             for key in [k for k in grads if isinstance(k, Tensor)]:
-                grads[key] = _run_hooks(key, grads[key])
+                grads[key] = run_hooks(key, grads[key])
     finally:
         mode.enabled = previous_mode
     if wanted is not None:

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..tensor import Tensor
-from . import engine, versions
+from . import engine, hooks, versions
 from .grad_mode import mode
 
 _uncounted: dict[int, weakref.ref] = {}  # id -> the arrays of `.data` tensors: writes through them are not counted
@@ -109,8 +109,8 @@ def _rebase(tensor: Tensor, node: engine.Node) -> None:
         node.saved_tensors = tuple(tensor.array if s is node.array else s for s in node.saved_tensors)
     node.array = tensor.array
     previous = tensor.grad_fn
-    if previous is not None and previous in engine.retained:
-        engine.retained.set(node, engine.retained.pop(previous))
+    if previous is not None and previous in hooks.retained:
+        hooks.retained.set(node, hooks.retained.pop(previous))
     tensor.grad_fn, tensor.requires_grad = node, True
 
 

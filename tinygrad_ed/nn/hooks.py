@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..autograd import Function
-from ..autograd.engine import RemovableHandle
+from ..autograd.hooks import RemovableHandle
 from ..tensor import Tensor
 
 

@@ -6,7 +6,7 @@ from typing import Any, Iterator, NamedTuple
 
 import numpy as np
 
-from ..autograd.engine import RemovableHandle
+from ..autograd.hooks import RemovableHandle
 from ..tensor import Tensor, as_array
 from .hooks import ModuleHooks
 
