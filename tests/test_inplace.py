@@ -239,6 +239,18 @@ def test_an_optimizer_step_between_forward_and_backward_raises():
         loss.backward()
 
 
+def test_initialising_or_loading_weights_between_forward_and_backward_raises():
+    for change in (lambda layer: nn.init.zeros_(layer.weight),
+                   lambda layer: layer.load_state_dict({k: v * 2 for k, v in layer.state_dict().items()})):
+        layer = nn.Linear(2, 2)
+        x = te.ones(1, 2, requires_grad=True)
+        out = layer(x).sum()
+        change(layer)
+        assert layer.weight._version == 1
+        with pytest.raises(RuntimeError, match=VERSION_ERROR):
+            out.backward()
+
+
 def test_the_optimizer_step_against_torch():
     torch = pytest.importorskip("torch")
     w = torch.tensor([[1.0, 2.0]], requires_grad=True)

@@ -3,27 +3,28 @@ from __future__ import annotations
 
 import math
 
+from ..autograd.inplace import store
 from ..random import generator
 from ..tensor import Tensor
 
 
 def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
-    t._writable_array()[...] = generator().uniform(a, b, t.shape)
+    store(t, "uniform_", generator().uniform(a, b, t.shape), casting="unsafe")  # counted by t._version
     return t
 
 
 def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
-    t._writable_array()[...] = generator().normal(mean, std, t.shape)
+    store(t, "normal_", generator().normal(mean, std, t.shape), casting="unsafe")
     return t
 
 
 def zeros_(t: Tensor) -> Tensor:
-    t._writable_array()[...] = 0
+    store(t, "zeros_", 0, casting="unsafe")
     return t
 
 
 def ones_(t: Tensor) -> Tensor:
-    t._writable_array()[...] = 1
+    store(t, "ones_", 1, casting="unsafe")
     return t
 
 

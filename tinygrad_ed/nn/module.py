@@ -7,6 +7,7 @@ from typing import Any, Iterator, NamedTuple
 import numpy as np
 
 from ..autograd.hooks import RemovableHandle
+from ..autograd.inplace import store
 from ..tensor import Tensor, as_array
 from .hooks import ModuleHooks
 
@@ -198,7 +199,7 @@ class Module:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n  "
                                + "\n  ".join(problems))
         for name, array in values.items():
-            own[name]._writable_array()[...] = array  # in place: optimizers keep pointing at the same parameters
+            store(own[name], "load_state_dict", array, casting="unsafe")  # in place: optimizers keep the same parameters
         return IncompatibleKeys(missing, unexpected)
 
     # -- printing --------------------------------------------------------------------------------
