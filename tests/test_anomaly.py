@@ -11,7 +11,8 @@ import pytest
 
 import tinygrad_ed as te
 from tinygrad_ed import nn
-from tinygrad_ed.autograd import Function, detect_anomaly, grad
+from tinygrad_ed.autograd.engine import Primitive
+from tinygrad_ed.autograd import detect_anomaly, grad
 from tinygrad_ed.nn import functional as F
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -108,7 +109,7 @@ def test_nan_gradient_fed_from_outside():
 
 
 def test_custom_function_is_named():
-    class Reciprocal(Function):
+    class Reciprocal(Primitive):
         @staticmethod
         def forward(ctx, x):
             ctx.save_for_backward(x)

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import tinygrad_ed as te
-from tinygrad_ed.autograd import Function, GradcheckError, grad, gradcheck
+from tinygrad_ed.autograd.engine import Primitive
+from tinygrad_ed.autograd import GradcheckError, grad, gradcheck
 
 
 def f64(data, requires_grad=True):
@@ -119,7 +120,7 @@ def test_second_backward_through_freed_graph_raises():
         (z * 3).sum().backward()  # z's own node was freed by the first backward
 
 
-class Logged(Function):
+class Logged(Primitive):
     """The identity; its backward notes the name it was given and the gradient it got."""
     calls: list = []
 
@@ -395,7 +396,7 @@ def test_retain_graph_keeps_saved_tensors():
 # custom Functions
 
 
-class Cube(Function):
+class Cube(Primitive):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -407,7 +408,7 @@ class Cube(Function):
         return 3 * x * x * grad_output  # d/dx x^3 = 3x^2
 
 
-class ScaleBy(Function):
+class ScaleBy(Primitive):
     """x * k for a float k; records which inputs wanted a gradient."""
     seen: list = []
 
@@ -424,7 +425,7 @@ class ScaleBy(Function):
         return grad_output * k, None, None
 
 
-class MulPair(Function):
+class MulPair(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -467,7 +468,7 @@ def test_custom_function_without_grad_inputs_records_nothing():
 
 
 def test_custom_function_wrong_gradient_count_is_reported():
-    class TwoGrads(Function):
+    class TwoGrads(Primitive):
         @staticmethod
         def forward(ctx, x):
             return x * 2
@@ -481,7 +482,7 @@ def test_custom_function_wrong_gradient_count_is_reported():
 
 
 def test_custom_function_wrong_gradient_shape_is_reported():
-    class BadShape(Function):
+    class BadShape(Primitive):
         @staticmethod
         def forward(ctx, x):
             return x * 2
@@ -499,7 +500,7 @@ def test_custom_function_wrong_gradient_shape_is_reported():
 
 
 def test_gradcheck_reports_a_wrong_backward():
-    class WrongSin(Function):
+    class WrongSin(Primitive):
         @staticmethod
         def forward(ctx, x):
             ctx.save_for_backward(x)

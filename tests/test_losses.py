@@ -11,7 +11,8 @@ import pytest
 import tinygrad_ed as te
 import tinygrad_ed.nn as nn
 import tinygrad_ed.nn.functional as F
-from tinygrad_ed.autograd import Function, gradcheck
+from tinygrad_ed.autograd.engine import Primitive
+from tinygrad_ed.autograd import gradcheck
 from tinygrad_ed.ops import elementwise, index, matmul, movement, reduce
 
 REDUCTIONS = ["mean", "sum", "none"]
@@ -123,7 +124,7 @@ def test_every_loss_is_twice_differentiable(te_fn, torch_name, inputs, grads, kw
 
 PRIMITIVES = {cls for module in (elementwise, reduce, movement, index, matmul)
               for _, cls in inspect.getmembers(module, inspect.isclass)
-              if issubclass(cls, Function) and cls is not Function and cls.__module__ == module.__name__}
+              if issubclass(cls, Primitive) and cls is not Primitive and cls.__module__ == module.__name__}
 
 
 def graph_nodes(tensor):
@@ -133,7 +134,7 @@ def graph_nodes(tensor):
         if node is None or node in nodes:
             continue
         nodes.add(node)
-        stack += [edge for edge in node.edges if isinstance(edge, Function)]
+        stack += [edge for edge in node.edges if isinstance(edge, Primitive)]
     return nodes
 
 
@@ -149,7 +150,7 @@ def test_every_loss_is_composed_of_primitive_ops(te_fn, torch_name, inputs, grad
 def test_no_loss_module_defines_a_backward():
     for cls in (nn.L1Loss, nn.MSELoss, nn.HuberLoss, nn.SmoothL1Loss, nn.CrossEntropyLoss, nn.NLLLoss, nn.BCELoss,
                 nn.BCEWithLogitsLoss):
-        assert not issubclass(cls, Function) and not hasattr(cls, "backward")
+        assert not issubclass(cls, Primitive) and not hasattr(cls, "backward")
 
 
 @pytest.mark.parametrize("te_fn, torch_name, inputs, grads, kwargs", CASES)

@@ -4,7 +4,8 @@ from .dtypes import (float16, float32, float64, int8, int16, int32, int64, uint8
                      float32 as float, float64 as double, float16 as half, int64 as long, int32 as int,
                      int16 as short, finfo, iinfo, get_default_dtype, set_default_dtype)
 from .device import device, set_default_device, get_default_device
-from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, ShapeError
+from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from .errors import ShapeError
 from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, eye, arange, linspace, logspace,
                        zeros_like, ones_like, full_like, empty_like)
 from .sampling import (rand, randn, randint, randperm, normal, bernoulli, multinomial, rand_like, randn_like,
@@ -18,6 +19,7 @@ from .ops.movement import cat as concat, cat as concatenate
 from .ops.einsum import einsum
 from .serialization import save, load
 from . import autograd, backends, cuda, functions, linalg, nn, return_types, utils, viz
+from .autograd import functional as _functional  # noqa: F401  (makes te.autograd.functional an attribute)
 from .functions import *  # noqa: F403  te.exp, te.sum, ...: torch's function forms of Tensor methods
 
 __version__ = "0.1.0"

@@ -11,6 +11,7 @@ import numpy as np
 from . import dtypes
 from .creation import float_dtype, leaf, like, parse_size
 from .random import generator as numpy_stream
+from .autograd import inplace
 from .tensor import Tensor
 
 
@@ -182,8 +183,10 @@ def exponential_(t: Tensor, lambd: float, generator: Any) -> Tensor:
 
 
 def _fill(t: Tensor, op: str, values: np.ndarray) -> Tensor:
-    t._check_in_place(op)
-    t._writable_array()[...] = values
+    if inplace.recording(t):
+        raise RuntimeError(f"{op}: a tensor that requires grad is being used in an in-place random fill; "
+                           "fill it under `with te.no_grad():` (as nn.init does)")
+    inplace.store(t, op, values, casting="unsafe")
     return t
 
 

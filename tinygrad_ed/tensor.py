@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import builtins
 import operator
-from typing import Any, Iterator
+import weakref
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -13,6 +14,32 @@ from .device import check_device
 
 _new = object.__new__
 _DTYPE_CLASSES = frozenset(d.__class__ for d in dtypes.SUPPORTED)
+
+
+def in_place(op: Callable[..., Tensor], name: str | None = None) -> Callable[..., Tensor]:
+    """The in-place form of an out-of-place op, as a method: `sin_ = in_place(sin)` in the class
+    body gives `x.sin_()`, which writes `x.sin()` into x, recorded in the graph (autograd/inplace.py)."""
+    name = name or op.__name__ + "_"
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return inplace.write(self, name, op, args, kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"In-place form of `{op.__name__}`: the result is written into this tensor."
+    return method
+
+
+# the out-of-place forms that masked_fill_, index_add_ and scatter_ write (ops/index.py)
+def _masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
+    return index_ops.masked_fill(x, mask, value)
+
+
+def _index_add(x: Tensor, dim: int, index: Any, source: Tensor, *, alpha: Any = 1) -> Tensor:
+    return index_ops.index_add(x, dim, index, source, alpha)
+
+
+def _scatter(x: Tensor, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
+    return index_ops.scatter(x, dim, index, src, value)
 
 
 class Tensor(TensorConversions):
@@ -64,8 +91,9 @@ class Tensor(TensorConversions):
     @property
     def data(self) -> Tensor:
         """A Tensor sharing this one's memory, cut from the graph (torch's escape hatch for
-        in-place updates; prefer `with te.no_grad():`)."""
-        return Tensor._make(self.array)
+        in-place updates; prefer `with te.no_grad():`). Its in-place writes are not counted by the
+        version counter, so autograd cannot catch them: that is the hatch."""
+        return Tensor._make(inplace.uncounted_view(self))
 
     @data.setter
     def data(self, other: Tensor) -> None:
@@ -188,17 +216,55 @@ class Tensor(TensorConversions):
         return elementwise.Cast.apply(self, dtype=self.array.dtype)
 
     # -- autograd --------------------------------------------------------------------------------
-    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs: Any = None) -> None:
         """Accumulate the gradient of this tensor into every leaf's `.grad`.
 
         A non-scalar tensor needs `gradient` (the vector of a vector-Jacobian
         product). The graph is freed as it is walked unless `retain_graph=True`.
+        With `inputs`, only those tensors' `.grad` are filled.
         """
-        autograd.backward(self, gradient, retain_graph, create_graph)
+        engine.backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Any:
+        """Call `hook(grad)` when this tensor's gradient is computed; a Tensor it returns replaces the
+        gradient. Returns a handle whose `.remove()` unregisters it."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        return hooks.add_hook(hooks.grad_hooks, self.grad_fn or self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> Any:
+        """Call `hook(tensor)` after a gradient was accumulated into this leaf's `.grad`."""
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        return hooks.add_hook(hooks.post_accumulate_hooks, self, hook)
+
+    def retain_grad(self) -> None:
+        """Fill `.grad` of this non-leaf tensor during backward (leaves always get it)."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            hooks.retained.set(self.grad_fn, weakref.ref(self))
+
+    @property
+    def retains_grad(self) -> bool:
+        owner = hooks.retained.get(self.grad_fn) if self.grad_fn is not None else None
+        return owner is not None and owner() is self
+
+    @property
+    def _version(self) -> int:
+        """How many in-place writes this tensor's memory has seen (torch's version counter)."""
+        return versions.version_of(self.array)
+
+    def clone(self) -> Tensor:
+        """A copy in new memory, in the graph (its gradient passes through unchanged)."""
+        return Tensor._make(self.array.copy()) if self.array.dtype == np.bool_ else self * 1
 
     def detach(self) -> Tensor:
         """The same data (shared memory), cut from the graph."""
-        return Tensor._make(self.array.view())  # a distinct array object: see autograd._saved_as_tensor
+        return Tensor._make(self.array.view())  # a distinct array object: see engine._saved_as_tensor
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if not self.is_leaf and not requires_grad:
@@ -210,50 +276,7 @@ class Tensor(TensorConversions):
         self.requires_grad = requires_grad
         return self
 
-    # -- in place (outside the graph, as an optimizer step) ----------------------------------------
-    def _check_in_place(self, op: str) -> None:
-        if self.requires_grad and autograd.is_grad_enabled():
-            raise RuntimeError(f"{op}: a tensor that requires grad cannot be changed in place while the graph is "
-                               "recorded; do it under `with te.no_grad():` (as an optimizer step does)")
-
-    def _in_place(self, op: str, result: Any) -> Tensor:
-        result = np.asarray(result.array if isinstance(result, Tensor) else result)
-        if not np.can_cast(result.dtype, self.array.dtype, casting="same_kind"):
-            raise TypeError(f"{op}: result type {result.dtype} can't be cast to the tensor's dtype {self.array.dtype}")
-        if result.shape != self.shape and np.broadcast_shapes(result.shape, self.shape) != self.shape:
-            raise autograd.ShapeError(f"{op}: a result of shape {result.shape} does not fit in place into a tensor "
-                                      f"of shape {self.shape}")
-        self._writable_array()[...] = result
-        return self
-
-    def _update(self, op: str, fn: Any, other: Any) -> Tensor:
-        self._check_in_place(op)
-        with autograd.no_grad():
-            return self._in_place(op, fn(self, other))
-
-    def zero_(self) -> Tensor:
-        self._check_in_place("zero_")
-        self._writable_array()[...] = 0
-        return self
-
-    def fill_(self, value: Any) -> Tensor:
-        self._check_in_place("fill_")
-        return self._in_place("fill_", value)
-
-    def copy_(self, src: Any) -> Tensor:
-        self._check_in_place("copy_")
-        return self._in_place("copy_", src)
-
-    def add_(self, other: Any) -> Tensor: return self._update("add_", elementwise.add, other)
-    def sub_(self, other: Any) -> Tensor: return self._update("sub_", elementwise.sub, other)
-    def mul_(self, other: Any) -> Tensor: return self._update("mul_", elementwise.mul, other)
-    def div_(self, other: Any) -> Tensor: return self._update("div_", elementwise.div, other)
-    __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        self._check_in_place("__setitem__")
-        self._writable_array()[index_ops.numpy_index(index)] = value.array if isinstance(value, Tensor) else value
-
+    # -- random fills (outside the graph, as torch's) -------------------------------------------
     def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None) -> Tensor:
         return sampling.uniform_(self, from_, to, generator)
 
@@ -303,8 +326,12 @@ class Tensor(TensorConversions):
     def __floordiv__(self, other: Any) -> Tensor: return binary.floor_divide(self, other)
     def __rfloordiv__(self, other: Any) -> Tensor: return binary.floor_divide(other, self)
 
-    def add(self, other: Any) -> Tensor: return elementwise.add(self, other)
-    def sub(self, other: Any) -> Tensor: return elementwise.sub(self, other)
+    def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return elementwise.add(self, other if alpha == 1 else other * alpha)
+
+    def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return elementwise.sub(self, other if alpha == 1 else other * alpha)
+
     def mul(self, other: Any) -> Tensor: return elementwise.mul(self, other)
     def div(self, other: Any) -> Tensor: return elementwise.div(self, other)
     def pow(self, exponent: Any) -> Tensor: return elementwise.pow(self, exponent)
@@ -397,6 +424,49 @@ class Tensor(TensorConversions):
     def minimum(self, other: Any) -> Tensor: return elementwise.minimum(self, other)
     def fmax(self, other: Any) -> Tensor: return elementwise.fmax(self, other)
     def fmin(self, other: Any) -> Tensor: return elementwise.fmin(self, other)
+
+    # -- in place: each `op_` is `op` written into this tensor (autograd/inplace.py) --------------
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def fill_(self, value: Any) -> Tensor:
+        if inplace.recording(self, value):
+            return inplace.write(self, "fill_", index_ops.filled, (value,), {}, casting="unsafe")
+        inplace.store(self, "fill_", value, casting="unsafe")
+        return self
+
+    def copy_(self, src: Any) -> Tensor:
+        if inplace.recording(self, src):
+            return inplace.write(self, "copy_", index_ops.filled, (src,), {}, casting="unsafe")
+        inplace.store(self, "copy_", src, casting="unsafe")
+        return self
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        if inplace.recording(self, value):
+            inplace.write(self, "__setitem__", index_ops.index_put, (index, value), {}, casting="unsafe")
+        else:
+            inplace.store(self, "__setitem__", value, index=index_ops.numpy_index(index), casting="unsafe")
+
+    add_ = in_place(add)
+    sub_ = in_place(sub)
+    mul_ = in_place(mul)
+    div_ = in_place(div)
+    pow_ = in_place(pow)
+    neg_ = in_place(neg)
+    __iadd__, __isub__, __imul__, __itruediv__, __ipow__ = add_, sub_, mul_, div_, pow_
+    exp_ = in_place(exp)
+    log_ = in_place(log)
+    sqrt_ = in_place(sqrt)
+    abs_ = in_place(abs)
+    relu_ = in_place(relu)
+    sigmoid_ = in_place(sigmoid)
+    tanh_ = in_place(tanh)
+    square_ = in_place(square)
+    clamp_ = in_place(clamp)
+    clip_ = in_place(clamp, "clip_")
+    masked_fill_ = in_place(_masked_fill, "masked_fill_")
+    index_add_ = in_place(_index_add, "index_add_")
+    scatter_ = in_place(_scatter, "scatter_")
 
     # -- reductions and scans (dim may be an int or a tuple; torch's axis=/keepdims= aliases work) --
     def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None,
@@ -624,7 +694,7 @@ def _holds_numpy_float64(data: Any) -> bool:
     return isinstance(data, np.ndarray) and data.dtype == np.float64 or isinstance(data, np.float64)
 
 
-from . import autograd  # noqa: E402  (the ops need Tensor defined first)
+from .autograd import engine, hooks, inplace, versions  # noqa: E402  (the engine and the ops need Tensor defined first)
 from .ops import binary, dims, elementwise, reduce, movement, scan, sorting, unary  # noqa: E402
 from .ops import index as index_ops, matmul as matmul_ops, linalg as linalg_ops  # noqa: E402
 from . import linalg, sampling, structured  # noqa: E402

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import Function
+from .autograd.engine import Node
 from .tensor import Tensor
 
 # gradient-norm shading: light blue for vanishing, through white, to red for exploding
@@ -74,18 +74,18 @@ def _walk(root: Tensor) -> tuple[list[Any], list[tuple[Any, Any]]]:
     return order, links
 
 
-def _node_of(box: Any) -> Function | None:
+def _node_of(box: Any) -> Node | None:
     return box.grad_fn if isinstance(box, Tensor) else box
 
 
-def _gradient_of(box: Any, node: Function | None) -> np.ndarray | None:
+def _gradient_of(box: Any, node: Node | None) -> np.ndarray | None:
     g = getattr(node, "grad_output", None) if node is not None else box.grad
-    if g is None:
+    if g is None or not isinstance(g, (Tensor, np.ndarray, np.generic)):  # a multi-output node's gradients
         return None
     return g.array if isinstance(g, Tensor) else np.asarray(g)
 
 
-def _label(box: Any, node: Function | None, names: dict[int, str], gradient: np.ndarray | None,
+def _label(box: Any, node: Node | None, names: dict[int, str], gradient: np.ndarray | None,
            show_values: bool, max_values: int) -> str:
     if node is not None:
         title = type(node).__name__
@@ -108,7 +108,7 @@ def _fmt(a: np.ndarray) -> str:
     return np.array2string(np.asarray(a), precision=4, separator=", ", suppress_small=True)
 
 
-def _fill(box: Any, node: Function | None, gradient: np.ndarray | None, is_root: bool) -> str:
+def _fill(box: Any, node: Node | None, gradient: np.ndarray | None, is_root: bool) -> str:
     if gradient is not None:
         norm = float(np.linalg.norm(gradient))
         return next(color for bound, color, _ in _SHADES if norm < bound)
@@ -119,7 +119,7 @@ def _fill(box: Any, node: Function | None, gradient: np.ndarray | None, is_root:
     return "#fff7bc" if box.requires_grad else "#ffffff"
 
 
-def _border(box: Any, node: Function | None) -> str:
+def _border(box: Any, node: Node | None) -> str:
     return "#3182bd" if node is None and box.requires_grad else "#636363"
 
 

@@ -3,6 +3,7 @@
 - graph.svg:             the graph of a small model's loss after backward(retain_graph=True),
                          shaded by gradient norm (README.md, docs/autograd.md)
 - huber_graph.svg:       the primitive ops a Huber loss is made of (docs/losses.md)
+- inplace_graph.svg:     a graph with in-place ops, h = relu(2x); h[0] = v (docs/autograd.md)
 - intercept_parabola.svg: loss against intercept for y = 0.5 x + c, with the tangent
                          autograd computes at c = 0 (docs/gradient-descent.md)
 
@@ -37,6 +38,17 @@ def huber_graph() -> Any:
     prediction = te.tensor([0.5, 3.0], requires_grad=True)
     loss = nn.functional.huber_loss(prediction, te.tensor([0.0, 0.0]), delta=1.0)
     return draw_graph(loss, params={"prediction": prediction})
+
+
+def inplace_graph() -> Any:
+    x = te.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    v = te.tensor(5.0, requires_grad=True)
+    h = x * 2
+    h.relu_()
+    h[0] = v
+    loss = (h * h).sum()
+    loss.backward(retain_graph=True)
+    return draw_graph(loss, params={"x": x, "v": v})
 
 
 def intercept_parabola(path: Path, image_format: str = "svg") -> None:
@@ -75,8 +87,9 @@ def intercept_parabola(path: Path, image_format: str = "svg") -> None:
 def main() -> None:
     (HERE / "graph.svg").write_bytes(model_graph().pipe(format="svg"))
     (HERE / "huber_graph.svg").write_bytes(huber_graph().pipe(format="svg"))
+    (HERE / "inplace_graph.svg").write_bytes(inplace_graph().pipe(format="svg"))
     intercept_parabola(HERE / "intercept_parabola.svg")
-    for name in ("graph.svg", "huber_graph.svg", "intercept_parabola.svg"):
+    for name in ("graph.svg", "huber_graph.svg", "inplace_graph.svg", "intercept_parabola.svg"):
         print(f"wrote docs/images/{name}")
 
 

@@ -7,13 +7,14 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.inplace import store
 from ..random import Generator
 from ..random import generator as numpy_stream
 from ..tensor import Tensor
 
 
 def _fill(t: Tensor, values: Any) -> Tensor:
-    t._writable_array()[...] = values
+    store(t, "nn.init", values, casting="unsafe")  # counted by t._version
     return t
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import ShapeError
+from ..errors import ShapeError
 from ..ops.elementwise import where
 from ..ops.index import GetItem
 from ..tensor import Tensor, as_array

@@ -8,7 +8,10 @@ import numpy as np
 
 from .. import dtypes
 from ..conversion import to_arguments
+from ..autograd.hooks import RemovableHandle
+from ..autograd.inplace import store
 from ..tensor import Tensor, as_array
+from .hooks import ModuleHooks
 
 
 class Parameter(Tensor):
@@ -69,8 +72,30 @@ class Module:
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
+    _module_hooks: ModuleHooks | None = None  # created by the first register_*_hook
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        if self._module_hooks is None:
+            return self.forward(*args, **kwargs)
+        return self._module_hooks.call(self, self.forward, args, kwargs)
+
+    def _hooks(self) -> ModuleHooks:
+        if self._module_hooks is None:
+            object.__setattr__(self, "_module_hooks", ModuleHooks())
+        return self._module_hooks
+
+    def register_forward_pre_hook(self, hook: Any, *, prepend: bool = False) -> RemovableHandle:
+        """`hook(module, args)` before forward; a returned value (a tuple, or one argument) replaces args."""
+        return self._hooks().add(self._hooks().forward_pre, hook, prepend)
+
+    def register_forward_hook(self, hook: Any, *, prepend: bool = False) -> RemovableHandle:
+        """`hook(module, args, output)` after forward; a returned value replaces the output."""
+        return self._hooks().add(self._hooks().forward, hook, prepend)
+
+    def register_full_backward_hook(self, hook: Any, prepend: bool = False) -> RemovableHandle:
+        """`hook(module, grad_input, grad_output)` when the gradients of the module's inputs are computed;
+        a returned tuple replaces grad_input."""
+        return self._hooks().add(self._hooks().backward, hook, prepend)
 
     # -- traversal -------------------------------------------------------------------------------
     def named_children(self) -> Iterator[tuple[str, Module]]:
@@ -211,7 +236,7 @@ class Module:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n  "
                                + "\n  ".join(problems))
         for name, array in values.items():
-            own[name]._writable_array()[...] = array  # in place: optimizers keep pointing at the same parameters
+            store(own[name], "load_state_dict", array, casting="unsafe")  # in place: optimizers keep the same parameters
         return IncompatibleKeys(missing, unexpected)
 
     # -- printing --------------------------------------------------------------------------------

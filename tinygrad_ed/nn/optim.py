@@ -8,6 +8,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..autograd import no_grad
+from ..autograd.versions import record_write
 from ..tensor import Tensor
 
 
@@ -169,6 +170,7 @@ class SGD(Optimizer):
                         buf += d_p if dampening == 0 else (1 - dampening) * d_p
                     d_p = d_p + momentum * buf if nesterov else buf
                 p.array -= lr * d_p
+                record_write(p.array)  # an in-place change: a graph that saved p can no longer use it
 
 
 __all__ = ["Optimizer", "SGD"]

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.broadcast import cast, sum_to  # noqa: F401  (backward rules use them as bm.cast, bm.sum_to)
 from ..tensor import Tensor
 
 
@@ -62,10 +63,6 @@ def zeros_like(x: Any) -> Any:
     return Tensor._make(np.zeros_like(x.array)) if isinstance(x, Tensor) else np.zeros_like(x)
 
 
-def cast(x: Any, dtype: Any) -> Any:
-    return x.to(dtype) if isinstance(x, Tensor) else x.astype(dtype)
-
-
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     if isinstance(x, Tensor):
         return x.sum(dim=axis, keepdim=keepdims)
@@ -87,18 +84,6 @@ def expand_to(x: Any, shape: tuple) -> Any:
     out = np.empty(shape, x.dtype)
     out[...] = x
     return out
-
-
-def sum_to(x: Any, shape: tuple) -> Any:
-    """Sum a gradient of a broadcast result back to an operand's `shape`."""
-    lead = len(x.shape) - len(shape)
-    if lead < 0:
-        raise ValueError(f"cannot sum shape {tuple(x.shape)} to {shape}")
-    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
-    reduced = sum(x, axes) if axes else x
-    if tuple(reduced.shape) != tuple(n for i, n in enumerate(shape) if lead + i not in axes):
-        raise ValueError(f"cannot sum shape {tuple(x.shape)} to {shape}")
-    return reduced.reshape(shape)
 
 
 def permute(x: Any, axes: tuple) -> Any:

@@ -8,13 +8,14 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function, ShapeError
+from ..autograd.engine import Primitive
+from ..errors import ShapeError
 from ..tensor import Tensor
 from . import backward_math as bm
 from .elementwise import compare, floating, promote_keeping_numbers, promote_to_tensors, where
 
 
-class Atan2(Function):
+class Atan2(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -31,7 +32,7 @@ class Atan2(Function):
         return g * x, -g * y
 
 
-class Hypot(Function):
+class Hypot(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -47,7 +48,7 @@ class Hypot(Function):
         return g * a, g * b
 
 
-class Fmod(Function):
+class Fmod(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -62,7 +63,7 @@ class Fmod(Function):
         return g, (-g * bm.trunc(a / b) if ctx.needs_input_grad[1] else None)
 
 
-class Remainder(Function):
+class Remainder(Primitive):
     __slots__ = ()
 
     @staticmethod

@@ -9,14 +9,15 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function, ShapeError
+from ..autograd.engine import Primitive
+from ..errors import ShapeError
 from .. import dtypes
 from ..dtypes import promote, scalar_dtype
 from ..tensor import Tensor
 from . import backward_math as bm
 
 
-class Add(Function):
+class Add(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -28,7 +29,7 @@ class Add(Function):
         return g, g
 
 
-class Sub(Function):
+class Sub(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -40,12 +41,13 @@ class Sub(Function):
         return g, (-g if ctx.needs_input_grad[1] else None)
 
 
-class Mul(Function):
+class Mul(Primitive):
     __slots__ = ()
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad  # save only what backward reads (an in-place write may follow)
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
         return a * b
 
     @staticmethod
@@ -55,12 +57,12 @@ class Mul(Function):
         return (g * b if need_a else None), (g * a if need_b else None)
 
 
-class Div(Function):
+class Div(Primitive):
     __slots__ = ()
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         return a / b
 
     @staticmethod
@@ -70,12 +72,17 @@ class Div(Function):
         return ga, (-ga * a / b if ctx.needs_input_grad[1] else None)  # d/db a/b = -a/b^2
 
 
-class Pow(Function):
+class Pow(Primitive):
     __slots__ = ()
 
     @staticmethod
     def forward(ctx, x, y):
-        out = x ** y
+        try:
+            out = x ** y
+        except ValueError as error:
+            if "negative integer powers" not in str(error):
+                raise
+            raise RuntimeError(f"pow: {error}") from error
         ctx.save_for_backward(x, y, out)
         return out
 
@@ -90,7 +97,7 @@ class Pow(Function):
         return gx, gy
 
 
-class Neg(Function):
+class Neg(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -102,7 +109,7 @@ class Neg(Function):
         return -g
 
 
-class Exp(Function):
+class Exp(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -117,7 +124,7 @@ class Exp(Function):
         return g * out  # d/dx e^x = e^x
 
 
-class Log(Function):
+class Log(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -131,7 +138,7 @@ class Log(Function):
         return g / x  # d/dx log x = 1/x
 
 
-class Sqrt(Function):
+class Sqrt(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -146,8 +153,9 @@ class Sqrt(Function):
         return g / (out * 2)  # d/dx sqrt x = 1/(2 sqrt x): inf at 0, as in torch
 
 
-class Abs(Function):
+class Abs(Primitive):
     __slots__ = ()
+    saves_derived_constants = True  # sign(x): piecewise constant, its derivative is 0
 
     @staticmethod
     def forward(ctx, x):
@@ -160,7 +168,7 @@ class Abs(Function):
         return g * sign  # sign(0) = 0, torch's subgradient
 
 
-class Relu(Function):
+class Relu(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -176,7 +184,7 @@ class Relu(Function):
         return g * positive  # ~10x faster than np.where(positive, g, 0) on large arrays
 
 
-class Sigmoid(Function):
+class Sigmoid(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -193,7 +201,7 @@ class Sigmoid(Function):
         return g * out * (1 - out)  # d/dx s(x) = s(x) (1 - s(x))
 
 
-class Tanh(Function):
+class Tanh(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -208,7 +216,7 @@ class Tanh(Function):
         return g * (1 - out * out)  # d/dx tanh x = 1 - tanh^2 x
 
 
-class Where(Function):
+class Where(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -223,8 +231,9 @@ class Where(Function):
         return None, (bm.where(cond, g, 0.0) if need_a else None), (bm.where(cond, 0.0, g) if need_b else None)
 
 
-class Maximum(Function):
+class Maximum(Primitive):
     __slots__ = ()
+    saves_derived_constants = True  # a piecewise-constant share of the gradient: its derivative is 0
 
     @staticmethod
     def forward(ctx, a, b):
@@ -240,8 +249,9 @@ class Maximum(Function):
         return g * a_share, g * (1 - a_share)
 
 
-class Minimum(Function):
+class Minimum(Primitive):
     __slots__ = ()
+    saves_derived_constants = True  # a piecewise-constant share of the gradient: its derivative is 0
 
     @staticmethod
     def forward(ctx, a, b):
@@ -257,7 +267,7 @@ class Minimum(Function):
         return g * a_share, g * (1 - a_share)
 
 
-class Cast(Function):
+class Cast(Primitive):
     __slots__ = ("input_dtype",)
 
     @staticmethod

@@ -1,4 +1,5 @@
-"""Indexing: `GetItem` and its mirror `ScatterAdd`, each the other's backward, and `Scatter`.
+"""Indexing: `GetItem` and its mirror `ScatterAdd`, each the other's backward; `Scatter`; `IndexPut`
+(x[index] = value out of place, what `__setitem__` records).
 
 Every gather-like op (gather, index_select, take, masked_select, diagonal...) is a GetItem with a
 numpy index; every add-at-positions op (scatter_add, index_add) is a ScatterAdd. Repeated
@@ -10,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function, ShapeError
+from ..autograd.engine import Primitive
+from ..errors import ShapeError
 from ..tensor import Tensor
 from . import backward_math as bm
 from .dims import normalize_dim
@@ -22,7 +24,7 @@ class IndexOutOfRange(IndexError, RuntimeError):
     """An index outside a dimension (torch raises IndexError or RuntimeError depending on the op and sign)."""
 
 
-class GetItem(Function):
+class GetItem(Primitive):
     __slots__ = ("input_shape", "index", "advanced")
 
     @staticmethod
@@ -35,7 +37,7 @@ class GetItem(Function):
         return bm.scatter_add(g, ctx.input_shape, ctx.index, ctx.advanced)
 
 
-class ScatterAdd(Function):
+class ScatterAdd(Primitive):
     __slots__ = ("index",)
 
     @staticmethod
@@ -48,9 +50,10 @@ class ScatterAdd(Function):
         return g[ctx.index]
 
 
-class Scatter(Function):
+class Scatter(Primitive):
     """A copy of `x` with `src` written at `index` (a numpy index tuple): torch's out-of-place scatter."""
     __slots__ = ("index", "kept")
+    saves_derived_constants = True  # `kept` is a 0/1 mask
 
     @staticmethod
     def forward(ctx, x, src, index):
@@ -65,6 +68,64 @@ class Scatter(Function):
     def backward(ctx, g):
         need_x, need_src = ctx.needs_input_grad
         return g * ctx.kept if need_x else None, g[ctx.index] if need_src else None
+
+
+class IndexPut(Primitive):
+    """x with x[index] replaced by value: the out-of-place form of `x[index] = value`."""
+
+    __slots__ = ("index", "winners")
+
+    @staticmethod
+    def forward(ctx, x, value, index, advanced):
+        out = x.copy()
+        out[index] = value
+        ctx.index = index
+        ctx.winners = _last_writes(x.shape, index) if advanced else None
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        need_x, need_value = ctx.needs_input_grad
+        gx = gv = None
+        if need_x:  # the overwritten positions do not reach the output
+            gx = IndexPut.apply(g, 0.0, index=ctx.index, advanced=False) if isinstance(g, Tensor) else g.copy()
+            if not isinstance(g, Tensor):
+                gx[ctx.index] = 0
+        if need_value:
+            gv = g[ctx.index]
+            if ctx.winners is not None:  # a repeated position takes its last value: the others get no gradient
+                gv = gv * ctx.winners
+        return gx, gv
+
+
+def _last_writes(shape: tuple, index: tuple) -> np.ndarray:
+    """Which elements of `x[index] = value` are the last write to their position (numpy's rule)."""
+    ids = np.full(shape, -1, np.int64)
+    selected = ids[index].shape
+    order = np.arange(int(np.prod(selected)), dtype=np.int64).reshape(selected)
+    ids[index] = order
+    return ids[index] == order
+
+
+def index_put(x: Tensor, index: Any, value: Any) -> Tensor:
+    """x with x[index] = value, out of place (what `x[index] = value` records in the graph)."""
+    items = numpy_index(index)
+    advanced = any(isinstance(i, np.ndarray) and i.dtype != np.bool_ for i in items)
+    if isinstance(value, Tensor):
+        if value.array.dtype != x.array.dtype:
+            value = value.to(x.array.dtype)
+        target_ndim = np.ndim(x.array[items])
+        while value.ndim > target_ndim and value.shape[0] == 1:  # numpy drops leading 1s when assigning
+            value = value.reshape(value.shape[1:])
+    else:
+        value = np.asarray(value, dtype=x.array.dtype)
+    return IndexPut.apply(x, value, index=items, advanced=advanced)
+
+
+def filled(x: Tensor, value: Any) -> Tensor:
+    """`value` broadcast to x's shape and cast to its dtype, recorded as replacing x (copy_ and fill_)."""
+    value = value.to(x.array.dtype) if isinstance(value, Tensor) else np.asarray(value, x.array.dtype)
+    return where(Tensor._make(np.ones((), np.bool_)), value, x)
 
 
 # ---------------------------------------------------------------------------------------------

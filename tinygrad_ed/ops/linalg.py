@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd.engine import Primitive
 from ..tensor import Tensor
 from . import backward_math as bm
 from .elementwise import floating, promote_to_tensors
@@ -17,7 +17,7 @@ class LinAlgError(RuntimeError):
     """A matrix that the op cannot handle (singular, not square), as torch.linalg.LinAlgError."""
 
 
-class Inv(Function):
+class Inv(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -33,7 +33,7 @@ class Inv(Function):
         return -bm.matmul(bm.matmul(out_t, g), out_t)  # d(A^-1) = -A^-1 dA A^-1
 
 
-class Det(Function):
+class Det(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -49,7 +49,7 @@ class Det(Function):
         return scale.reshape(scale.shape + (1, 1)) * bm.swap_last(inv(a))
 
 
-class LogAbsDet(Function):
+class LogAbsDet(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -63,7 +63,7 @@ class LogAbsDet(Function):
         return g.reshape(g.shape + (1, 1)) * bm.swap_last(inv(a))  # d log|det A| / dA = A^-T
 
 
-class Solve(Function):
+class Solve(Primitive):
     __slots__ = ()
 
     @staticmethod

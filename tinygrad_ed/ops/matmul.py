@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function, ShapeError
+from ..autograd.engine import Primitive
+from ..errors import ShapeError
 from ..tensor import Tensor
 from . import backward_math as bm
 from .dims import normalize_dim
@@ -14,12 +15,13 @@ from .elementwise import promote_to_tensors
 from .index import GetItem
 
 
-class Matmul(Function):
+class Matmul(Primitive):
     __slots__ = ()
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
         return bm.matmul(a, b)
 
     @staticmethod
@@ -31,12 +33,13 @@ class Matmul(Function):
                 bm.matmul(bm.swap_last(a), g) if need_b else None)
 
 
-class Linear(Function):
+class Linear(Primitive):
     __slots__ = ()
 
     @staticmethod
     def forward(ctx, x, weight, bias):
-        ctx.save_for_backward(x, weight)
+        need_x, need_w, _ = ctx.needs_input_grad
+        ctx.save_for_backward(x if need_w else None, weight if need_x else None)
         if x.shape[0] < 64:  # for a few rows, (W x^T)^T is up to 2x faster than x W^T (OpenBLAS, measured)
             out = np.ascontiguousarray(np.dot(weight, x.T).T)  # C order, or later elementwise ops slow down
         else:

@@ -6,7 +6,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..autograd import Function, ShapeError
+from ..autograd.engine import Primitive
+from ..errors import ShapeError
 from ..dtypes import promote
 from ..tensor import Tensor
 from . import backward_math as bm
@@ -14,7 +15,7 @@ from .dims import normalize_dim, normalize_dims
 from .index import GetItem
 
 
-class Reshape(Function):
+class Reshape(Primitive):
     __slots__ = ("input_shape",)
 
     @staticmethod
@@ -27,7 +28,7 @@ class Reshape(Function):
         return g.reshape(ctx.input_shape)
 
 
-class Permute(Function):
+class Permute(Primitive):
     __slots__ = ("axes",)
 
     @staticmethod
@@ -40,7 +41,7 @@ class Permute(Function):
         return bm.permute(g, tuple(np.argsort(ctx.axes)))
 
 
-class Expand(Function):
+class Expand(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -52,7 +53,7 @@ class Expand(Function):
         return g  # the engine sums the gradient back to the input's shape
 
 
-class Cat(Function):
+class Cat(Primitive):
     __slots__ = ("axis", "sizes")
 
     @staticmethod

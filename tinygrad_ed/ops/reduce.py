@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd.engine import Primitive
+from ..autograd.grad_mode import is_grad_enabled
 from ..dtypes import int64
 from .. import return_types
 from ..tensor import Tensor
@@ -20,7 +21,7 @@ from .index import GetItem
 from .scan import cumprod, take_along
 
 
-class Sum(Function):
+class Sum(Primitive):
     __slots__ = ("input_shape", "kept_shape")
 
     @staticmethod
@@ -35,9 +36,10 @@ class Sum(Function):
         return bm.expand_to(g.reshape(ctx.kept_shape), ctx.input_shape)
 
 
-class Amax(Function):
+class Amax(Primitive):
     __slots__ = ("input_shape", "kept_shape")
     pick = staticmethod(np.max)
+    saves_derived_constants = True  # a piecewise-constant share of the gradient: its derivative is 0
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
@@ -62,7 +64,7 @@ class Amin(Amax):
     pick = staticmethod(np.min)
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Primitive):
     __slots__ = ("axis",)
 
     @staticmethod

@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd.engine import Primitive
+from ..autograd.grad_mode import is_grad_enabled
 from ..dtypes import int64
 from .. import return_types
 from ..tensor import Tensor
@@ -19,7 +20,7 @@ from .index import GetItem
 from .movement import cat
 
 
-class Cumsum(Function):
+class Cumsum(Primitive):
     __slots__ = ("axis",)
 
     @staticmethod

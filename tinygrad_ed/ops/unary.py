@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd.engine import Primitive
 from ..tensor import Tensor
 from . import backward_math as bm
 from . import special
@@ -23,7 +23,7 @@ LN2, LN10 = math.log(2), math.log(10)
 TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
 
-class Sin(Function):
+class Sin(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -37,7 +37,7 @@ class Sin(Function):
         return g * bm.cos(x)  # d/dx sin x = cos x
 
 
-class Cos(Function):
+class Cos(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -51,7 +51,7 @@ class Cos(Function):
         return -g * bm.sin(x)  # d/dx cos x = -sin x
 
 
-class Tan(Function):
+class Tan(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -66,7 +66,7 @@ class Tan(Function):
         return g * (1 + out * out)  # d/dx tan x = 1 + tan^2 x
 
 
-class Asin(Function):
+class Asin(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -80,7 +80,7 @@ class Asin(Function):
         return g / bm.sqrt(1 - x * x)  # d/dx asin x = 1/sqrt(1 - x^2): inf at +-1, as in torch
 
 
-class Acos(Function):
+class Acos(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -94,7 +94,7 @@ class Acos(Function):
         return -g / bm.sqrt(1 - x * x)  # d/dx acos x = -1/sqrt(1 - x^2)
 
 
-class Atan(Function):
+class Atan(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -108,7 +108,7 @@ class Atan(Function):
         return g / (1 + x * x)  # d/dx atan x = 1/(1 + x^2)
 
 
-class Sinh(Function):
+class Sinh(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -122,7 +122,7 @@ class Sinh(Function):
         return g * bm.cosh(x)  # d/dx sinh x = cosh x
 
 
-class Cosh(Function):
+class Cosh(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -136,7 +136,7 @@ class Cosh(Function):
         return g * bm.sinh(x)  # d/dx cosh x = sinh x
 
 
-class Asinh(Function):
+class Asinh(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -150,7 +150,7 @@ class Asinh(Function):
         return g / bm.sqrt(x * x + 1)  # d/dx asinh x = 1/sqrt(x^2 + 1)
 
 
-class Acosh(Function):
+class Acosh(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -164,7 +164,7 @@ class Acosh(Function):
         return g / bm.sqrt(x * x - 1)  # d/dx acosh x = 1/sqrt(x^2 - 1)
 
 
-class Atanh(Function):
+class Atanh(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -178,7 +178,7 @@ class Atanh(Function):
         return g / (1 - x * x)  # d/dx atanh x = 1/(1 - x^2)
 
 
-class Exp2(Function):
+class Exp2(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -193,7 +193,7 @@ class Exp2(Function):
         return g * out * LN2  # d/dx 2^x = 2^x ln 2
 
 
-class Expm1(Function):
+class Expm1(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -208,7 +208,7 @@ class Expm1(Function):
         return g * (out + 1)  # d/dx (e^x - 1) = e^x
 
 
-class Log2(Function):
+class Log2(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -222,7 +222,7 @@ class Log2(Function):
         return g / (x * LN2)  # d/dx log2 x = 1/(x ln 2)
 
 
-class Log10(Function):
+class Log10(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -236,7 +236,7 @@ class Log10(Function):
         return g / (x * LN10)  # d/dx log10 x = 1/(x ln 10)
 
 
-class Log1p(Function):
+class Log1p(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -250,7 +250,7 @@ class Log1p(Function):
         return g / (x + 1)  # d/dx log(1 + x) = 1/(1 + x)
 
 
-class Erf(Function):
+class Erf(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -264,7 +264,7 @@ class Erf(Function):
         return g * bm.exp(-(x * x)) * TWO_OVER_SQRT_PI  # d/dx erf x = 2/sqrt(pi) e^(-x^2)
 
 
-class Erfc(Function):
+class Erfc(Primitive):
     __slots__ = ()
 
     @staticmethod
@@ -278,7 +278,7 @@ class Erfc(Function):
         return g * bm.exp(-(x * x)) * -TWO_OVER_SQRT_PI  # d/dx erfc x = -2/sqrt(pi) e^(-x^2)
 
 
-class Rounding(Function):
+class Rounding(Primitive):
     """floor, ceil, round, trunc, sign: piecewise constant, so the gradient is zero (as in torch)."""
     __slots__ = ()
 

@@ -5,8 +5,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .autograd import grad
-from .tensor import Tensor
+from .engine import grad
+from ..tensor import Tensor
 
 
 class GradcheckError(RuntimeError):
