@@ -165,5 +165,5 @@ def test_random_equations_gradients():
             te.einsum(equation, *leaves)
         except RuntimeError:
             continue
-        assert gradcheck(lambda *xs: te.einsum(equation, *xs), leaves), equation
+        assert gradcheck(lambda *xs, equation=equation: te.einsum(equation, *xs), leaves), equation
         checked += 1

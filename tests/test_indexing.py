@@ -112,13 +112,13 @@ def _random_index(rng):
         kind = ["int", "slice", "none", "ellipsis", "list", "mask", "0-d", "tensor"][int(rng.integers(0, 8))]
         if kind == "ellipsis" and used_ellipsis:
             kind = "none"
-        value = {"int": lambda: int(rng.integers(-size, size)),
-                 "slice": lambda: slice(int(rng.integers(0, size)), None, int(rng.integers(1, 3))),
-                 "none": lambda: None, "ellipsis": lambda: Ellipsis,
-                 "list": lambda: rng.integers(-size, size, size=int(rng.integers(1, 3))).tolist(),
-                 "mask": lambda: rng.random(size) > 0.5,
-                 "0-d": lambda: np.int64(rng.integers(0, size)),
-                 "tensor": lambda: rng.integers(0, size, size=(2, 1) if rng.random() < 0.3 else (2,))}[kind]()
+        value = {"int": lambda size=size: int(rng.integers(-size, size)),
+                 "slice": lambda size=size: slice(int(rng.integers(0, size)), None, int(rng.integers(1, 3))),
+                 "none": lambda size=size: None, "ellipsis": lambda size=size: Ellipsis,
+                 "list": lambda size=size: rng.integers(-size, size, size=int(rng.integers(1, 3))).tolist(),
+                 "mask": lambda size=size: rng.random(size) > 0.5,
+                 "0-d": lambda size=size: np.int64(rng.integers(0, size)),
+                 "tensor": lambda size=size: rng.integers(0, size, size=(2, 1) if rng.random() < 0.3 else (2,))}[kind]()
         items.append((kind, value))
         used_ellipsis |= kind == "ellipsis"
         dim += kind not in ("none", "ellipsis")
@@ -157,5 +157,5 @@ def test_random_indices_gradients():
             x[index]
         except IndexError:
             continue
-        assert gradcheck(lambda t: t[index] * 2.0, (x,))
+        assert gradcheck(lambda t, index=index: t[index] * 2.0, (x,))
         checked += 1

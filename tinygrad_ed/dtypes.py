@@ -54,7 +54,8 @@ def scalar_dtype(value: Any, tensor_dtype: np.dtype) -> np.dtype:
     return default_float if kind == 2 else int64
 
 
-NAMES: dict[str, np.dtype] = {"float32": float32, "float": float32, "float64": float64, "double": float64, "float16": float16,
+NAMES: dict[str, np.dtype] = {"float32": float32, "float": float32, "float64": float64, "double": float64,
+                              "float16": float16,
          "half": float16, "int64": int64, "long": int64, "int32": int32, "int": int32, "int16": int16,
          "short": int16, "int8": int8, "uint8": uint8, "bool": bool_}
 SUPPORTED = frozenset(NAMES.values())

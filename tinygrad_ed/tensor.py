@@ -209,12 +209,6 @@ class Tensor(TensorConversions):
             return Tensor._make(self.array.astype(dtype))  # integer results leave the graph, as in torch
         return elementwise.Cast.apply(self, dtype=dtype)
 
-    def clone(self) -> Tensor:
-        """A copy in new memory; gradients flow back to this tensor."""
-        if not self.requires_grad:
-            return Tensor._make(np.array(self.array))
-        return elementwise.Cast.apply(self, dtype=self.array.dtype)
-
     # -- autograd --------------------------------------------------------------------------------
     def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
                  inputs: Any = None) -> None:

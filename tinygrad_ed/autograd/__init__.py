@@ -8,5 +8,6 @@ from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, se
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 __all__ = ["AccumulateGrad", "AnomalyError", "Function", "GradcheckError", "RemovableHandle", "ShapeError",
-           "backpropagate", "backward", "detect_anomaly", "enable_grad", "grad", "gradcheck", "gradgradcheck", "is_grad_enabled",
+           "backpropagate", "backward", "detect_anomaly", "enable_grad", "grad", "gradcheck", "gradgradcheck",
+           "is_grad_enabled",
            "no_grad", "once_differentiable", "set_grad_enabled"]

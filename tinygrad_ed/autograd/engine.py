@@ -20,7 +20,7 @@ import os
 import re
 import traceback
 from heapq import heappop, heappush
-from typing import Any, Callable, NoReturn, Sequence
+from typing import Any, NoReturn, Sequence
 
 import numpy as np
 

@@ -236,7 +236,8 @@ class Module:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n  "
                                + "\n  ".join(problems))
         for name, array in values.items():
-            store(own[name], "load_state_dict", array, casting="unsafe")  # in place: optimizers keep the same parameters
+            # in place: optimizers keep pointing at the same parameters
+            store(own[name], "load_state_dict", array, casting="unsafe")
         return IncompatibleKeys(missing, unexpected)
 
     # -- printing --------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The primitive ops, one `Primitive` subclass each (tinygrad_ed.autograd.engine), with forward and backward side by side.
+"""The primitive ops, one `Primitive` subclass each (tinygrad_ed.autograd.engine), forward and backward
+side by side.
 
 A math function is a primitive when numpy computes it in one call and composing it would cost
 more calls or exactness (tan, log2, expm1...); everything else is composed from primitives.
