@@ -39,4 +39,8 @@ unsqueeze = Tensor.unsqueeze
 squeeze = Tensor.squeeze
 flatten = Tensor.flatten
 
-__all__ = ["abs", "add", "amax", "amin", "argmax", "argmin", "clamp", "div", "exp", "flatten", "log", "log_softmax", "logsumexp", "matmul", "max", "mean", "min", "mul", "neg", "permute", "pow", "relu", "reshape", "sigmoid", "softmax", "sqrt", "squeeze", "std", "sub", "sum", "tanh", "transpose", "unsqueeze", "var"]
+# math functions
+erf = Tensor.erf
+erfc = Tensor.erfc
+
+__all__ = ["abs", "add", "amax", "amin", "argmax", "argmin", "clamp", "div", "erf", "erfc", "exp", "flatten", "log", "log_softmax", "logsumexp", "matmul", "max", "mean", "min", "mul", "neg", "permute", "pow", "relu", "reshape", "sigmoid", "softmax", "sqrt", "squeeze", "std", "sub", "sum", "tanh", "transpose", "unsqueeze", "var"]

@@ -281,6 +281,8 @@ class Tensor:
     def sigmoid(self) -> Tensor: return elementwise.Sigmoid.apply(elementwise.floating(self))
     def tanh(self) -> Tensor: return elementwise.Tanh.apply(elementwise.floating(self))
     def square(self) -> Tensor: return elementwise.mul(self, self)
+    def erf(self) -> Tensor: return unary.Erf.apply(elementwise.floating(self))
+    def erfc(self) -> Tensor: return unary.Erfc.apply(elementwise.floating(self))
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:
         return elementwise.clamp(self, min, max)
@@ -362,5 +364,5 @@ def _holds_numpy_float64(data: Any) -> bool:
 
 
 from . import autograd  # noqa: E402  (the ops need Tensor defined first)
-from .ops import elementwise, reduce, movement  # noqa: E402
+from .ops import elementwise, reduce, movement, unary  # noqa: E402
 from .ops import index as index_ops, matmul as matmul_ops  # noqa: E402
