@@ -26,14 +26,19 @@ def _result(x: Tensor, out: Tensor, inplace: bool) -> Tensor:
     return x.copy_(out) if inplace else out
 
 
+def _exact_value(approx: Tensor, exact: np.ndarray) -> Tensor:
+    """`approx` (a composition off by rounding only) with the value `exact` and approx's gradient."""
+    return approx + Tensor._make((exact - approx.array).astype(approx.array.dtype))
+
+
 def log1p(u: Tensor) -> Tensor:
-    """log(1 + u), accurate for tiny u: log(w) with w = 1 + u, scaled by u / (w - 1), the factor that
-    undoes the rounding of 1 + u (a constant: its gradient is ~0 and would only add rounding noise)."""
-    w = 1 + u
-    rounded = w.array - 1
-    exact = rounded == 0
-    factor = Tensor._make(np.where(exact, 1, u.array / np.where(exact, 1, rounded)).astype(u.array.dtype))
-    return where(Tensor._make(exact), u, w.log() * factor)
+    """log(1 + u), accurate for tiny u: numpy's log1p gives the value, log(1 + u) the gradient 1/(1 + u)."""
+    return _exact_value((1 + u).log(), np.log1p(u.array))
+
+
+def expm1(x: Tensor) -> Tensor:
+    """e^x - 1, accurate for tiny x (as log1p)."""
+    return _exact_value(x.exp() - 1, np.expm1(x.array))
 
 
 def log1p_exp(z: Tensor) -> Tensor:
@@ -48,7 +53,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    negative = (input.clamp(max=0).exp() - 1) * alpha
+    negative = expm1(input.clamp(max=0)) * alpha
     return _result(input, where(input > 0, input, negative), inplace)
 
 
@@ -59,7 +64,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if alpha == 0:
         raise RuntimeError("celu: ZeroDivisionError: alpha cannot be 0 for CELU")
-    negative = ((input.clamp(max=0) / alpha).exp() - 1) * alpha
+    negative = expm1(input.clamp(max=0) / alpha) * alpha
     return _result(input, where(input > 0, input, negative), inplace)
 
 
@@ -141,9 +146,10 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
-    """x * Phi(x), Phi the standard normal CDF; approximate='tanh' uses torch's tanh formula."""
+    """x * Phi(x), Phi the standard normal CDF (through erfc: accurate in the left tail too);
+    approximate='tanh' uses torch's tanh formula."""
     if approximate == "none":
-        return input * ((input * (1 / math.sqrt(2))).erf() + 1) * 0.5
+        return input * (input * (-1 / math.sqrt(2))).erfc() * 0.5
     if approximate == "tanh":
         inner = (input + input * input * input * 0.044715) * math.sqrt(2 / math.pi)
         return input * (inner.tanh() + 1) * 0.5
