@@ -95,7 +95,8 @@ def _source_positions(size: int, left: int, right: int, mode: str, axis: int) ->
     if max(left, right) > size:
         raise RuntimeError(f"pad: Padding value causes wrapping around more than once (padding ({left}, {right}) "
                            f"at dimension {axis} of size {size})")
-    return positions % size
+    start, stop = max(-left, 0), size - max(-right, 0)  # circular wraps what negative padding leaves, as torch
+    return start + np.arange(-max(left, 0), stop - start + max(right, 0)) % (stop - start)
 
 
 def vector_norm(x: Tensor, p: float, dim: Any, keepdim: bool = False) -> Tensor:
