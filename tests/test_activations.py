@@ -188,3 +188,36 @@ def test_errors():
         F.hardtanh(x, 2.0, 1.0)
     with pytest.raises(RuntimeError, match="approximate argument must be either 'none' or 'tanh'"):
         F.gelu(x, approximate="fast")
+
+
+def test_in_place_forms():
+    for name, args, expected in [("relu_", (), [0.0, 2.0]), ("leaky_relu_", (0.5,), [-0.5, 2.0]),
+                                 ("hardtanh_", (), [-1.0, 1.0]), ("threshold_", (1.0, 7.0), [7.0, 2.0]),
+                                 ("elu_", (), [math.expm1(-1.0), 2.0]), ("celu_", (2.0,), [2 * math.expm1(-0.5), 2.0])]:
+        x = te.tensor([-1.0, 2.0], dtype=te.float64)
+        assert getattr(F, name)(x, *args) is x
+        np.testing.assert_allclose(x.numpy(), expected, rtol=1e-15)
+    x = te.tensor([-1.0, 2.0], dtype=te.float64)
+    F.selu_(x)
+    np.testing.assert_allclose(x.numpy(), F.selu(te.tensor([-1.0, 2.0], dtype=te.float64)).numpy())
+
+
+@pytest.mark.parametrize("shape,channels", [((2, 3, 4), 3), ((2, 3, 4), 1), ((5, 3), 3), ((4,), 1)])
+def test_prelu(shape, channels):
+    data = values(shape, 7)
+    slopes = np.linspace(0.1, 0.3, channels)
+    x, w = te.tensor(data, requires_grad=True), te.tensor(slopes, requires_grad=True)
+    assert gradcheck(F.prelu, (x, w)) and gradgradcheck(F.prelu, (x, w))
+    torch = pytest.importorskip("torch")
+    xt, wt = torch.tensor(data, requires_grad=True), torch.tensor(slopes, requires_grad=True)
+    out, expected = F.prelu(x, w), torch.nn.functional.prelu(xt, wt)
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-15)
+    out.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-15)
+    np.testing.assert_allclose(w.grad.numpy(), wt.grad.numpy(), rtol=1e-12)
+
+
+def test_prelu_checks_the_channel_count():
+    with pytest.raises(RuntimeError, match="Found parameter numbers = 2 and channel size = 3"):
+        F.prelu(te.zeros(2, 3), te.tensor([0.1, 0.2]))

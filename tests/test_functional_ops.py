@@ -206,3 +206,21 @@ def test_pairwise_distance_closed_form_and_gradients():
         assert gradgradcheck(lambda s, t: F.pairwise_distance(s, t, p), (x1, x2))
     with pytest.raises(RuntimeError, match="cannot be broadcast"):
         F.pairwise_distance(te.zeros(3, 4), te.zeros(2, 4))
+
+
+@pytest.mark.parametrize("p", [1.0, 2.0, 3.0, float("inf")])
+def test_pdist(p):
+    data = randn(5, 3)
+    x = te.tensor(data, requires_grad=True)
+    i, j = np.triu_indices(5, k=1)
+    expected = np.linalg.norm(data[i] - data[j], ord=p, axis=1)
+    np.testing.assert_allclose(F.pdist(x, p).numpy(), expected, rtol=1e-14)
+    if p != float("inf"):
+        assert gradcheck(lambda t: F.pdist(t, p), (x,)) and gradgradcheck(lambda t: F.pdist(t, p), (x,))
+    torch = pytest.importorskip("torch")
+    xt = torch.tensor(data, requires_grad=True)
+    F.pdist(x, p).sum().backward()
+    torch.nn.functional.pdist(xt, p).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-10)
+    with pytest.raises(RuntimeError, match="pdist only supports 2D tensors"):
+        F.pdist(te.zeros(3))

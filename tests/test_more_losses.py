@@ -44,6 +44,12 @@ CASES = {
     "multi_margin_loss-1d": ([randn(4)], [np.array(2)], [{}, {"p": 2, "margin": 2.0}]),
     "triplet_margin_loss": ([randn(5, 4), randn(5, 4, seed=1), randn(5, 4, seed=2)], [],
                             [{}, {"margin": 2.0, "p": 1.0}, {"swap": True}, {"p": 3.0, "eps": 1e-3}]),
+    "triplet_margin_with_distance_loss": ([randn(5, 4), randn(5, 4, seed=1), randn(5, 4, seed=2)], [],
+                                          [{}, {"margin": 0.5, "swap": True}]),
+    "multilabel_soft_margin_loss": ([randn(3, 4)], [(randn(3, 4, seed=1) > 0).astype(float)],
+                                    [{}, {"weight": np.array([1.0, 0.5, 2.0, 1.5])}]),
+    "multilabel_margin_loss": ([randn(3, 4)], [np.array([[3, 0, -1, 1], [1, 2, -1, -1], [-1, 0, 1, 2]])], [{}]),
+    "multilabel_margin_loss-1d": ([randn(5)], [np.array([4, 0, 2, -1, 1])], [{}]),
     "poisson_nll_loss": ([randn(3, 4)], [np.random.default_rng(1).poisson(2.0, (3, 4)).astype(float)],
                          [{}, {"full": True}]),
     "poisson_nll_loss-rates": ([np.abs(randn(3, 4)) + 0.1], [np.random.default_rng(1).poisson(2.0, (3, 4))
@@ -184,6 +190,9 @@ MODULES = [
     (nn.MultiMarginLoss, "multi_margin_loss", {"p": 2, "margin": 0.5}),
     (nn.TripletMarginLoss, "triplet_margin_loss", {"swap": True, "p": 1.0}),
     (nn.PoissonNLLLoss, "poisson_nll_loss", {"full": True}),
+    (nn.TripletMarginWithDistanceLoss, "triplet_margin_with_distance_loss", {"margin": 0.5}),
+    (nn.MultiLabelSoftMarginLoss, "multilabel_soft_margin_loss", {"reduction": "sum"}),
+    (nn.MultiLabelMarginLoss, "multilabel_margin_loss", {"reduction": "none"}),
     (nn.GaussianNLLLoss, "gaussian_nll_loss", {"full": True}),
 ]
 
@@ -199,3 +208,22 @@ def test_modules_call_their_functions(module, name, kwargs):
         args = (*tensors, *(te.tensor(o) for o in others))
     np.testing.assert_array_equal(module(**kwargs)(*args).numpy(), out.numpy())
     assert isinstance(module(), nn.Module)
+
+
+def test_multilabel_margin_loss_closed_form():
+    x = te.tensor([[0.1, 0.2, 0.4, 0.8]], dtype=te.float64)
+    # targets 3 and 0 (the -1 ends the list); the others are 1 and 2
+    pairs = [(3, 1), (3, 2), (0, 1), (0, 2)]
+    expected = sum(max(0.0, 1 - (x.numpy()[0, j] - x.numpy()[0, i])) for j, i in pairs) / 4
+    assert F.multilabel_margin_loss(x, te.tensor([[3, 0, -1, 1]])).item() == pytest.approx(expected, rel=1e-15)
+
+
+def test_triplet_margin_with_distance_loss_takes_any_distance():
+    a, p, n = (te.tensor(randn(4, 3, seed=s)) for s in range(3))
+
+    def cosine_distance(x, y):
+        return 1 - F.cosine_similarity(x, y)
+
+    out = F.triplet_margin_with_distance_loss(a, p, n, distance_function=cosine_distance, reduction="none")
+    expected = np.maximum(cosine_distance(a, p).numpy() - cosine_distance(a, n).numpy() + 1.0, 0)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-14)

@@ -156,6 +156,47 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     raise RuntimeError(f"gelu: approximate argument must be either 'none' or 'tanh', got {approximate!r}")
 
 
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x where x > 0, else weight * x, with one learned slope per channel (dimension 1) or one shared."""
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    count = weight.numel()
+    if count not in (1, channels):
+        raise RuntimeError(f"prelu: Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                           f"{count} and channel size = {channels}.")
+    slopes = weight.reshape(()) if count == 1 else weight.reshape((1, channels) + (1,) * (input.ndim - 2))
+    return where(input > 0, input, slopes * input)
+
+
+# -- torch's in-place forms (relu_ ...): outside a recorded graph, as every in-place op here ----------
+
+def relu_(input: Tensor) -> Tensor:
+    return input.copy_(input.relu())
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return elu(input, alpha, inplace=True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return celu(input, alpha, inplace=True)
+
+
+def selu_(input: Tensor) -> Tensor:
+    return selu(input, inplace=True)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    return input.copy_(where(input > threshold, input, value))
+
+
 # -- softmax family -------------------------------------------------------------------------------
 
 def _softmax_input(input: Tensor, dim: int | None, dtype: Any, op: str) -> tuple[Tensor, int]:

@@ -139,6 +139,14 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     return vector_norm(x1 - x2 + eps, p, -1 if x1.ndim else None, keepdim)
 
 
+def pdist(input: Tensor, p: float = 2.0) -> Tensor:
+    """The p-norm distance between every pair of rows i < j of an (N, M) input, in row-major order."""
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    first, second = np.triu_indices(input.shape[0], k=1)
+    return vector_norm(input[first] - input[second], p, -1)
+
+
 def _broadcast(x1: Any, x2: Any, op: str) -> tuple[Tensor, Tensor]:
     x1, x2 = (x if isinstance(x, Tensor) else Tensor(x) for x in (x1, x2))
     try:

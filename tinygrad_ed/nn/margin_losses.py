@@ -5,13 +5,13 @@ Composed of primitive Tensor ops like every loss (see losses.py): gradients come
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from ..ops.elementwise import minimum, where
 from ..tensor import Tensor
-from .activations import log1p_exp
+from .activations import log1p_exp, logsigmoid
 from .functional_ops import pairwise_distance
 from .losses import Loss, check_reduction, reduce_loss
 
@@ -132,6 +132,55 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     return reduce_loss((to_positive - to_negative + margin).clamp(min=0), reduction)
 
 
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *,
+                                      distance_function: Callable[[Tensor, Tensor], Tensor] | None = None,
+                                      margin: float = 1.0, swap: bool = False, reduction: str = "mean") -> Tensor:
+    """triplet_margin_loss with any distance (pairwise_distance by default)."""
+    check_reduction(reduction, "triplet_margin_with_distance_loss")
+    distance = pairwise_distance if distance_function is None else distance_function
+    to_positive, to_negative = distance(anchor, positive), distance(anchor, negative)
+    if swap:
+        to_negative = minimum(to_negative, distance(positive, negative))
+    return reduce_loss((to_positive - to_negative + margin).clamp(min=0), reduction)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Any, weight: Any = None, size_average: bool | None = None,
+                                reduce: bool | None = None, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of sigmoid(input) per class against 0/1 targets, averaged over the classes
+    (the last dimension), optionally weighted per class."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction, "multilabel_soft_margin_loss")
+    input, target = _tensors(input, target)
+    losses = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        losses = losses * weight
+    return reduce_loss(losses.mean(-1), reduction)
+
+
+def multilabel_margin_loss(input: Tensor, target: Any, size_average: bool | None = None,
+                           reduce: bool | None = None, reduction: str = "mean") -> Tensor:
+    """sum over target classes j and other classes i of max(0, 1 - (x[j] - x[i])), divided by the number
+    of classes. Each row of target lists class indices, ended by the first -1."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction, "multilabel_margin_loss")
+    input, target = _tensors(input, target)
+    if input.ndim not in (1, 2) or target.shape != input.shape:
+        raise RuntimeError(f"multilabel_margin_loss: expected input (N, C) or (C,) and a target of the same shape, "
+                           f"got {input.shape} and {target.shape}")
+    rows = input if input.ndim == 2 else input.reshape(1, -1)
+    labels = target.array.reshape(rows.shape)
+    classes = rows.shape[1]
+    if ((labels < -1) | (labels >= classes)).any():
+        raise RuntimeError(f"multilabel_margin_loss: target values must be in -1..{classes - 1}")
+    listed = np.cumprod(labels != -1, axis=1).astype(bool)  # entries before each row's first -1
+    is_target = np.zeros(rows.shape, dtype=bool)
+    is_target[np.nonzero(listed)[0], labels[listed]] = True
+    pairs = is_target[:, :, None] & ~is_target[:, None, :]  # (n, j target, i not target)
+    hinge = (1 - (rows.unsqueeze(2) - rows.unsqueeze(1))).relu()
+    losses = (hinge * Tensor._make(pairs.astype(input.dtype))).sum((1, 2)) / classes
+    return reduce_loss(losses if input.ndim == 2 else losses.reshape(()), reduction)
+
+
 class _LegacyLoss(Loss):
     def __init__(self, size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean"):
         super().__init__(legacy_reduction(size_average, reduce, reduction))
@@ -193,3 +242,29 @@ class TripletMarginLoss(_LegacyLoss):
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
         return triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps, self.swap,
                                    reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(Loss):
+    def __init__(self, *, distance_function: Callable[[Tensor, Tensor], Tensor] | None = None, margin: float = 1.0,
+                 swap: bool = False, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.distance_function, self.margin, self.swap = distance_function, margin, swap
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return triplet_margin_with_distance_loss(anchor, positive, negative, distance_function=self.distance_function,
+                                                 margin=self.margin, swap=self.swap, reduction=self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_LegacyLoss):
+    def __init__(self, weight: Any = None, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.weight = weight
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return multilabel_soft_margin_loss(input, target, self.weight, reduction=self.reduction)
+
+
+class MultiLabelMarginLoss(_LegacyLoss):
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return multilabel_margin_loss(input, target, reduction=self.reduction)
