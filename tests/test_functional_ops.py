@@ -202,8 +202,8 @@ def test_pairwise_distance_closed_form_and_gradients():
     np.testing.assert_allclose(F.pairwise_distance(te.tensor(a), te.tensor(b)).numpy(), expected, rtol=1e-14)
     x1, x2 = leaf(3, 4, seed=6), leaf(3, 4, seed=7)
     for p in (1.0, 2.0, 3.0):
-        assert gradcheck(lambda s, t: F.pairwise_distance(s, t, p), (x1, x2))
-        assert gradgradcheck(lambda s, t: F.pairwise_distance(s, t, p), (x1, x2))
+        assert gradcheck(lambda s, t, p=p: F.pairwise_distance(s, t, p), (x1, x2))
+        assert gradgradcheck(lambda s, t, p=p: F.pairwise_distance(s, t, p), (x1, x2))
     with pytest.raises(RuntimeError, match="cannot be broadcast"):
         F.pairwise_distance(te.zeros(3, 4), te.zeros(2, 4))
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import tinygrad_ed as te
-import tinygrad_ed.nn as nn
+from tinygrad_ed import nn
 import tinygrad_ed.nn.functional as F
 from tinygrad_ed.autograd import gradcheck, gradgradcheck
 

@@ -3,7 +3,8 @@ primitive Tensor ops (indexing, cat, sums), so their gradients come from backpro
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

@@ -5,7 +5,8 @@ Composed of primitive Tensor ops like every loss (see losses.py): gradients come
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
