@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import tinygrad_ed as te
-from tinygrad_ed import nn
 import tinygrad_ed.nn.functional as F
+from tinygrad_ed import nn
 from tinygrad_ed.autograd import gradcheck, gradgradcheck
 
 REDUCTIONS = ["mean", "sum", "none"]
