@@ -6,11 +6,20 @@ from typing import Any
 
 from ..ops.elementwise import Mul
 from ..ops.matmul import linear
-from ..ops.reduce import log_softmax, softmax
 from ..random import generator
 from ..tensor import Tensor
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss,
                      mse_loss, nll_loss, smooth_l1_loss)
+# -- torch's wider functional set: activations, padding and distances, more losses ---------------------
+from .activations import (celu, elu, gelu, glu, hardshrink, hardsigmoid, hardswish, hardtanh, leaky_relu,
+                          log_softmax, logsigmoid, mish, prelu, relu6, selu, silu, softmax, softmin, softplus,
+                          softshrink, softsign, tanhshrink, threshold)
+from .activations import celu_, elu_, hardtanh_, leaky_relu_, relu_, selu_, threshold_
+from .functional_ops import cosine_similarity, normalize, one_hot, pad, pairwise_distance, pdist
+from .margin_losses import (cosine_embedding_loss, hinge_embedding_loss, margin_ranking_loss, multi_margin_loss,
+                            multilabel_margin_loss, multilabel_soft_margin_loss, soft_margin_loss,
+                            triplet_margin_loss, triplet_margin_with_distance_loss)
+from .distribution_losses import gaussian_nll_loss, kl_div, poisson_nll_loss
 
 
 def relu(x: Tensor) -> Tensor:
@@ -42,4 +51,12 @@ def _check_probability(p: Any, op: str) -> None:
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "dropout", "l1_loss", "mse_loss",
            "huber_loss", "smooth_l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
-           "binary_cross_entropy_with_logits"]
+           "binary_cross_entropy_with_logits",
+           # torch's wider functional set
+           "celu", "elu", "gelu", "glu", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "leaky_relu",
+           "logsigmoid", "mish", "prelu", "relu6", "selu", "silu", "softmin", "softplus", "softshrink", "softsign",
+           "tanhshrink", "threshold", "cosine_similarity", "normalize", "one_hot", "pad", "pairwise_distance", "pdist",
+           "celu_", "elu_", "hardtanh_", "leaky_relu_", "relu_", "selu_", "threshold_",
+           "cosine_embedding_loss", "hinge_embedding_loss", "margin_ranking_loss", "multi_margin_loss",
+           "multilabel_margin_loss", "multilabel_soft_margin_loss", "soft_margin_loss", "triplet_margin_loss",
+           "triplet_margin_with_distance_loss", "gaussian_nll_loss", "kl_div", "poisson_nll_loss"]

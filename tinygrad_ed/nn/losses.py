@@ -378,3 +378,9 @@ class BCEWithLogitsLoss(_Loss):
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return binary_cross_entropy_with_logits(input, target, self.weight, self.reduction, self.pos_weight)
+
+
+# -- shared with the other loss families (margin_losses.py) ------------------------------------------
+Loss = _Loss
+reduce_loss = _reduce
+check_reduction = _check_reduction
