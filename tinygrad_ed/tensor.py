@@ -63,13 +63,13 @@ class Tensor(TensorConversions):
         check_device(device, "Tensor")
         self.array = as_array(data, dtype, "Tensor")
         self.grad: Tensor | None = None
-        self.grad_fn = None
+        self.grad_fn: Any = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
     @staticmethod
-    def _make(data: np.ndarray, grad_fn: Any = None) -> Tensor:
+    def _make(data: Any, grad_fn: Any = None) -> Tensor:
         """Internal constructor for op results: no validation, no copy."""
         t = _new(Tensor)
         t.array, t.grad, t.grad_fn, t.requires_grad = data, None, grad_fn, grad_fn is not None

@@ -20,7 +20,7 @@ import os
 import re
 import traceback
 from heapq import heappop, heappush
-from typing import Any, NoReturn, Sequence
+from typing import Any, Callable, NoReturn, Sequence
 
 import numpy as np
 
@@ -45,6 +45,15 @@ class Node:
     `array` (its result)."""
 
     __slots__ = ("edges", "needs_input_grad", "sequence", "array", "grad_output", "created_at", "__weakref__")
+    edges: tuple[Any, ...] | None  # per input: its node, a leaf Tensor, or None; None once freed
+    needs_input_grad: tuple[bool, ...]
+    sequence: int  # creation order: backward runs the newest node first
+    array: Any  # the forward's output; None once freed
+    grad_output: Any  # kept by backward(retain_graph=True), for viz
+    created_at: str | None  # the user's line that made it, under detect_anomaly
+    saved_tensors: Any
+    backward: Callable[..., Any]
+    differentiable_backward: Callable[..., Any]
 
     def saved_arrays(self) -> Sequence[Any]:
         """The arrays backward reads, checked against in-place changes before it runs."""
@@ -170,7 +179,7 @@ def _saved_as_tensor(node: Primitive, saved: Any) -> Any:
     """The Tensor a saved array is: an input, the node's own output, or a constant (see Primitive)."""
     if not isinstance(saved, (np.ndarray, np.generic)):
         return saved  # a Python number stays one
-    sources = {id(edge): edge for edge in node.edges if edge is not None and edge.array is saved}
+    sources = {id(edge): edge for edge in node.edges or () if edge is not None and edge.array is saved}
     if len(sources) > 1:
         raise RuntimeError(f"{node.name()}: two different inputs share one array, so create_graph cannot tell "
                            "which one a saved value stands for; pass a copy (x.clone()) as one of them")

@@ -59,7 +59,7 @@ class Function:
         node_class = cls.__dict__.get("_node_class")
         if node_class is None:
             node_class = type(f"{cls.__name__}Backward", (BackwardCFunction,), {"function": cls})
-            cls._node_class = node_class
+            setattr(cls, "_node_class", node_class)
         ctx = node_class()
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         record = mode.enabled and True in ctx.needs_input_grad
@@ -78,7 +78,7 @@ class Function:
 class BackwardCFunction(Node):
     """A call of a `Function` in the graph, and the `ctx` its forward and backward receive."""
 
-    function: type = Function
+    function: Any = Function
 
     def __init__(self) -> None:
         self.to_save: tuple = ()
@@ -150,7 +150,7 @@ class BackwardCFunction(Node):
             for i in differentiable:
                 check_finite(self.outputs[i], f"{self.function.__name__} forward", self)
         if len(differentiable) == 1:
-            self.output_nodes = {differentiable[0]: self}
+            self.output_nodes: dict[int, Node] = {differentiable[0]: self}
             self.array = self.outputs[differentiable[0]]
         else:
             self.output_nodes = {i: OutputNode(self, i) for i in differentiable}
@@ -172,7 +172,7 @@ class BackwardCFunction(Node):
 
     # -- what the engine calls -------------------------------------------------------------------
     @staticmethod
-    def backward(ctx: BackwardCFunction, g: Any) -> tuple:  # type: ignore[override]
+    def backward(ctx: BackwardCFunction, g: Any) -> tuple:
         return ctx.run_backward(g, create_graph=False)
 
     def differentiable_backward(self, g: Any) -> tuple:
@@ -188,7 +188,7 @@ class BackwardCFunction(Node):
             grads.append(gi if gi is None or isinstance(gi, Tensor) else Tensor._make(gi))
         result = self.function.backward(self, *grads)
         result = result if isinstance(result, tuple) else (result,)
-        count = len(self.edges)
+        count = len(self.edges or ())
         if len(result) < count or any(r is not None for r in result[count:]):
             raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients "
                                f"(expected {count}, got {len(result)})")
@@ -238,7 +238,7 @@ class OutputNode(Node):
         self.sequence, self.array, self.created_at = next(versions.clock), parent.outputs[index], None
 
     @staticmethod
-    def backward(ctx: OutputNode, g: Any) -> OutputGrads:  # type: ignore[override]
+    def backward(ctx: OutputNode, g: Any) -> OutputGrads:
         return OutputGrads({ctx.index: g})
 
     def differentiable_backward(self, g: Any) -> OutputGrads:

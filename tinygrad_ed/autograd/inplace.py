@@ -16,6 +16,7 @@ at once, as in torch.
 """
 from __future__ import annotations
 
+import functools
 import weakref
 from typing import Any, Callable
 
@@ -30,7 +31,7 @@ _uncounted: dict[int, weakref.ref] = {}  # id -> the arrays of `.data` tensors: 
 
 
 def write(tensor: Tensor, name: str, op: Callable[..., Tensor], args: tuple, kwargs: dict,
-          casting: str = "same_kind") -> Tensor:
+          casting: Any = "same_kind") -> Tensor:
     """`op(tensor, *args, **kwargs)` written into `tensor` (recorded in the graph when it needs to be).
     `casting` is numpy's rule for the result's dtype: arithmetic ops keep the kind, copies may change it."""
     if recording(tensor, *args, *kwargs.values()):
@@ -45,7 +46,7 @@ def recording(tensor: Tensor, *args: Any) -> bool:
 
 
 def store(tensor: Tensor, name: str, result: Any, writer: int = versions.UNTRACKED, index: Any = ...,
-          casting: str = "same_kind") -> None:
+          casting: Any = "same_kind") -> None:
     """Write `result` into `tensor[index]` (numpy's broadcasting rules) and count the write."""
     value = result.array if isinstance(result, Tensor) else np.asarray(result)
     target = tensor._writable_array()
@@ -69,7 +70,7 @@ def store(tensor: Tensor, name: str, result: Any, writer: int = versions.UNTRACK
 
 
 def _recorded_write(tensor: Tensor, name: str, op: Callable[..., Tensor], args: tuple, kwargs: dict,
-                    casting: str) -> Tensor:
+                    casting: Any) -> Tensor:
     if tensor.requires_grad and tensor.grad_fn is None:
         raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an in-place operation. "
                            "(Do it under `with te.no_grad():`, as an optimizer step does.)")
@@ -117,7 +118,7 @@ def _rebase(tensor: Tensor, node: engine.Node) -> None:
 def _refuse_view_of_leaf(tensor: Tensor, name: str) -> None:
     """Raise if `tensor` is a view (through ops that share memory) of a leaf that requires grad."""
     root = versions.storage_of(tensor.array)
-    stack = [tensor.grad_fn] if tensor.grad_fn is not None and root is not None else []
+    stack: list[Any] = [tensor.grad_fn] if tensor.grad_fn is not None and root is not None else []
     while stack:
         for edge in stack.pop().edges or ():
             if edge is None or versions.storage_of(edge.array) is not root:
@@ -130,9 +131,13 @@ def _refuse_view_of_leaf(tensor: Tensor, name: str) -> None:
                 stack.append(edge)
 
 
+def _forget(key: int, _: Any) -> None:
+    _uncounted.pop(key, None)
+
+
 def uncounted_view(tensor: Tensor) -> np.ndarray:
     """A view of `tensor`'s memory whose in-place writes bump no version (what `.data` holds)."""
     view = tensor._writable_array().view()
     key = id(view)
-    _uncounted[key] = weakref.ref(view, lambda _, key=key: _uncounted.pop(key, None))
+    _uncounted[key] = weakref.ref(view, functools.partial(_forget, key))
     return view

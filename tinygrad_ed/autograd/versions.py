@@ -54,6 +54,7 @@ def storage_of(array: Any) -> np.ndarray | None:
 def record_write(array: Any, writer: int = UNTRACKED) -> None:
     """Bump the version of `array`'s storage: call it after every in-place write."""
     global latest_write, latest_tracked_write
+    root: Any
     if type(array) is np.ndarray and array.base is None:  # the common case: the array owns its memory
         root = array
     else:

@@ -43,7 +43,7 @@ class ModuleHooks:
         return output
 
 
-def _wrap(identity: type, context: tuple, values: Any) -> Any:
+def _wrap(identity: Any, context: tuple, values: Any) -> Any:
     """`values` (a Tensor or a tuple of them and other things) passed through `identity`."""
     single = isinstance(values, Tensor)
     items = (values,) if single else values

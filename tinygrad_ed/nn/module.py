@@ -80,9 +80,11 @@ class Module:
         return self._module_hooks.call(self, self.forward, args, kwargs)
 
     def _hooks(self) -> ModuleHooks:
-        if self._module_hooks is None:
-            object.__setattr__(self, "_module_hooks", ModuleHooks())
-        return self._module_hooks
+        hooks = self._module_hooks
+        if hooks is None:
+            hooks = ModuleHooks()
+            object.__setattr__(self, "_module_hooks", hooks)
+        return hooks
 
     def register_forward_pre_hook(self, hook: Any, *, prepend: bool = False) -> RemovableHandle:
         """`hook(module, args)` before forward; a returned value (a tuple, or one argument) replaces args."""
