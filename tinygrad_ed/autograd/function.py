@@ -59,7 +59,7 @@ class Function:
         node_class = cls.__dict__.get("_node_class")
         if node_class is None:
             node_class = type(f"{cls.__name__}Backward", (BackwardCFunction,), {"function": cls})
-            setattr(cls, "_node_class", node_class)
+            cls._node_class = node_class
         ctx = node_class()
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         record = mode.enabled and True in ctx.needs_input_grad
