@@ -380,6 +380,7 @@ ENTRY_POINTS = {  # name: (call(t, j, k), names its errors may carry)
 
 
 @pytest.mark.filterwarnings("ignore:var... degrees of freedom:UserWarning")  # torch warns there too
+@pytest.mark.filterwarnings("ignore:To copy construct from a tensor:UserWarning")  # torch warns there too
 @fuzz(1500)
 @given(entry=st.sampled_from(sorted(ENTRY_POINTS)), t=tensors(), j=JUNK, k=JUNK)
 def test_junk_into_entry_points_gives_only_clear_errors(entry, t, j, k):
