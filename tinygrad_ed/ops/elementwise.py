@@ -234,12 +234,13 @@ class Where(Primitive):
 class Maximum(Primitive):
     __slots__ = ()
     saves_derived_constants = True  # a piecewise-constant share of the gradient: its derivative is 0
+    pick, wins = staticmethod(np.maximum), staticmethod(np.greater)
 
     @staticmethod
     def forward(ctx, a, b):
-        out = np.maximum(a, b)
+        out = ctx.pick(a, b)
         # share of the gradient that goes to a: 1 where a wins, 1/2 on ties, as in torch
-        a_share = (a > b).astype(out.dtype) + (a == b).astype(out.dtype) * out.dtype.type(0.5)
+        a_share = ctx.wins(a, b).astype(out.dtype) + (a == b).astype(out.dtype) * out.dtype.type(0.5)
         ctx.save_for_backward(a_share)
         return out
 
@@ -249,22 +250,10 @@ class Maximum(Primitive):
         return g * a_share, g * (1 - a_share)
 
 
-class Minimum(Primitive):
+class Minimum(Maximum):
+    """Maximum's twin: a real minimum, not -max(-a, -b) (wrong for unsigned integers and bools)."""
     __slots__ = ()
-    saves_derived_constants = True  # a piecewise-constant share of the gradient: its derivative is 0
-
-    @staticmethod
-    def forward(ctx, a, b):
-        out = np.minimum(a, b)
-        # share of the gradient that goes to a: 1 where a wins, 1/2 on ties, as in torch
-        a_share = (a < b).astype(out.dtype) + (a == b).astype(out.dtype) * out.dtype.type(0.5)
-        ctx.save_for_backward(a_share)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        (a_share,) = ctx.saved_tensors
-        return g * a_share, g * (1 - a_share)
+    pick, wins = staticmethod(np.minimum), staticmethod(np.less)
 
 
 class Cast(Primitive):
