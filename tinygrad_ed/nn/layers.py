@@ -7,10 +7,10 @@ from collections import OrderedDict
 from typing import Any, Iterator
 
 from .. import creation
+from ..checks import check_probability
 from ..ops.matmul import linear
 from ..tensor import Tensor
 from . import functional as F
-from .functional import _check_probability
 from . import init
 from .module import Module, Parameter
 
@@ -121,7 +121,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5):
         super().__init__()
-        _check_probability(p, "Dropout")
+        check_probability(p, "Dropout")
         self.p = p
 
     def forward(self, x: Tensor) -> Tensor:
