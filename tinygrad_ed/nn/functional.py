@@ -1,36 +1,49 @@
 """Stateless functions: activations, linear, dropout, and every loss (see losses.py)."""
 from __future__ import annotations
 
-from ..checks import check_probability
+from ..checks import check_probability, check_tensor
 from ..ops.elementwise import Mul
 from ..ops.matmul import linear
-from ..ops.reduce import log_softmax, softmax
 from ..random import generator
 from ..tensor import Tensor
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss,
                      mse_loss, nll_loss, smooth_l1_loss)
 
 
-def relu(x: Tensor) -> Tensor:
-    return x.relu()
+def relu(input: Tensor) -> Tensor:
+    check_tensor(input, "relu", "input", 1)
+    return input.relu()
 
 
-def sigmoid(x: Tensor) -> Tensor:
-    return x.sigmoid()
+def sigmoid(input: Tensor) -> Tensor:
+    check_tensor(input, "sigmoid", "input", 1)
+    return input.sigmoid()
 
 
-def tanh(x: Tensor) -> Tensor:
-    return x.tanh()
+def tanh(input: Tensor) -> Tensor:
+    check_tensor(input, "tanh", "input", 1)
+    return input.tanh()
 
 
-def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def softmax(input: Tensor, dim: int = -1) -> Tensor:
+    check_tensor(input, "softmax", "input", 1)
+    return input.softmax(dim)
+
+
+def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
+    check_tensor(input, "log_softmax", "input", 1)
+    return input.log_softmax(dim)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     """Zero each element with probability p and scale the rest by 1/(1-p); identity when not training."""
+    check_tensor(input, "dropout", "input", 1)
     check_probability(p, "dropout")
     if not training or p == 0.0:
-        return x
-    keep = generator().random(x.shape) >= p
-    scale = keep.astype(x.dtype) * x.dtype.type(0.0 if p == 1.0 else 1.0 / (1.0 - p))
-    return Mul.apply(x, Tensor._make(scale))
+        return input
+    keep = generator().random(input.shape) >= p
+    scale = keep.astype(input.dtype) * input.dtype.type(0.0 if p == 1.0 else 1.0 / (1.0 - p))
+    return Mul.apply(input, Tensor._make(scale))
 
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "dropout", "l1_loss", "mse_loss",

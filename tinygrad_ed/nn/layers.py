@@ -7,7 +7,7 @@ from collections import OrderedDict
 from typing import Any, Iterator
 
 from .. import creation
-from ..checks import check_probability
+from ..checks import check_probability, check_tensor
 from ..ops.matmul import linear
 from ..tensor import Tensor
 from . import functional as F
@@ -86,17 +86,17 @@ class Identity(Module):
 
 class ReLU(Module):
     def forward(self, x: Tensor) -> Tensor:
-        return x.relu()
+        return F.relu(x)
 
 
 class Sigmoid(Module):
     def forward(self, x: Tensor) -> Tensor:
-        return x.sigmoid()
+        return F.sigmoid(x)
 
 
 class Tanh(Module):
     def forward(self, x: Tensor) -> Tensor:
-        return x.tanh()
+        return F.tanh(x)
 
 
 class Softmax(Module):
@@ -105,7 +105,7 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.softmax(self.dim)
+        return F.softmax(x, self.dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -113,7 +113,7 @@ class Softmax(Module):
 
 class LogSoftmax(Softmax):
     def forward(self, x: Tensor) -> Tensor:
-        return x.log_softmax(self.dim)
+        return F.log_softmax(x, self.dim)
 
 
 class Dropout(Module):
@@ -137,6 +137,7 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x: Tensor) -> Tensor:
+        check_tensor(x, "flatten", "input", 1)
         return x.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
