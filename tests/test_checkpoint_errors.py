@@ -23,3 +23,15 @@ def test_a_damaged_entry_says_what_is_missing(tmp_path):
     path.write_bytes(data)
     with pytest.raises(ValueError, match="not a readable tinygrad_ed checkpoint: .*damaged or not written by te.save"):
         te.load(path)
+
+
+@pytest.mark.parametrize("make, kind", [
+    (lambda: nn.Sequential(nn.Linear(2, 2)), "Sequential"),
+    (lambda: nn.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1), "SGD"),
+])
+def test_saving_a_module_or_optimizer_suggests_its_state_dict(tmp_path, make, kind):
+    with pytest.raises(TypeError, match=rf"save: obj is a {kind}.*\.state_dict\(\)"):
+        te.save(make(), tmp_path / "x.ckpt")
+    assert not list(tmp_path.iterdir())  # nothing half-written is left behind
+    with pytest.raises(TypeError, match=r"obj\['model'\] is a Sequential.*state_dict"):
+        te.save({"model": nn.Sequential(nn.Linear(2, 2))}, tmp_path / "y.ckpt")

@@ -62,6 +62,11 @@ def _encode(obj: Any, arrays: list[np.ndarray], where: str) -> Any:
     if isinstance(obj, (list, tuple)):
         kind = "list" if isinstance(obj, list) else "tuple"
         return {kind: [_encode(value, arrays, f"{where}[{i}]") for i, value in enumerate(obj)]}
+    if callable(getattr(obj, "state_dict", None)):  # a Module or an optimizer: save what it holds, as in torch
+        name = "optimizer" if hasattr(obj, "param_groups") else "model"
+        raise TypeError(f"save: {where} is a {type(obj).__name__}; save its state instead, "
+                        f"te.save({name}.state_dict(), path), and restore it with "
+                        f"{name}.load_state_dict(te.load(path))")
     raise TypeError(f"save: {where} is a {type(obj).__name__}, which cannot be saved "
                     "(Tensors, arrays, numbers, strings, None, dicts, lists and tuples can)")
 
