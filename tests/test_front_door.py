@@ -90,7 +90,8 @@ def test_torch_raises_a_type_error_for_the_same_calls():
                  lambda: torch.nn.functional.mse_loss(X, t)):
         with pytest.raises(TypeError):
             call()
-    with pytest.raises(TypeError, match=r"^linear\(\): argument 'input' \(position 1\) must be Tensor, not numpy.ndarray"):
+    torch_message = r"^linear\(\): argument 'input' \(position 1\) must be Tensor, not numpy.ndarray"
+    with pytest.raises(TypeError, match=torch_message):
         torch.nn.Linear(3, 2)(X)
 
 

@@ -33,7 +33,7 @@ def check_same_dtype(op: str, first: Tensor, second: Tensor, names: str = "mat1 
 
 
 def check_probability(p: Any, op: str) -> None:
-    if not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
+    if not isinstance(p, numbers.Real) or not 0.0 <= float(p) <= 1.0:
         raise ValueError(f"{op}: probability has to be between 0 and 1, but got {p}")
 
 

@@ -268,7 +268,8 @@ def _check_binary(input: Any, target: Any, reduction: str, op: str, **weights: A
     return (input, target, *checked)
 
 
-def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         reduction: str = "mean") -> Tensor:
     """-(y log p + (1 - y) log(1 - p)) for probabilities p, with logs clamped at -100 as torch does."""
     input, target, weight = _check_binary(input, target, reduction, "binary_cross_entropy", weight=weight)
     if input.array.size and not (input.array.min() >= 0 and input.array.max() <= 1):  # NaN fails too, as in torch
@@ -280,8 +281,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     return _reduce(losses, reduction)
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = "mean",
-                                     pos_weight: Tensor | None = None) -> Tensor:
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                     reduction: str = "mean", pos_weight: Tensor | None = None) -> Tensor:
     """Binary cross-entropy of sigmoid(input), computed stably from the logits.
 
     Computes log(1 + e^-x) with the log-sum-exp shift, finite for logits of any size.
