@@ -20,7 +20,7 @@ import numpy as np
 from _common import add_out, make_parser, output_dir, pyplot, save_figure, write_graph
 import tinygrad_ed as te
 from tinygrad_ed import nn
-from tinygrad_ed.autograd import Function, GradcheckError, grad, gradcheck, once_differentiable
+from tinygrad_ed.autograd import Function, GradcheckError, grad, gradcheck, gradgradcheck, once_differentiable
 from tinygrad_ed.viz import draw_graph
 
 
@@ -76,13 +76,10 @@ def checks(seed: int) -> dict[str, object]:
     results["first_order"] = gradcheck(softplus, (x,))
     print(f"gradcheck(softplus):                        {results['first_order']}")
 
-    def first_derivative(t: te.Tensor) -> te.Tensor:  # d/dt sum(softplus(t)), itself differentiable
-        # gradcheck evaluates fn under no_grad for its finite differences; grad() needs a graph, so turn
-        # recording back on here (tinygrad_ed has no gradgradcheck that would do this for us)
-        with te.enable_grad():
-            return grad(softplus(t).sum(), t, create_graph=True)[0]
-    results["second_order"] = gradcheck(first_derivative, (x,))
-    print(f"gradcheck(d/dx softplus) (grad of grad):    {results['second_order']}")
+    # gradgradcheck differentiates softplus with grad(create_graph=True) and checks that gradient against
+    # finite differences: the backward rule is itself differentiable
+    results["second_order"] = gradgradcheck(softplus, (x,))
+    print(f"gradgradcheck(softplus) (grad of grad):     {results['second_order']}")
 
     try:
         gradcheck(BrokenSoftplus.apply, (x,))

@@ -45,7 +45,7 @@ def train(batch_size, epochs, lr, momentum=0.0):
             optimizer.step()
             first_loss = loss.item() if first_loss is None else first_loss
             steps += 1
-    full_loss = loss_fn(model(te.tensor(x)), y).item()
+    full_loss = loss_fn(model(te.tensor(x)), te.tensor(y)).item()
     return model, steps, first_loss, full_loss
 
 

@@ -62,6 +62,11 @@ def _encode(obj: Any, arrays: list[np.ndarray], where: str) -> Any:
     if isinstance(obj, (list, tuple)):
         kind = "list" if isinstance(obj, list) else "tuple"
         return {kind: [_encode(value, arrays, f"{where}[{i}]") for i, value in enumerate(obj)]}
+    if callable(getattr(obj, "state_dict", None)):  # a Module or an optimizer: save what it holds, as in torch
+        name = "optimizer" if hasattr(obj, "param_groups") else "model"
+        raise TypeError(f"save: {where} is a {type(obj).__name__}; save its state instead, "
+                        f"te.save({name}.state_dict(), path), and restore it with "
+                        f"{name}.load_state_dict(te.load(path))")
     raise TypeError(f"save: {where} is a {type(obj).__name__}, which cannot be saved "
                     "(Tensors, arrays, numbers, strings, None, dicts, lists and tuples can)")
 
@@ -70,6 +75,9 @@ def load(path: str | os.PathLike) -> Any:
     """Load what `save` wrote. Tensors come back as Tensors, arrays as arrays."""
     try:
         with zipfile.ZipFile(path) as archive:
+            if any(name.endswith("data.pkl") for name in archive.namelist()):
+                raise _Unreadable("it was written by torch.save (pickled objects in a zip) and is refused, "
+                                  "never unpickled; load it with torch.load and save its tensors' numpy arrays")
             structure = json.loads(archive.read("structure.json"))
             tag = structure.get("format") if isinstance(structure, dict) else None
             if tag != FORMAT:
@@ -80,8 +88,25 @@ def load(path: str | os.PathLike) -> Any:
                     arrays[int(name[:-4])] = np.load(io.BytesIO(archive.read(name)), allow_pickle=False)
             return _decode(structure["root"], arrays)
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, EOFError, RuntimeError) as error:
-        raise ValueError(f"load: {os.fspath(path)!r} is not a readable tinygrad_ed checkpoint ({error}); "
-                         "files written by pickle or torch.save are refused, never executed") from None
+        raise ValueError(f"load: {os.fspath(path)!r} is not a readable tinygrad_ed checkpoint: "
+                         f"{_what_is_wrong(path, error)}") from None
+
+
+class _Unreadable(ValueError):
+    """A checkpoint error whose message already says what is wrong with the file."""
+
+
+def _what_is_wrong(path: str | os.PathLike, error: Exception) -> str:
+    if isinstance(error, _Unreadable):
+        return str(error)
+    if isinstance(error, (zipfile.BadZipFile, EOFError)):
+        with open(path, "rb") as file:
+            if file.read(1) == b"\x80":  # the first byte of every pickle since protocol 2
+                return "it is a pickle and is refused, never unpickled (te.save writes a zip of .npy arrays)"
+        return f"it is not a complete zip archive, so it is truncated, damaged or not written by te.save ({error})"
+    if isinstance(error, KeyError):
+        return f"an entry is missing ({error}), so it is damaged or not written by te.save"
+    return f"{error}; the file is damaged or not written by te.save"
 
 
 def _decode(node: Any, arrays: dict[int, np.ndarray]) -> Any:

@@ -1,5 +1,7 @@
 """Regenerate the pictures under docs/images/ (run from anywhere: `python docs/images/make_images.py`).
 
+tests/test_images.py checks that every committed picture is what this code makes now.
+
 - graph.svg:             the graph of a small model's loss after backward(retain_graph=True),
                          shaded by gradient norm (README.md, docs/autograd.md)
 - huber_graph.svg:       the primitive ops a Huber loss is made of (docs/losses.md)
@@ -11,6 +13,7 @@ Needs Graphviz's `dot` for the graphs and matplotlib for the parabola.
 """
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 from typing import Any
@@ -51,7 +54,7 @@ def inplace_graph() -> Any:
     return draw_graph(loss, params={"x": x, "v": v})
 
 
-def intercept_parabola(path: Path, image_format: str = "svg") -> None:
+def intercept_parabola(image_format: str = "svg") -> bytes:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -80,16 +83,24 @@ def intercept_parabola(path: Path, image_format: str = "svg") -> None:
     ax.set_ylim(0, 3.5)
     ax.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, format=image_format, metadata={"Date": None} if image_format == "svg" else None)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=image_format, metadata={"Date": None} if image_format == "svg" else None)
     plt.close(fig)
+    return buffer.getvalue()
+
+
+# every committed picture: file name -> the code that makes it
+IMAGES = {
+    "graph.svg": lambda: model_graph().pipe(format="svg"),
+    "huber_graph.svg": lambda: huber_graph().pipe(format="svg"),
+    "inplace_graph.svg": lambda: inplace_graph().pipe(format="svg"),
+    "intercept_parabola.svg": intercept_parabola,
+}
 
 
 def main() -> None:
-    (HERE / "graph.svg").write_bytes(model_graph().pipe(format="svg"))
-    (HERE / "huber_graph.svg").write_bytes(huber_graph().pipe(format="svg"))
-    (HERE / "inplace_graph.svg").write_bytes(inplace_graph().pipe(format="svg"))
-    intercept_parabola(HERE / "intercept_parabola.svg")
-    for name in ("graph.svg", "huber_graph.svg", "inplace_graph.svg", "intercept_parabola.svg"):
+    for name, make in IMAGES.items():
+        (HERE / name).write_bytes(make())
         print(f"wrote docs/images/{name}")
 
 

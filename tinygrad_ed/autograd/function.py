@@ -41,6 +41,8 @@ class Function:
     tensor([1.0000, 2.7183])
     """
 
+    _node_class: Any  # each subclass's Backward node class, made on its first apply
+
     @staticmethod
     def forward(*args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("You must implement the forward function for custom autograd.Function.")

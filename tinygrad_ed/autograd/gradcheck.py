@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+import warnings
+
 import numpy as np
 
 from .engine import grad
@@ -29,6 +31,7 @@ def gradcheck(fn: Callable[..., Any], inputs: Tensor | Sequence[Tensor], eps: fl
     checked = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input requires grad")
+    imprecise = _warn_unless_float64(inputs)
     rng = np.random.default_rng(seed)
     outputs = _as_outputs(fn(*inputs))
     directions = [rng.standard_normal(o.shape) for o in outputs]
@@ -65,7 +68,10 @@ def gradcheck(fn: Callable[..., Any], inputs: Tensor | Sequence[Tensor], eps: fl
     if worst is not None:
         _, index, element, a_value, n_value = worst
         raise GradcheckError(f"gradcheck: input {index} (shape {checked[index].shape}), element {element}: "
-                             f"analytic {a_value:.8g} vs numeric {n_value:.8g}")
+                             f"analytic {a_value:.8g} vs numeric {n_value:.8g}"
+                             + (f" (inputs {imprecise} are not float64: finite differences in lower precision "
+                                "are too coarse, so this mismatch may not be a bug; check with float64 inputs)"
+                                if imprecise else ""))
     return True
 
 
@@ -90,6 +96,17 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Tensor | Sequence[Tensor], eps
         return tuple(g for g in grad(total, wanted, create_graph=True, allow_unused=True) if g is not None)
 
     return gradcheck(first_derivatives, inputs, eps, atol, rtol, seed)
+
+
+def _warn_unless_float64(inputs: tuple[Any, ...]) -> list[int]:
+    """Warn, as torch does, for each input that requires grad and is not float64; returns their numbers."""
+    imprecise = [i for i, t in enumerate(inputs)
+                 if isinstance(t, Tensor) and t.requires_grad and t.array.dtype != np.float64]
+    for i in imprecise:
+        warnings.warn(f"gradcheck: input #{i} requires grad and is {inputs[i].dtype}, not float64 (double "
+                      "precision): this check will likely fail; use float64 inputs, e.g. x.double()",
+                      UserWarning, stacklevel=3)
+    return imprecise
 
 
 def _as_outputs(result: Any) -> list[Tensor]:

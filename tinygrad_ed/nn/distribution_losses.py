@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..ops.elementwise import where
+from ..checks import check_tensor
 from ..tensor import Tensor
 from .losses import Loss, check_reduction, reduce_loss
 from .margin_losses import legacy_reduction
@@ -27,6 +28,7 @@ def kl_div(input: Tensor, target: Any, size_average: bool | None = None, reduce:
     reduction='batchmean' divides the sum by the batch size (the mathematical KL divergence);
     'mean' divides by the number of elements, and warns as torch does.
     """
+    check_tensor(input, "kl_div", "input", 1)
     reduction = legacy_reduction(size_average, reduce, reduction)
     if reduction != "batchmean":
         check_reduction(reduction, "kl_div")
@@ -53,6 +55,7 @@ def poisson_nll_loss(input: Tensor, target: Any, log_input: bool = True, full: b
     """Negative log-likelihood of target ~ Poisson(rate): exp(input) - target * input for log-rates
     (log_input=True), else input - target * log(input + eps); full=True adds Stirling's approximation
     of log(target!) where target > 1."""
+    check_tensor(input, "poisson_nll_loss", "input", 1)
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction(reduction, "poisson_nll_loss")
     if not isinstance(target, Tensor):
@@ -72,6 +75,7 @@ def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False, 
     plus 0.5 log(2 pi) if full. var has input's shape, or one fewer trailing dimension, or a last
     dimension of 1 (one variance shared by a row), or is a number; it is clamped below at eps (values
     only, as torch: the gradient is the unclamped one)."""
+    check_tensor(input, "gaussian_nll_loss", "input", 1)
     if not isinstance(reduction, str) or reduction not in ("mean", "sum", "none"):
         raise ValueError(f"{reduction} is not valid")
     if not isinstance(target, Tensor):

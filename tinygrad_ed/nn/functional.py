@@ -1,9 +1,7 @@
 """Stateless functions: activations, linear, dropout, and every loss (see losses.py)."""
 from __future__ import annotations
 
-import numbers
-from typing import Any
-
+from ..checks import check_probability, check_tensor
 from ..ops.elementwise import Mul
 from ..ops.matmul import linear
 from ..random import generator
@@ -22,31 +20,30 @@ from .margin_losses import (cosine_embedding_loss, hinge_embedding_loss, margin_
 from .distribution_losses import gaussian_nll_loss, kl_div, poisson_nll_loss
 
 
-def relu(x: Tensor) -> Tensor:
-    return x.relu()
+def relu(input: Tensor) -> Tensor:
+    check_tensor(input, "relu", "input", 1)
+    return input.relu()
 
 
-def sigmoid(x: Tensor) -> Tensor:
-    return x.sigmoid()
+def sigmoid(input: Tensor) -> Tensor:
+    check_tensor(input, "sigmoid", "input", 1)
+    return input.sigmoid()
 
 
-def tanh(x: Tensor) -> Tensor:
-    return x.tanh()
+def tanh(input: Tensor) -> Tensor:
+    check_tensor(input, "tanh", "input", 1)
+    return input.tanh()
 
 
-def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     """Zero each element with probability p and scale the rest by 1/(1-p); identity when not training."""
-    _check_probability(p, "dropout")
+    check_tensor(input, "dropout", "input", 1)
+    check_probability(p, "dropout")
     if not training or p == 0.0:
-        return x
-    keep = generator().random(x.shape) >= p
-    scale = keep.astype(x.dtype) * x.dtype.type(0.0 if p == 1.0 else 1.0 / (1.0 - p))
-    return Mul.apply(x, Tensor._make(scale))
-
-
-def _check_probability(p: Any, op: str) -> None:
-    if not isinstance(p, numbers.Real) or not 0.0 <= float(p) <= 1.0:
-        raise ValueError(f"{op}: probability has to be between 0 and 1, but got {p}")
+        return input
+    keep = generator().random(input.shape) >= p
+    scale = keep.astype(input.dtype) * input.dtype.type(0.0 if p == 1.0 else 1.0 / (1.0 - p))
+    return Mul.apply(input, Tensor._make(scale))
 
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "dropout", "l1_loss", "mse_loss",

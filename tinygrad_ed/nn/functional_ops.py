@@ -11,6 +11,7 @@ import numpy as np
 from ..ops.dims import normalize_dim
 from ..ops.elementwise import where
 from ..ops.movement import cat
+from ..checks import check_tensor
 from ..tensor import Tensor
 
 PAD_MODES = ("constant", "reflect", "replicate", "circular")
@@ -19,6 +20,7 @@ PAD_MODES = ("constant", "reflect", "replicate", "circular")
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """An int64 tensor of shape (*tensor.shape, num_classes) with a 1 at each index; num_classes=-1
     takes the largest index + 1."""
+    check_tensor(tensor, "one_hot", "tensor", 1)
     if not isinstance(tensor, Tensor) or tensor.dtype != np.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     labels = tensor.array
@@ -41,6 +43,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     'replicate' repeats the edge, 'circular' wraps around (these pad the last 1-3 dimensions of a
     batched input).
     """
+    check_tensor(input, "pad", "input", 1)
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2:
         raise RuntimeError("pad: Padding length must be divisible by 2")
@@ -102,6 +105,7 @@ def _source_positions(size: int, left: int, right: int, mode: str, axis: int) ->
 
 def vector_norm(x: Tensor, p: float, dim: Any, keepdim: bool = False) -> Tensor:
     """The p-norm over dim, with a zero gradient (not nan) at a zero vector, as torch's."""
+    check_tensor(x, "vector_norm", "x", 1)
     if p == math.inf:
         return x.abs().amax(dim, keepdim)
     if p == 1:
@@ -119,6 +123,7 @@ def _clamped_value(norm: Tensor, eps: float) -> Tensor:
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Any = None) -> Tensor:
     """input / max(||input||_p, eps) along dim."""
+    check_tensor(input, "normalize", "input", 1)
     if out is not None:
         raise NotImplementedError("normalize: out= is not supported; use the returned tensor")
     return input / vector_norm(input, p, dim, keepdim=True).clamp(min=eps)
@@ -127,6 +132,8 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """sum(x1/||x1|| * x2/||x2||) along dim, each norm clamped below at eps (torch 2's formula: the
     clamp changes the values only, not the gradients)."""
+    check_tensor(x1, "cosine_similarity", "x1", 1)
+    check_tensor(x2, "cosine_similarity", "x2", 2)
     x1, x2 = _broadcast(x1, x2, "cosine_similarity")
     dim = normalize_dim(dim, x1.ndim, "cosine_similarity")
     n1 = _clamped_value(vector_norm(x1, 2, dim, keepdim=True), eps)
@@ -136,12 +143,15 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
 
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
     """||x1 - x2 + eps||_p over the last dimension."""
+    check_tensor(x1, "pairwise_distance", "x1", 1)
+    check_tensor(x2, "pairwise_distance", "x2", 2)
     x1, x2 = _broadcast(x1, x2, "pairwise_distance")
     return vector_norm(x1 - x2 + eps, p, -1 if x1.ndim else None, keepdim)
 
 
 def pdist(input: Tensor, p: float = 2.0) -> Tensor:
     """The p-norm distance between every pair of rows i < j of an (N, M) input, in row-major order."""
+    check_tensor(input, "pdist", "input", 1)
     if input.ndim != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
     first, second = np.triu_indices(input.shape[0], k=1)

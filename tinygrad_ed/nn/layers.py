@@ -7,10 +7,10 @@ from collections import OrderedDict
 from typing import Any, Iterator
 
 from .. import creation
+from ..checks import check_probability, check_tensor
 from ..ops.matmul import linear
 from ..tensor import Tensor
 from . import functional as F
-from .functional import _check_probability
 from . import init
 from .module import Module, Parameter
 
@@ -88,17 +88,17 @@ class Identity(Module):
 
 class ReLU(Module):
     def forward(self, x: Tensor) -> Tensor:
-        return x.relu()
+        return F.relu(x)
 
 
 class Sigmoid(Module):
     def forward(self, x: Tensor) -> Tensor:
-        return x.sigmoid()
+        return F.sigmoid(x)
 
 
 class Tanh(Module):
     def forward(self, x: Tensor) -> Tensor:
-        return x.tanh()
+        return F.tanh(x)
 
 
 class Softmax(Module):
@@ -107,7 +107,7 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.softmax(self.dim)
+        return F.softmax(x, self.dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -115,7 +115,7 @@ class Softmax(Module):
 
 class LogSoftmax(Softmax):
     def forward(self, x: Tensor) -> Tensor:
-        return x.log_softmax(self.dim)
+        return F.log_softmax(x, self.dim)
 
 
 class Dropout(Module):
@@ -123,7 +123,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5):
         super().__init__()
-        _check_probability(p, "Dropout")
+        check_probability(p, "Dropout")
         self.p = p
 
     def forward(self, x: Tensor) -> Tensor:
@@ -139,6 +139,7 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x: Tensor) -> Tensor:
+        check_tensor(x, "flatten", "input", 1)
         return x.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:

@@ -10,10 +10,11 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import check_tensor
 from ..errors import ShapeError
 from ..ops.elementwise import where
 from ..ops.index import GetItem
-from ..tensor import Tensor, as_array
+from ..tensor import Tensor
 from .module import Module
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -33,10 +34,9 @@ def _check_reduction(reduction: Any, op: str) -> None:
 
 
 def _check(input: Any, target: Any, reduction: str, op: str) -> tuple[Tensor, Tensor]:
+    check_tensor(input, op, "input", 1)
+    check_tensor(target, op, "target", 2)
     _check_reduction(reduction, op)
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
-    target = target if isinstance(target, Tensor) else Tensor(target)
     return input, target
 
 
@@ -50,20 +50,20 @@ def _check_regression(input: Any, target: Any, reduction: str, op: str) -> tuple
     return input, target
 
 
-def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean absolute error |input - target|: robust to outliers."""
     input, target = _check_regression(input, target, reduction, "l1_loss")
     return _reduce((input - target).abs(), reduction)
 
 
-def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean squared error (input - target)^2: stresses large errors."""
     input, target = _check_regression(input, target, reduction, "mse_loss")
     diff = input - target
     return _reduce(diff * diff, reduction)
 
 
-def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta): squared for small errors, absolute for large."""
     input, target = _check_regression(input, target, reduction, "huber_loss")
     if delta <= 0:
@@ -73,7 +73,7 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
     return _reduce(where(size < delta, diff * diff * 0.5, (size - 0.5 * delta) * delta), reduction)
 
 
-def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """Huber loss divided by beta (torch's SmoothL1Loss); beta = 0 gives L1."""
     _check_regression(input, target, reduction, "smooth_l1_loss")
     if beta == 0:
@@ -83,7 +83,7 @@ def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean", beta: fl
     return huber_loss(input, target, reduction, beta) / beta
 
 
-def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int = -100,
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
              reduction: str = "mean") -> Tensor:
     """-input[n, target[n]] (input holds log-probabilities), optionally class-weighted.
 
@@ -176,16 +176,14 @@ def _classes_last(input: Tensor) -> Tensor:
 def _class_weights(weight: Any, classes: int, dtype: np.dtype, op: str) -> np.ndarray:
     if weight is None:
         return np.ones(classes, dtype)
-    try:
-        weights = np.asarray(weight.array if isinstance(weight, Tensor) else weight, dtype)
-    except (TypeError, ValueError):
-        raise TypeError(f"{op}: weight must hold one number per class, got {weight!r}") from None
+    check_tensor(weight, op, "weight", 3)
+    weights = weight.array.astype(dtype, copy=False)
     if weights.shape != (classes,):
         raise ShapeError(f"{op}: weight must have shape ({classes},), one per class, got {weights.shape}")
     return weights
 
 
-def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: int = -100,
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy between logits and targets: -sum_c y_c log softmax(input)_c.
 
@@ -256,9 +254,9 @@ def _check_binary(input: Any, target: Any, reduction: str, op: str, **weights: A
     if target.dtype.kind != "f":
         raise TypeError(f"{op}: target must hold probabilities (floating point), got {target.dtype}")
     checked = []
-    for name, w in weights.items():
+    for (name, w), position in zip(weights.items(), (3, 5)):  # weight, pos_weight: their places in the signature
         if w is not None:
-            w = w if isinstance(w, Tensor) else Tensor._make(as_array(w, None, f"{op}: {name}"))
+            check_tensor(w, op, name, position)
             try:
                 fits = np.broadcast_shapes(w.shape, input.shape) == input.shape
             except ValueError:
@@ -270,7 +268,8 @@ def _check_binary(input: Any, target: Any, reduction: str, op: str, **weights: A
     return (input, target, *checked)
 
 
-def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         reduction: str = "mean") -> Tensor:
     """-(y log p + (1 - y) log(1 - p)) for probabilities p, with logs clamped at -100 as torch does."""
     input, target, weight = _check_binary(input, target, reduction, "binary_cross_entropy", weight=weight)
     if input.array.size and not (input.array.min() >= 0 and input.array.max() <= 1):  # NaN fails too, as in torch
@@ -282,8 +281,8 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, reducti
     return _reduce(losses, reduction)
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None, reduction: str = "mean",
-                                     pos_weight: Any = None) -> Tensor:
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                     reduction: str = "mean", pos_weight: Tensor | None = None) -> Tensor:
     """Binary cross-entropy of sigmoid(input), computed stably from the logits.
 
     Computes log(1 + e^-x) with the log-sum-exp shift, finite for logits of any size.
@@ -316,12 +315,12 @@ class _Loss(Module):
 
 
 class L1Loss(_Loss):
-    def forward(self, input: Tensor, target: Any) -> Tensor:
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return l1_loss(input, target, self.reduction)
 
 
 class MSELoss(_Loss):
-    def forward(self, input: Tensor, target: Any) -> Tensor:
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return mse_loss(input, target, self.reduction)
 
 
@@ -330,7 +329,7 @@ class HuberLoss(_Loss):
         super().__init__(reduction)
         self.delta = delta
 
-    def forward(self, input: Tensor, target: Any) -> Tensor:
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return huber_loss(input, target, self.reduction, self.delta)
 
 
@@ -339,7 +338,7 @@ class SmoothL1Loss(_Loss):
         super().__init__(reduction)
         self.beta = beta
 
-    def forward(self, input: Tensor, target: Any) -> Tensor:
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return smooth_l1_loss(input, target, self.reduction, self.beta)
 
 
@@ -348,7 +347,7 @@ class NLLLoss(_Loss):
         super().__init__(reduction)
         self.weight, self.ignore_index = weight, ignore_index
 
-    def forward(self, input: Tensor, target: Any) -> Tensor:
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
 
 
@@ -358,7 +357,7 @@ class CrossEntropyLoss(_Loss):
         super().__init__(reduction)
         self.weight, self.ignore_index, self.label_smoothing = weight, ignore_index, label_smoothing
 
-    def forward(self, input: Tensor, target: Any) -> Tensor:
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return cross_entropy(input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing)
 
 
@@ -367,7 +366,7 @@ class BCELoss(_Loss):
         super().__init__(reduction)
         self.weight = weight
 
-    def forward(self, input: Tensor, target: Any) -> Tensor:
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return binary_cross_entropy(input, target, self.weight, self.reduction)
 
 
@@ -376,7 +375,7 @@ class BCEWithLogitsLoss(_Loss):
         super().__init__(reduction)
         self.weight, self.pos_weight = weight, pos_weight
 
-    def forward(self, input: Tensor, target: Any) -> Tensor:
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return binary_cross_entropy_with_logits(input, target, self.weight, self.reduction, self.pos_weight)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..ops.elementwise import minimum, where
+from ..checks import check_tensor
 from ..tensor import Tensor
 from .activations import log1p_exp, logsigmoid
 from .functional_ops import pairwise_distance
@@ -38,6 +39,8 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Any, margin: flo
                         size_average: bool | None = None, reduce: bool | None = None,
                         reduction: str = "mean") -> Tensor:
     """max(0, -y (x1 - x2) + margin): x1 should rank above x2 where y = 1, below where y = -1."""
+    check_tensor(input1, "margin_ranking_loss", "input1", 1)
+    check_tensor(input2, "margin_ranking_loss", "input2", 2)
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction(reduction, "margin_ranking_loss")
     input1, input2, target = _tensors(input1, input2, target)
@@ -47,6 +50,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Any, margin: flo
 def soft_margin_loss(input: Tensor, target: Any, size_average: bool | None = None, reduce: bool | None = None,
                      reduction: str = "mean") -> Tensor:
     """log(1 + e^(-y x)) for targets y of +-1 (finite even where torch's overflows to inf)."""
+    check_tensor(input, "soft_margin_loss", "input", 1)
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction(reduction, "soft_margin_loss")
     input, target = _tensors(input, target)
@@ -56,6 +60,7 @@ def soft_margin_loss(input: Tensor, target: Any, size_average: bool | None = Non
 def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0, size_average: bool | None = None,
                          reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """x where y = 1, max(0, margin - x) where y = -1 (x is a distance)."""
+    check_tensor(input, "hinge_embedding_loss", "input", 1)
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction(reduction, "hinge_embedding_loss")
     input, target = _tensors(input, target)
@@ -68,6 +73,8 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: f
                           size_average: bool | None = None, reduce: bool | None = None,
                           reduction: str = "mean") -> Tensor:
     """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1 (cosine along the last dim)."""
+    check_tensor(input1, "cosine_embedding_loss", "input1", 1)
+    check_tensor(input2, "cosine_embedding_loss", "input2", 2)
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction(reduction, "cosine_embedding_loss")
     input1, input2, target = _tensors(input1, input2, target)
@@ -87,6 +94,7 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
                       reduction: str = "mean") -> Tensor:
     """The multi-class SVM loss: sum over classes i != y of max(0, margin - x[y] + x[i])^p, divided by the
     number of classes C (and scaled by weight[y] if given). Input (N, C) or (C,); targets class indices."""
+    check_tensor(input, "multi_margin_loss", "input", 1)
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction(reduction, "multi_margin_loss")
     if p not in (1, 2):
@@ -120,6 +128,9 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
                         reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """max(0, margin + d(a, positive) - d(a, negative)), d the p-norm distance; swap=True uses the smaller
     of d(a, negative) and d(positive, negative)."""
+    check_tensor(anchor, "triplet_margin_loss", "anchor", 1)
+    check_tensor(positive, "triplet_margin_loss", "positive", 2)
+    check_tensor(negative, "triplet_margin_loss", "negative", 3)
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction(reduction, "triplet_margin_loss")
     anchor, positive, negative = _tensors(anchor, positive, negative)
@@ -137,6 +148,9 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
                                       distance_function: Callable[[Tensor, Tensor], Tensor] | None = None,
                                       margin: float = 1.0, swap: bool = False, reduction: str = "mean") -> Tensor:
     """triplet_margin_loss with any distance (pairwise_distance by default)."""
+    check_tensor(anchor, "triplet_margin_with_distance_loss", "anchor", 1)
+    check_tensor(positive, "triplet_margin_with_distance_loss", "positive", 2)
+    check_tensor(negative, "triplet_margin_with_distance_loss", "negative", 3)
     check_reduction(reduction, "triplet_margin_with_distance_loss")
     distance = pairwise_distance if distance_function is None else distance_function
     to_positive, to_negative = distance(anchor, positive), distance(anchor, negative)
@@ -149,6 +163,7 @@ def multilabel_soft_margin_loss(input: Tensor, target: Any, weight: Any = None, 
                                 reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of sigmoid(input) per class against 0/1 targets, averaged over the classes
     (the last dimension), optionally weighted per class."""
+    check_tensor(input, "multilabel_soft_margin_loss", "input", 1)
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction(reduction, "multilabel_soft_margin_loss")
     input, target = _tensors(input, target)
@@ -162,6 +177,7 @@ def multilabel_margin_loss(input: Tensor, target: Any, size_average: bool | None
                            reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """sum over target classes j and other classes i of max(0, 1 - (x[j] - x[i])), divided by the number
     of classes. Each row of target lists class indices, ended by the first -1."""
+    check_tensor(input, "multilabel_margin_loss", "input", 1)
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction(reduction, "multilabel_margin_loss")
     input, target = _tensors(input, target)

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd.engine import Primitive
+from ..checks import check_same_dtype, check_tensor
 from ..errors import ShapeError
 from ..tensor import Tensor
 from . import backward_math as bm
@@ -57,9 +58,13 @@ class Linear(Primitive):
                 bm.sum(g, 0) if need_b else None)
 
 
-def matmul(a: Any, b: Any) -> Tensor:
-    """Matrix product with torch.matmul's rules for 1-D, 2-D and batched operands."""
-    a, b = promote_to_tensors(a, b)
+def matmul(input: Any, other: Any) -> Tensor:
+    """Matrix product with torch.matmul's rules for 1-D, 2-D and batched operands; like torch, both
+    operands must be Tensors of one dtype (no promotion)."""
+    check_tensor(input, "matmul", "input", 1)
+    check_tensor(other, "matmul", "other", 2)
+    check_same_dtype("matmul", input, other)
+    a, b = input, other
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError(f"matmul: both arguments need at least 1 dimension, got shapes {a.shape} @ {b.shape}")
     inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
@@ -75,15 +80,20 @@ def matmul(a: Any, b: Any) -> Tensor:
     return Matmul.apply(a, b)
 
 
-def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """x @ weight.T + bias, fused into one node for 2-D inputs of one dtype."""
-    xd, wd = x.array, weight.array
-    if xd.ndim != 2 or wd.ndim != 2 or xd.dtype is not wd.dtype:
-        out = matmul(x, weight.T)
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """input @ weight.T + bias, fused into one node for 2-D inputs; all three share one dtype, as in torch."""
+    check_tensor(input, "linear", "input", 1)
+    check_tensor(weight, "linear", "weight", 2)
+    check_same_dtype("linear", input, weight)
+    if bias is not None:
+        check_tensor(bias, "linear", "bias", 3)
+        check_same_dtype("linear", bias, weight, "bias and weight")
+    if input.array.ndim != 2 or weight.array.ndim != 2:
+        out = matmul(input, weight.T)
         return out if bias is None else out + bias
-    if bias is not None and bias.array.shape != wd.shape[:1]:
+    if bias is not None and bias.array.shape != weight.array.shape[:1]:
         raise ShapeError(f"linear: bias of shape {bias.shape} does not fit weight of shape {weight.shape}")
-    return Linear.apply(x, weight, bias)  # a mismatch of x and weight raises in np.dot, naming both shapes
+    return Linear.apply(input, weight, bias)  # a mismatch of input and weight raises in np.dot, naming both shapes
 
 
 # ---------------------------------------------------------------------------------------------
