@@ -11,6 +11,8 @@ from ..random import generator
 from ..tensor import Tensor
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss,
                      mse_loss, nll_loss, smooth_l1_loss)
+from . import functional_layers
+from .functional_layers import *  # noqa: F401,F403  (convolution, pooling, normalisation, embedding, attention)
 
 
 def relu(x: Tensor) -> Tensor:
@@ -43,3 +45,4 @@ def _check_probability(p: Any, op: str) -> None:
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "dropout", "l1_loss", "mse_loss",
            "huber_loss", "smooth_l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits"]
+__all__ += functional_layers.__all__
