@@ -2,11 +2,18 @@
 from . import functional, init, optim, data
 from .module import Module, Parameter
 from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
-from .layers import Linear, Identity, Unflatten, ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, Dropout, Flatten
+from .layers import (Linear, Identity, Unflatten, ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, Dropout, Dropout1d,
+                     Dropout2d, Flatten)
+from .conv import Conv1d, Conv2d, ConvTranspose2d
+from .pooling import MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm
+from .sparse import Embedding
 from .losses import (L1Loss, MSELoss, HuberLoss, SmoothL1Loss, CrossEntropyLoss, NLLLoss, BCELoss,
                      BCEWithLogitsLoss)
 
-__all__ = ["functional", "init", "optim", "data", "Module", "Parameter", "Linear", "Sequential", "ModuleList", "ModuleDict",
-           "ParameterList", "ParameterDict", "Identity", "Unflatten",
-           "ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Dropout", "Flatten", "L1Loss", "MSELoss",
+__all__ = ["functional", "init", "optim", "data", "Module", "Parameter", "Linear", "Sequential", "ModuleList",
+           "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Unflatten", "ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Dropout", "Dropout1d", "Dropout2d", "Flatten",
+           "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
+           "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm",
+           "Embedding", "L1Loss", "MSELoss",
            "HuberLoss", "SmoothL1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss"]

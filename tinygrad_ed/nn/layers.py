@@ -101,6 +101,20 @@ class Dropout(Module):
         return f"p={self.p}, inplace=False"  # as torch prints it; this Dropout never works in place
 
 
+class Dropout1d(Dropout):
+    """Zeroes whole channels of (N, C, L) input with probability p in training."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout1d(x, self.p, self.training)
+
+
+class Dropout2d(Dropout):
+    """Zeroes whole channels of (N, C, H, W) input with probability p in training."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout2d(x, self.p, self.training)
+
+
 class Flatten(Module):
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()
