@@ -9,6 +9,7 @@ from .pooling import MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm
 from .sparse import Embedding
 from .rnn import RNNCell, LSTMCell, GRUCell, RNN, LSTM, GRU
+from .transformer import MultiheadAttention, TransformerEncoderLayer
 from .losses import (L1Loss, MSELoss, HuberLoss, SmoothL1Loss, CrossEntropyLoss, NLLLoss, BCELoss,
                      BCEWithLogitsLoss)
 
@@ -16,5 +17,6 @@ __all__ = ["functional", "init", "optim", "data", "Module", "Parameter", "Linear
            "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Unflatten", "ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Dropout", "Dropout1d", "Dropout2d", "Flatten",
            "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
            "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm",
-           "Embedding", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "L1Loss", "MSELoss",
+           "Embedding", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
+           "MultiheadAttention", "TransformerEncoderLayer", "L1Loss", "MSELoss",
            "HuberLoss", "SmoothL1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss"]
