@@ -149,6 +149,9 @@ def test_channel_dropout_zeroes_whole_channels():
     assert (out.std(-1) == 0).all() and 0.4 < (out[..., 0] == 0).mean() < 0.6
     x = te.ones(2, 3, 4)
     assert nn.Dropout1d(0.5).eval()(x) is x
+    with pytest.warns(UserWarning, match="3D input"):  # as torch: 3-D input is (N, C, L)
+        out = F.dropout2d(te.ones(40, 6, 5), 0.5).numpy()
+    assert (out.std(-1) == 0).all() and 0.3 < (out[..., 0] == 0).mean() < 0.7
 
 
 def layer_pairs(torch):

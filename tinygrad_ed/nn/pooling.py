@@ -8,6 +8,11 @@ from . import functional as F
 from .module import Module
 
 
+def _single(value: Any) -> tuple:
+    """torch's AvgPool1d keeps its sizes as 1-tuples (they show so in its repr)."""
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
 class _MaxPoolNd(Module):
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
                  return_indices: bool = False, ceil_mode: bool = False):
@@ -37,10 +42,9 @@ class AvgPool1d(Module):
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
                  count_include_pad: bool = True):
         super().__init__()
-        as_single = (lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,))
-        self.kernel_size = as_single(kernel_size)
-        self.stride = as_single(stride if stride is not None else kernel_size)
-        self.padding = as_single(padding)
+        self.kernel_size = _single(kernel_size)
+        self.stride = _single(stride if stride is not None else kernel_size)
+        self.padding = _single(padding)
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
 
     def forward(self, input: Tensor) -> Tensor:
