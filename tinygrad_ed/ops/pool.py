@@ -57,16 +57,17 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     kernel, step, _, dil, pads, out = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode,
                                                      "max_pool2d")
     n, c, h, w = x.shape
+    # rows layout (N*C, L, taps): each window contiguous, so argmax and gather run along the last axis (faster, measured)
     windows = Unfold.apply(x.reshape(n * c, 1, h, w), kernel=kernel, dilation=dil, pads=pads, stride=step,
-                           fill=-np.inf)
-    best = windows.array.argmax(axis=1)[:, None, :]
-    values = gather(windows, 1, best).reshape(n, c, *out)
+                           fill=-np.inf, rows=True)
+    best = windows.array.argmax(axis=2)[:, :, None]
+    values = gather(windows, 2, best).reshape(n, c, *out)
     values = values.squeeze(0) if unbatched else values
     if not return_indices:
         return values
     positions = unfold_array(np.arange(h * w, dtype=np.float64).reshape(1, 1, h, w), kernel, dil, pads, step,
                              fill=-1.0)[0]
-    indices = positions[best[:, 0], np.arange(best.shape[2])].astype(np.int64).reshape(n, c, *out)
+    indices = positions[best[:, :, 0], np.arange(best.shape[1])].astype(np.int64).reshape(n, c, *out)
     return values, Tensor._make(indices[0] if unbatched else indices)
 
 
