@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function, ShapeError
+from ..autograd import Function
 from ..tensor import Tensor
 from .matmul import linear, matmul
 
@@ -153,7 +153,8 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, p
     """col2im: (N, C*kh*kw, L) -> (N, C, H, W), summing where windows overlap; unfold's adjoint."""
     cols, unbatched = _batched(input, 3, "fold")
     size, kernel = pair(output_size, "output_size", "fold"), pair(kernel_size, "kernel_size", "fold")
-    dil, pad, step = pair(dilation, "dilation", "fold"), pair(padding, "padding", "fold", 0), pair(stride, "stride", "fold")
+    dil, step = pair(dilation, "dilation", "fold"), pair(stride, "stride", "fold")
+    pad = pair(padding, "padding", "fold", 0)
     count = math.prod(blocks(size[a], kernel[a], dil[a], 2 * pad[a], step[a]) for a in (0, 1))
     if cols.shape[1] % (kernel[0] * kernel[1]) or cols.shape[2] != count:
         raise RuntimeError(f"fold: expected input of size (N, C*{kernel[0]}*{kernel[1]}, {count}) for "
