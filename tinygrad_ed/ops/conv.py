@@ -24,10 +24,11 @@ def blocks(size: int, kernel: int, dilation: int, pad: int, stride: int) -> int:
 
 def unfold_array(x: np.ndarray, kernel: Pair, dilation: Pair, pads: Pads, stride: Pair,
                  fill: float = 0.0, rows: bool = False) -> np.ndarray:
-    """(N, C, H, W) -> (N, C*kh*kw, L): one column per window, by kh*kw strided slice copies (faster than
-    sliding_window_view's reshape copy at these sizes, measured). With `rows`, (N, L, kh*kw*C) instead:
-    one row per window, channels last, so that a convolution is a single 2-D matrix product (3x faster
-    than a batched one at LeNet sizes, measured)."""
+    """(N, C, H, W) -> (N, C*kh*kw, L): one column per window, by kh*kw strided slice copies (within 1.5x
+    of sliding_window_view's copy either way at LeNet sizes, measured; the same loop as fold's).
+
+    With `rows`, (N, L, kh*kw*C) instead: one row per window, channels last, so that a convolution
+    is a single 2-D matrix product (3x faster than a batched one at LeNet sizes, measured)."""
     n, c, h, w = x.shape
     (pt, pb), (pl, pr) = pads
     if rows:
@@ -62,8 +63,9 @@ def _windows(kernel: Pair, dilation: Pair, stride: Pair, oh: int, ow: int) -> An
 
 def fold_array(cols: np.ndarray, size: Pair, kernel: Pair, dilation: Pair, pads: Pads,
                stride: Pair, rows: bool = False) -> np.ndarray:
-    """(N, C*kh*kw, L) -> (N, C, H, W), overlapping windows summed: kh*kw strided slice additions (faster
-    than np.add.at, measured). With `rows`, the input is unfold_array's rows layout (N, L, kh*kw*C)."""
+    """(N, C*kh*kw, L) -> (N, C, H, W), overlapping windows summed: kh*kw strided slice additions
+    (10-16x faster than np.add.at with precomputed indices, measured). With `rows`, the input is
+    unfold_array's rows layout (N, L, kh*kw*C)."""
     (pt, pb), (pl, pr) = pads
     full = (size[0] + pt + pb, size[1] + pl + pr)
     oh, ow = (blocks(full[a], kernel[a], dilation[a], 0, stride[a]) for a in (0, 1))
