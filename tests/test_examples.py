@@ -17,7 +17,8 @@ matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-NAMES = ["demo", "intercept_descent", "gd_variants", "robust_regression", "classification", "custom_op", "newton"]
+NAMES = ["demo", "intercept_descent", "gd_variants", "robust_regression", "classification", "custom_op", "newton",
+         "cnn_digits", "char_model"]
 HAS_DOT = shutil.which("dot") is not None
 
 
@@ -187,3 +188,23 @@ def test_newton(tmp_path: Path) -> None:
     np.testing.assert_allclose(result["rosenbrock"]["Newton"]["x"], [1.0, 1.0], atol=1e-6)
     _, _, hvp = newton.hessian_vector_product(newton.rosenbrock, np.array([1.0, 1.0]))
     np.testing.assert_allclose(newton.hessian(hvp, 2), [[802.0, -400.0], [-400.0, 200.0]])
+
+
+def test_cnn_digits(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    result = load("cnn_digits").main(["--epochs", "2", "--out", str(tmp_path)])
+    for path in result["plots"]:
+        assert_png(path)
+    history = result["history"]
+    assert history["train_loss"][-1] < history["train_loss"][0] < 2.5
+    assert result["accuracy"] > 0.3  # two epochs; the full run reaches >= 98.5%
+
+
+def test_char_model(tmp_path: Path) -> None:
+    result = load("char_model").main(["--mlp-steps", "150", "--gru-steps", "60", "--samples", "3",
+                                      "--out", str(tmp_path)])
+    assert_png(result["plot"])
+    for loss in result["valid"].values():
+        assert loss < result["uniform"]  # both beat guessing uniformly among the characters
+    for samples in result["samples"].values():
+        assert len(samples) == 3 and all(set(name) <= set("abcdefghijklmnopqrstuvwxyz") for name in samples)

@@ -18,6 +18,8 @@ from .margin_losses import (cosine_embedding_loss, hinge_embedding_loss, margin_
                             multilabel_margin_loss, multilabel_soft_margin_loss, soft_margin_loss,
                             triplet_margin_loss, triplet_margin_with_distance_loss)
 from .distribution_losses import gaussian_nll_loss, kl_div, poisson_nll_loss
+from . import functional_layers
+from .functional_layers import *  # noqa: F401,F403  (convolution, pooling, normalisation, embedding, attention)
 
 
 def relu(input: Tensor) -> Tensor:
@@ -57,3 +59,4 @@ __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "dropo
            "cosine_embedding_loss", "hinge_embedding_loss", "margin_ranking_loss", "multi_margin_loss",
            "multilabel_margin_loss", "multilabel_soft_margin_loss", "soft_margin_loss", "triplet_margin_loss",
            "triplet_margin_with_distance_loss", "gaussian_nll_loss", "kl_div", "poisson_nll_loss"]
+__all__ += functional_layers.__all__

@@ -1,10 +1,9 @@
-"""Layers: Linear, Sequential, activations, Dropout, Flatten."""
+"""Layers: Linear, Identity, activations, Dropout, Flatten, Unflatten (containers are in container.py)."""
 from __future__ import annotations
 
 import math
 import numbers
-from collections import OrderedDict
-from typing import Any, Iterator
+from typing import Any
 
 from .. import creation
 from ..checks import check_probability, check_tensor
@@ -12,6 +11,7 @@ from ..ops.matmul import linear
 from ..tensor import Tensor
 from . import functional as F
 from . import init
+from .container import Sequential  # noqa: F401  (its old home: `nn.layers.Sequential` keeps working)
 from .module import Module, Parameter
 
 
@@ -45,43 +45,12 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
-class Sequential(Module):
-    """Modules applied in order; `model[0]`, `len(model)` and iteration work as in torch."""
-
-    def __init__(self, *modules: Module | OrderedDict[str, Module]):
-        super().__init__()
-        items: list[tuple[str, Any]]
-        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
-            items = list(modules[0].items())
-        else:
-            items = [(str(i), m) for i, m in enumerate(modules)]
-        for name, module in items:
-            if not isinstance(module, Module):
-                raise TypeError(f"Sequential: {type(module).__name__} is not a Module")
-            setattr(self, name, module)
-
-    def forward(self, x: Any) -> Any:
-        for module in self._modules.values():
-            x = module(x)
-        return x
-
-    def __getitem__(self, index: int | slice) -> Any:
-        if isinstance(index, slice):  # keeps the names, as torch does: state_dict keys stay the same
-            return Sequential(OrderedDict(list(self._modules.items())[index]))
-        return list(self._modules.values())[index]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def append(self, module: Module) -> Sequential:
-        setattr(self, str(len(self)), module)
-        return self
-
-
 class Identity(Module):
+    """Returns its input; takes (and ignores) any constructor arguments, as torch."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__()
+
     def forward(self, x: Tensor) -> Tensor:
         return x
 
@@ -133,6 +102,20 @@ class Dropout(Module):
         return f"p={self.p}, inplace=False"  # as torch prints it; this Dropout never works in place
 
 
+class Dropout1d(Dropout):
+    """Zeroes whole channels of (N, C, L) input with probability p in training."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout1d(x, self.p, self.training)
+
+
+class Dropout2d(Dropout):
+    """Zeroes whole channels of (N, C, H, W) input with probability p in training."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout2d(x, self.p, self.training)
+
+
 class Flatten(Module):
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()
@@ -144,3 +127,17 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Splits dimension `dim` into `unflattened_size`."""
+
+    def __init__(self, dim: int, unflattened_size: Any):
+        super().__init__()
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.unflatten(self.dim, self.unflattened_size)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -1,0 +1,183 @@
+"""Convolution, unfold/fold and pooling: values and gradients against torch over option grids (float64 and
+float32), finite-difference gradcheck and gradgradcheck, closed forms and errors."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_ed as te
+import tinygrad_ed.nn.functional as F
+from tinygrad_ed.autograd import gradcheck, gradgradcheck
+
+
+def compare_with_torch(ours, theirs, shapes, dtype=np.float64, seed=0, integer_outputs=False):
+    """Forward values and the gradients of a random projection of the output, ours vs torch."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)
+    arrays = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    a = [te.tensor(x, requires_grad=True) for x in arrays]
+    b = [torch.tensor(x, requires_grad=True) for x in arrays]
+    out, expected = ours(*a), theirs(*b)
+    if isinstance(out, tuple):
+        np.testing.assert_array_equal(out[1].detach().numpy(), expected[1].detach().numpy())
+        out, expected = out[0], expected[0]
+    assert out.shape == tuple(expected.shape)
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), **tol)
+    g = rng.standard_normal(out.shape).astype(dtype)
+    (out * te.tensor(g)).sum().backward()
+    (expected * torch.tensor(g)).sum().backward()
+    for x, y in zip(a, b):
+        np.testing.assert_allclose(x.grad.detach().numpy(), y.grad.detach().numpy(), **tol)
+        assert x.grad.dtype == dtype
+
+
+CONV_OPTIONS = [dict(), dict(stride=2, padding=1), dict(padding=(2, 1), dilation=(2, 1)),
+                dict(stride=(1, 3), padding="valid"), dict(padding="same", dilation=2),
+                dict(groups=2, stride=2), dict(groups=4, padding=1, dilation=2)]
+
+
+@pytest.mark.parametrize("options", CONV_OPTIONS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("bias", [True, False])
+def test_conv2d_matches_torch(options, dtype, bias):
+    torch = pytest.importorskip("torch")
+    shapes = [(2, 4, 9, 8), (8, 4 // options.get("groups", 1), 3, 2)] + ([(8,)] if bias else [])
+    compare_with_torch(lambda *t: F.conv2d(*t[:2], t[2] if bias else None, **options),
+                       lambda *t: torch.nn.functional.conv2d(*t[:2], t[2] if bias else None, **options),
+                       shapes, dtype)
+
+
+def test_conv2d_unbatched_input():
+    torch = pytest.importorskip("torch")
+    compare_with_torch(lambda x, w: F.conv2d(x, w, padding=1), lambda x, w: torch.nn.functional.conv2d(x, w, padding=1),
+                       [(3, 5, 5), (2, 3, 3, 3)])
+
+
+@pytest.mark.parametrize("options", [dict(), dict(stride=2, padding=1), dict(padding="same", dilation=3),
+                                     dict(groups=3, dilation=2)])
+def test_conv1d_matches_torch(options):
+    torch = pytest.importorskip("torch")
+    compare_with_torch(lambda x, w, b: F.conv1d(x, w, b, **options),
+                       lambda x, w, b: torch.nn.functional.conv1d(x, w, b, **options),
+                       [(2, 6, 11), (3, 6 // options.get("groups", 1), 3), (3,)])
+
+
+@pytest.mark.parametrize("options", [dict(), dict(stride=2, padding=1, output_padding=1),
+                                     dict(stride=(2, 3), dilation=2, output_padding=(1, 0)), dict(groups=2, stride=2)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_conv_transpose2d_matches_torch(options, dtype):
+    torch = pytest.importorskip("torch")
+    compare_with_torch(lambda x, w, b: F.conv_transpose2d(x, w, b, **options),
+                       lambda x, w, b: torch.nn.functional.conv_transpose2d(x, w, b, **options),
+                       [(2, 4, 5, 6), (4, 3, 3, 2), (3 * options.get("groups", 1),)], dtype)
+
+
+@pytest.mark.parametrize("options", [dict(kernel_size=2), dict(kernel_size=(2, 3), dilation=2, padding=1, stride=(2, 1))])
+def test_unfold_and_fold_match_torch(options):
+    torch = pytest.importorskip("torch")
+    compare_with_torch(lambda x: F.unfold(x, **options), lambda x: torch.nn.functional.unfold(x, **options),
+                       [(2, 3, 7, 8)])
+    blocks = torch.nn.functional.unfold(torch.zeros(1, 3, 7, 8), **options).shape
+    compare_with_torch(lambda c: F.fold(c, (7, 8), **options), lambda c: torch.nn.functional.fold(c, (7, 8), **options),
+                       [(2,) + tuple(blocks[1:])])
+
+
+def test_unfold_is_the_windows_and_fold_its_adjoint():
+    x = te.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
+    cols = F.unfold(x, 2, stride=2).detach().numpy()[0]
+    np.testing.assert_array_equal(cols[:, 0], [0, 1, 4, 5])
+    np.testing.assert_array_equal(cols[:, 3], [10, 11, 14, 15])
+    rng = np.random.default_rng(0)
+    a, c = rng.standard_normal((2, 3, 6, 5)), rng.standard_normal((2, 3 * 4, 42))
+    lhs = (F.unfold(te.tensor(a), 2, padding=1).detach().numpy() * c).sum()
+    rhs = (a * F.fold(te.tensor(c), (6, 5), 2, padding=1).detach().numpy()).sum()
+    assert lhs == pytest.approx(rhs)
+
+
+def test_conv2d_is_cross_correlation():
+    x = te.tensor(np.arange(9.0).reshape(1, 1, 3, 3))
+    w = te.tensor(np.array([[[[1.0, 0.0], [0.0, -1.0]]]]))
+    np.testing.assert_array_equal(F.conv2d(x, w).detach().numpy()[0, 0], [[-4, -4], [-4, -4]])
+
+
+def f64(*shape, seed=0):
+    return te.tensor(np.random.default_rng(seed).standard_normal(shape), requires_grad=True)
+
+
+@pytest.mark.parametrize("fn, shapes", [
+    (lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1, groups=2), [(1, 2, 5, 4), (2, 1, 3, 2), (2,)]),
+    (lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1), [(1, 2, 3, 3), (2, 1, 2, 3)]),
+    (lambda x, w: F.conv1d(x, w, padding="same", dilation=2), [(1, 2, 6), (2, 2, 3)]),
+    (lambda x: F.max_pool2d(x, 2, 1, padding=1), [(1, 2, 3, 4)]),
+    (lambda x: F.avg_pool2d(x, 3, 2, padding=1, ceil_mode=True, count_include_pad=False), [(1, 2, 5, 4)]),
+    (lambda x: F.adaptive_avg_pool2d(x, (2, 3)), [(1, 2, 5, 4)]),
+    (lambda x: F.adaptive_max_pool2d(x, (2, 3)), [(1, 2, 5, 4)]),
+])
+def test_gradcheck_and_gradgradcheck(fn, shapes):
+    inputs = [f64(*s, seed=i) for i, s in enumerate(shapes)]
+    assert gradcheck(fn, inputs)
+    assert gradgradcheck(fn, inputs)
+
+
+MAX_OPTIONS = [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=(2, 3), stride=(2, 1),
+               padding=1, dilation=2, ceil_mode=True), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)]
+
+
+@pytest.mark.parametrize("options", MAX_OPTIONS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_max_pool2d_matches_torch_with_indices(options, dtype):
+    torch = pytest.importorskip("torch")
+    compare_with_torch(lambda x: F.max_pool2d(x, **options, return_indices=True),
+                       lambda x: torch.nn.functional.max_pool2d(x, **options, return_indices=True), [(2, 3, 9, 8)], dtype)
+
+
+def test_max_pool_ties_send_the_gradient_to_one_element_as_torch():
+    x = te.zeros(1, 1, 4, 4, requires_grad=True)
+    F.max_pool2d(x, 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.detach().numpy()[0, 0], [[1, 0, 1, 0], [0, 0, 0, 0], [1, 0, 1, 0], [0, 0, 0, 0]])
+
+
+@pytest.mark.parametrize("options", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+                                     dict(kernel_size=3, stride=2, padding=1, count_include_pad=False, ceil_mode=True),
+                                     dict(kernel_size=(2, 3), ceil_mode=True), dict(kernel_size=3, stride=2, padding=1,
+                                                                                     ceil_mode=True),
+                                     dict(kernel_size=2, divisor_override=3)])
+def test_avg_pool2d_matches_torch(options):
+    torch = pytest.importorskip("torch")
+    compare_with_torch(lambda x: F.avg_pool2d(x, **options), lambda x: torch.nn.functional.avg_pool2d(x, **options),
+                       [(2, 3, 9, 8)])
+
+
+def test_pool1d_match_torch():
+    torch = pytest.importorskip("torch")
+    tf = torch.nn.functional
+    compare_with_torch(lambda x: F.max_pool1d(x, 3, 2, 1, return_indices=True),
+                       lambda x: tf.max_pool1d(x, 3, 2, 1, return_indices=True), [(2, 3, 10)])
+    compare_with_torch(lambda x: F.avg_pool1d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+                       lambda x: tf.avg_pool1d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False), [(2, 3, 10)])
+
+
+@pytest.mark.parametrize("size", [1, 3, (3, None), (4, 2), (7, 5)])
+def test_adaptive_pools_match_torch(size):
+    torch = pytest.importorskip("torch")
+    tf = torch.nn.functional
+    compare_with_torch(lambda x: F.adaptive_avg_pool2d(x, size), lambda x: tf.adaptive_avg_pool2d(x, size), [(2, 3, 7, 5)])
+    compare_with_torch(lambda x: F.adaptive_max_pool2d(x, size, return_indices=True),
+                       lambda x: tf.adaptive_max_pool2d(x, size, return_indices=True), [(2, 3, 7, 5)])
+
+
+def test_bad_arguments_raise_as_torch():
+    x, w = te.randn(1, 3, 5, 5), te.randn(4, 3, 3, 3)
+    with pytest.raises(RuntimeError, match="channels"):
+        F.conv2d(te.randn(1, 2, 5, 5), w)
+    with pytest.raises(RuntimeError, match="4D"):
+        F.conv2d(te.randn(5, 5), w)
+    with pytest.raises(ValueError, match="same"):
+        F.conv2d(x, w, stride=2, padding="same")
+    with pytest.raises(RuntimeError, match="smaller than the kernel"):
+        F.conv2d(te.randn(1, 3, 2, 2), w)
+    with pytest.raises(RuntimeError, match="half"):
+        F.max_pool2d(x, 2, padding=2)
+    with pytest.raises(RuntimeError, match="fold"):
+        F.fold(te.randn(1, 12, 5), (4, 4), 2)

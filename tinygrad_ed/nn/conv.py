@@ -1,0 +1,117 @@
+"""Convolution layers: Conv1d, Conv2d, ConvTranspose2d, initialised as torch."""
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+from .. import creation
+from ..tensor import Tensor
+from . import functional as F
+from . import init
+from .module import Module, Parameter
+
+
+def _tuple(value: Any, n: int, name: str) -> tuple:
+    values = (value,) * n if isinstance(value, numbers.Integral) else tuple(value)
+    if len(values) != n:
+        raise ValueError(f"{name} must be an int or a tuple of {n} ints, got {value!r}")
+    return values
+
+
+class _ConvNd(Module):
+    """What the convolution layers share: shapes, torch's initialisation and repr."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any, padding: Any,
+                 dilation: Any, groups: int, bias: bool, padding_mode: str, dtype: Any, dims: int,
+                 transposed: bool = False, output_padding: Any = 0):
+        super().__init__()
+        if not isinstance(groups, numbers.Integral) or groups <= 0:
+            raise ValueError("groups must be a positive integer")
+        if in_channels % groups or out_channels % groups:
+            raise ValueError("in_channels and out_channels must be divisible by groups")
+        if padding_mode != "zeros":
+            raise NotImplementedError(f"{type(self).__name__}: only padding_mode='zeros' is supported, "
+                                      f"got {padding_mode!r}")
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+            if padding == "same" and any(s != 1 for s in _tuple(stride, dims, "stride")):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size = _tuple(kernel_size, dims, "kernel_size")
+        self.stride = _tuple(stride, dims, "stride")
+        self.padding = padding if isinstance(padding, str) else _tuple(padding, dims, "padding")
+        self.dilation = _tuple(dilation, dims, "dilation")
+        self.transposed, self.output_padding = transposed, _tuple(output_padding, dims, "output_padding")
+        self.groups, self.padding_mode = groups, padding_mode
+        shape = ((in_channels, out_channels // groups) if transposed else (out_channels, in_channels // groups))
+        self.weight = Parameter(creation.empty(*shape, *self.kernel_size, dtype=dtype))
+        self.bias = Parameter(creation.empty(out_channels, dtype=dtype)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init.calculate_fan_in_and_fan_out(self.weight)
+            if fan_in != 0:
+                bound = 1 / math.sqrt(fan_in)
+                init.uniform_(self.bias, -bound, bound)
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if isinstance(self.padding, str) or any(self.padding):
+            s += f", padding={self.padding}"
+        if any(d != 1 for d in self.dilation):
+            s += f", dilation={self.dilation}"
+        if any(self.output_padding):
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+class Conv1d(_ConvNd):
+    """Cross-correlation over (N, C, L) input; weight (out_channels, in_channels/groups, kernel_size)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+                 dilation: Any = 1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 device: Any = None, dtype: Any = None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, dtype, 1)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class Conv2d(_ConvNd):
+    """Cross-correlation over (N, C, H, W) input; weight (out_channels, in_channels/groups, kH, kW)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+                 dilation: Any = 1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 device: Any = None, dtype: Any = None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, dtype, 2)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class ConvTranspose2d(_ConvNd):
+    """The adjoint of Conv2d (upsampling); weight (in_channels, out_channels/groups, kH, kW)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+                 output_padding: Any = 0, groups: int = 1, bias: bool = True, dilation: Any = 1,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None):
+        if isinstance(padding, str):
+            raise ValueError(f"ConvTranspose2d: padding={padding!r} is not supported")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, dtype, 2, transposed=True, output_padding=output_padding)
+
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
+        if output_size is not None:
+            raise NotImplementedError("ConvTranspose2d: output_size is not supported; use output_padding")
+        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+                                  self.groups, self.dilation)

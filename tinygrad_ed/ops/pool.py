@@ -1,0 +1,192 @@
+"""Pooling, composed from conv.py's Unfold: each channel's windows become columns, then a max (a gather
+at the argmax, so the gradient goes to one element per window as in torch) or a mean. Adaptive average
+pooling is two matrix products with averaging matrices."""
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .conv import Pads, Pair, Unfold, pair, unfold_array
+from .index import gather
+from .matmul import matmul
+from .movement import stack
+
+
+def _pool_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: bool,
+                   op: str) -> tuple[Pair, Pair, Pair, Pair, Pads, Pair]:
+    """kernel, stride, padding, dilation, the pads (extra on the bottom/right in ceil mode) and the output
+    size, by torch's rule: in ceil mode the last window must start inside the input or its left padding."""
+    kernel = pair(kernel_size, "kernel_size", op)
+    step = kernel if stride is None or stride == [] or stride == () else pair(stride, "stride", op)
+    pad, dil = pair(padding, "padding", op, 0), pair(dilation, "dilation", op)
+    if any(pad[a] * 2 > kernel[a] for a in (0, 1)):
+        raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, but got pad={pad}, "
+                           f"kernel_size={kernel}")
+    out, extra = [], []
+    for a in (0, 1):
+        size, span = x.shape[2 + a], dil[a] * (kernel[a] - 1) + 1
+        length = size + 2 * pad[a] - span
+        n = (-(-length // step[a]) if ceil_mode else length // step[a]) + 1
+        if ceil_mode and (n - 1) * step[a] >= size + pad[a]:
+            n -= 1
+        if n < 1:
+            raise RuntimeError(f"{op}: given input size {tuple(x.shape[1:])}, the output size would be "
+                               f"{n} along dimension {2 + a}: too small")
+        out.append(n)
+        extra.append(max(0, (n - 1) * step[a] + span - size - 2 * pad[a]))
+    pads = ((pad[0], pad[0] + extra[0]), (pad[1], pad[1] + extra[1]))
+    return kernel, step, pad, dil, pads, (out[0], out[1])
+
+
+def _channels_as_batch(x: Tensor, op: str) -> tuple[Tensor, bool]:
+    if x.ndim not in (3, 4):
+        raise RuntimeError(f"{op}: expected 3D or 4D input, got input of size {tuple(x.shape)}")
+    unbatched = x.ndim == 3
+    x = x.unsqueeze(0) if unbatched else x
+    return x, unbatched
+
+
+def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+               ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    """The maximum of each window; with return_indices, also each maximum's flat position in its
+    input plane (what max_unpool takes)."""
+    x, unbatched = _channels_as_batch(input, "max_pool2d")
+    kernel, step, _, dil, pads, out = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode,
+                                                     "max_pool2d")
+    n, c, h, w = x.shape
+    # rows layout (N*C, L, taps): each window contiguous, so argmax and gather run along the last axis
+    # (faster than along the taps axis of the columns layout, measured)
+    windows = Unfold.apply(x.reshape(n * c, 1, h, w), kernel=kernel, dilation=dil, pads=pads, stride=step,
+                           fill=-np.inf, rows=True)
+    best = windows.array.argmax(axis=2)[:, :, None]
+    values = gather(windows, 2, best).reshape(n, c, *out)
+    values = values.squeeze(0) if unbatched else values
+    if not return_indices:
+        return values
+    positions = unfold_array(np.arange(h * w, dtype=np.float64).reshape(1, 1, h, w), kernel, dil, pads, step,
+                             fill=-1.0)[0]
+    indices = positions[best[:, :, 0], np.arange(best.shape[1])].astype(np.int64).reshape(n, c, *out)
+    return values, Tensor._make(indices[0] if unbatched else indices)
+
+
+def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """The mean of each window; zero padding counts in the divisor unless count_include_pad=False (windows
+    hanging past the padding in ceil mode never count the overhang)."""
+    x, unbatched = _channels_as_batch(input, "avg_pool2d")
+    kernel, step, pad, dil, pads, out = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode,
+                                                       "avg_pool2d")
+    n, c, h, w = x.shape
+    windows = Unfold.apply(x.reshape(n * c, 1, h, w), kernel=kernel, dilation=dil, pads=pads, stride=step)
+    if divisor_override is not None:
+        if not isinstance(divisor_override, numbers.Integral) or divisor_override == 0:
+            raise RuntimeError(f"avg_pool2d: divisor must be not zero, got {divisor_override!r}")
+        divisor: Any = float(divisor_override)
+    else:
+        divisor = _window_counts((h, w), kernel, step, pad, pads, count_include_pad).astype(x.dtype)
+    result = (windows.sum(1) / divisor).reshape(n, c, *out)
+    return result.squeeze(0) if unbatched else result
+
+
+def _window_counts(size: Pair, kernel: Pair, step: Pair, pad: Pair, pads: Pads, include_pad: bool) -> np.ndarray:
+    """How many elements each window averages: inside the input, or inside the padded input."""
+    if include_pad:
+        ones = np.ones((1, 1, size[0] + 2 * pad[0], size[1] + 2 * pad[1]))
+        pads = ((0, pads[0][1] - pad[0]), (0, pads[1][1] - pad[1]))
+    else:
+        ones = np.ones((1, 1) + size)
+    return unfold_array(ones, kernel, (1, 1), pads, step).sum(1)[0]
+
+
+def _as_1d(x: Tensor, op: str) -> tuple[Tensor, bool]:
+    if x.ndim not in (2, 3):
+        raise RuntimeError(f"{op}: expected 2D or 3D input, got input of size {tuple(x.shape)}")
+    return x.unsqueeze(-2), x.ndim == 2
+
+
+def _single(value: Any, name: str, default: int) -> tuple[int, int]:
+    if isinstance(value, (tuple, list)):
+        if len(value) != 1:
+            raise TypeError(f"expected {name} to be a single int or a 1-tuple, got {value!r}")
+        value = value[0]
+    return (default, value)
+
+
+def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+               ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    x, _ = _as_1d(input, "max_pool1d")
+    stride = None if stride is None or stride == [] or stride == () else _single(stride, "stride", 1)
+    result = max_pool2d(x, _single(kernel_size, "kernel_size", 1), stride, _single(padding, "padding", 0),
+                        _single(dilation, "dilation", 1), ceil_mode, return_indices)
+    if return_indices:
+        return result[0].squeeze(-2), result[1].squeeze(-2)
+    return result.squeeze(-2)
+
+
+def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    x, _ = _as_1d(input, "avg_pool1d")
+    stride = None if stride is None or stride == [] or stride == () else _single(stride, "stride", 1)
+    return avg_pool2d(x, _single(kernel_size, "kernel_size", 1), stride, _single(padding, "padding", 0), ceil_mode,
+                      count_include_pad).squeeze(-2)
+
+
+def _adaptive_bounds(size: int, out: int) -> list[tuple[int, int]]:
+    """torch's adaptive windows: [floor(i*size/out), ceil((i+1)*size/out))."""
+    return [((i * size) // out, -(-((i + 1) * size) // out)) for i in range(out)]
+
+
+def _output_size(x: Tensor, output_size: Any, op: str) -> Pair:
+    sizes = (output_size, output_size) if output_size is None or isinstance(output_size, numbers.Integral) \
+        else tuple(output_size)
+    if len(sizes) != 2:
+        raise ValueError(f"{op}: output_size must be an int or a pair, got {output_size!r}")
+    sizes = tuple(x.shape[-2 + a] if s is None else int(s) for a, s in enumerate(sizes))
+    if min(sizes) < 1 and min(x.shape[-2:]) > 0:
+        raise RuntimeError(f"{op}: output_size must be positive, got {output_size!r}")
+    return sizes
+
+
+def _averaging_matrix(size: int, out: int, dtype: Any) -> Tensor:
+    matrix = np.zeros((out, size), dtype)
+    for i, (start, stop) in enumerate(_adaptive_bounds(size, out)):
+        matrix[i, start:stop] = 1.0 / (stop - start)
+    return Tensor._make(matrix)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
+    """Average pooling to a fixed output size: rows, then columns, each averaged by one matrix product."""
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d: expected 3D or 4D input, got input of size {tuple(input.shape)}")
+    oh, ow = _output_size(input, output_size, "adaptive_avg_pool2d")
+    rows = _averaging_matrix(input.shape[-2], oh, input.dtype)
+    columns = _averaging_matrix(input.shape[-1], ow, input.dtype)
+    return matmul(matmul(rows, input), columns.T)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """Max pooling to a fixed output size (one window at a time: the windows differ in size)."""
+    x, unbatched = _channels_as_batch(input, "adaptive_max_pool2d")
+    oh, ow = _output_size(x, output_size, "adaptive_max_pool2d")
+    w = x.shape[3]
+    values, indices = [], []
+    for top, bottom in _adaptive_bounds(x.shape[2], oh):
+        for left, right in _adaptive_bounds(w, ow):
+            best = x[:, :, top:bottom, left:right].flatten(2).max(2)
+            values.append(best.values)
+            width = right - left
+            flat = best.indices.array
+            indices.append((top + flat // width) * w + left + flat % width)
+    out = stack(values, 2).reshape(x.shape[0], x.shape[1], oh, ow)
+    out = out.squeeze(0) if unbatched else out
+    if not return_indices:
+        return out
+    positions = np.stack(indices, 2).reshape(x.shape[0], x.shape[1], oh, ow).astype(np.int64)
+    return out, Tensor._make(positions[0] if unbatched else positions)
+
+
+__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool2d",
+           "adaptive_max_pool2d"]
