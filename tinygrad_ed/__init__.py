@@ -8,7 +8,7 @@ from .random import manual_seed
 from .ops.elementwise import maximum, minimum, where
 from .ops.movement import cat, stack
 from .serialization import save, load
-from . import autograd, functions, nn, viz
+from . import autograd, functions, nn, optim, viz
 from .functions import *  # te.exp, te.sum, ...: torch's function forms of Tensor methods
 
 __version__ = "0.1.0"
@@ -17,4 +17,4 @@ __all__ = ["Tensor", "tensor", "from_numpy", "zeros", "ones", "empty", "full", "
            "zeros_like", "ones_like", "full_like", "rand_like", "randn_like", "manual_seed", "no_grad",
            "enable_grad", "set_grad_enabled", "is_grad_enabled", "maximum", "minimum", "where", "cat", "stack",
            "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool", "ShapeError",
-           "autograd", "nn", "viz", "save", "load", *functions.__all__]
+           "autograd", "nn", "optim", "viz", "save", "load", *functions.__all__]

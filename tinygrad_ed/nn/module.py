@@ -6,6 +6,7 @@ from typing import Any, Iterator, NamedTuple
 
 import numpy as np
 
+from ..optim.optimizer import zero_grads
 from ..tensor import Tensor, as_array
 
 
@@ -122,11 +123,7 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.parameters():
-            if set_to_none:
-                p.grad = None
-            elif p.grad is not None:
-                p.grad = Tensor._make(np.zeros_like(p.array))
+        zero_grads(self.parameters(), set_to_none)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         for p in self.parameters():
