@@ -6,7 +6,6 @@ import functools
 import math
 import warnings
 import weakref
-from bisect import bisect_right
 from collections import Counter
 from typing import Any, Callable, Sequence
 
@@ -171,7 +170,7 @@ class MultiStepLR(LRScheduler):
         return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in self.current_lrs()]
 
     def closed_form_lr(self) -> list[float]:
-        reached = bisect_right(sorted(self.milestones.elements()), self.last_epoch)
+        reached = sum(count for milestone, count in self.milestones.items() if milestone <= self.last_epoch)
         return [base * self.gamma ** reached for base in self.base_lrs]
 
 
