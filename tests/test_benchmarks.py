@@ -18,7 +18,7 @@ if str(REPO_ROOT) not in sys.path:
 
 from benchmarks import report, suite  # noqa: E402
 
-QUICK_ROWS = ["mlp-b1", "mlp-b16", "mlp-b128", "mlp-b1024", "sgd1", "deep-1e3", "deep-1e4",
+QUICK_ROWS = ["mlp-b1", "mlp-b16", "mlp-b128", "mlp-b1024", "adam-mlp-b16", "adam-mlp-b1024", "sgd1", "deep-1e3", "deep-1e4",
               "mem-full-ram-40k", "mem-mini-ram-40k", "mem-full-mmap-40k", "mem-mini-mmap-10k", "mem-mini-mmap-40k"]
 
 
@@ -57,10 +57,10 @@ def test_quick_run_prints_a_table_with_every_workload(tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="PyTorch is optional")
 def test_torch_contender_agrees_with_numpy():
-    rows = "mlp-b16,sgd1,deep-1e3,mem-mini-mmap-10k"
+    rows = "mlp-b16,adam-mlp-b16,sgd1,deep-1e3,mem-mini-mmap-10k"
     done = run_script("run.py", "--quick", "--contenders", "numpy,torch", "--only", rows)
     rows = table_rows(done.stdout)
-    assert list(rows) == ["mlp-b16", "sgd1", "deep-1e3", "mem-mini-mmap-10k"]
+    assert list(rows) == ["mlp-b16", "adam-mlp-b16", "sgd1", "deep-1e3", "mem-mini-mmap-10k"]
     assert all(cells[1].endswith("x)") for cells in rows.values())
 
 

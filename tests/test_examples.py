@@ -17,7 +17,8 @@ matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-NAMES = ["demo", "intercept_descent", "gd_variants", "robust_regression", "classification", "custom_op", "newton"]
+NAMES = ["demo", "intercept_descent", "gd_variants", "robust_regression", "classification", "custom_op", "newton",
+         "optimizers"]
 HAS_DOT = shutil.which("dot") is not None
 
 
@@ -179,3 +180,15 @@ def test_newton(tmp_path: Path) -> None:
     np.testing.assert_allclose(result["rosenbrock"]["Newton"]["x"], [1.0, 1.0], atol=1e-6)
     _, _, hvp = newton.hessian_vector_product(newton.rosenbrock, np.array([1.0, 1.0]))
     np.testing.assert_allclose(newton.hessian(hvp, 2), [[802.0, -400.0], [-400.0, 200.0]])
+
+
+def test_optimizers(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    result = load("optimizers").main(["--steps", "60", "--epochs", "2", "--out", str(tmp_path)])
+    for picture in ("optimizers_paths.png", "lr_schedules.png", "optimizers_digits.png"):
+        assert_png(tmp_path / picture)
+    valley = result["final_loss"]["valley"]
+    assert valley["Adam"] < valley["SGD"] / 10  # per-weight step sizes cross the narrow valley faster
+    assert all(r["accuracy"] > 0.85 for r in result["classifier"].values())
+    cosine = result["schedules"]["CosineAnnealingLR(50)"]
+    assert cosine[0] == 1.0 and cosine[50] < 1e-12 and cosine[100] > 0.99
