@@ -52,7 +52,7 @@ SURFACES = {
     "bowl": (bowl, (-1.5, -1.5), (-2, 2, -2, 2.5),
              dict(SGD=0.3, momentum=0.05, Nesterov=0.05, Adagrad=0.5, RMSprop=0.02, Adam=0.1, AdamW=0.1)),
     "valley": (valley, (-9.0, 1.0), (-10, 10, -2, 2),
-               dict(SGD=0.19, momentum=0.02, Nesterov=0.02, Adagrad=1.0, RMSprop=0.05, Adam=0.3, AdamW=0.3)),
+               dict(SGD=0.19, momentum=0.05, Nesterov=0.05, Adagrad=1.0, RMSprop=0.05, Adam=0.3, AdamW=0.3)),
     "rosenbrock": (rosenbrock, (-1.5, 2.0), (-2, 2, -1, 3),
                    dict(SGD=1e-3, momentum=2e-4, Nesterov=2e-4, Adagrad=0.2, RMSprop=0.01, Adam=0.05,
                         AdamW=0.05)),
