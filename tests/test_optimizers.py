@@ -260,3 +260,38 @@ def test_adamw_schedule_clipping_training_matches_torch():
         return losses
 
     np.testing.assert_allclose(train(te), train(torch), rtol=1e-12)
+
+
+def rosenbrock_steps(lib, options, steps=5):
+    w = lib.tensor([-1.5, 2.0, 0.5], dtype=lib.float64, requires_grad=True)
+    opt = lib.optim.LBFGS([w], **options)
+
+    def closure():
+        opt.zero_grad()
+        loss = ((1 - w[:-1]) ** 2 + 100 * (w[1:] - w[:-1] ** 2) ** 2).sum()
+        loss.backward()
+        return loss
+
+    history = []
+    for _ in range(steps):
+        loss = opt.step(closure)
+        history.append([loss.item()] + list(w.detach().numpy()))
+    return np.array(history)
+
+
+@pytest.mark.parametrize("options", [dict(lr=0.1), dict(lr=1, line_search_fn="strong_wolfe"),
+                                     dict(lr=1, history_size=3, max_iter=7, line_search_fn="strong_wolfe")],
+                         ids=["fixed-step", "strong-wolfe", "short-history"])
+def test_lbfgs_matches_torch(options):
+    torch = pytest.importorskip("torch")
+    # 35 iterations with line searches amplify round-off differences (dot products summed in another order)
+    np.testing.assert_allclose(rosenbrock_steps(te, options), rosenbrock_steps(torch, options), rtol=1e-7,
+                               atol=1e-10)
+
+
+def test_lbfgs_finds_rosenbrock_minimum():
+    final = rosenbrock_steps(te, dict(lr=1, line_search_fn="strong_wolfe", max_iter=50), steps=10)[-1]
+    assert final[0] < 1e-8  # the loss the last step started from
+    np.testing.assert_allclose(final[1:], [1.0, 1.0, 1.0], atol=1e-4)
+    with pytest.raises(RuntimeError, match="closure"):
+        optim.LBFGS([te.zeros(1, requires_grad=True)]).step()
