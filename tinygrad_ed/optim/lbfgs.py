@@ -66,9 +66,14 @@ class LBFGS(Optimizer):
         state["func_evals"] += 1
         if np.abs(g).max() <= tolerance_grad:
             return orig_loss
-        d, t, prev_g, prev_loss = state.get("d"), state.get("t"), state.get("prev_flat_grad"), state.get("prev_loss")
-        old_dirs, old_steps, ro, h_diag = (state.get("old_dirs"), state.get("old_stps"), state.get("ro"),
-                                           state.get("H_diag"))
+        d: Any = state.get("d")  # the search state carried over from the last step (None on the first)
+        t: Any = state.get("t")
+        prev_g: Any = state.get("prev_flat_grad")
+        prev_loss: Any = state.get("prev_loss")
+        old_dirs: Any = state.get("old_dirs")
+        old_steps: Any = state.get("old_stps")
+        ro: Any = state.get("ro")
+        h_diag: Any = state.get("H_diag")
         n_iter = 0
         while n_iter < max_iter:
             n_iter += 1

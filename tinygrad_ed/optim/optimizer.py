@@ -32,12 +32,12 @@ def check_unsupported(name: str, **options: Any) -> None:
 def check_non_negative(name: str, group: dict[str, Any], *options: str) -> None:
     for option in options:
         value = group[option]
-        if not isinstance(value, numbers.Real) or not value >= 0.0:
+        if not isinstance(value, numbers.Real) or not float(value) >= 0.0:
             raise ValueError(f"{name}: invalid {option} {value!r} (must be a number >= 0)")
 
 
 def check_betas(name: str, betas: Any) -> None:
-    if len(betas) != 2 or not all(isinstance(b, numbers.Real) and 0.0 <= b < 1.0 for b in betas):
+    if len(betas) != 2 or not all(isinstance(b, numbers.Real) and 0.0 <= float(b) < 1.0 for b in betas):
         raise ValueError(f"{name}: invalid betas {betas!r} (two numbers in [0, 1))")
 
 

@@ -26,6 +26,7 @@ def record_optimizer_steps(optimizer: Optimizer) -> None:
     @functools.wraps(step)
     def recorded_step(*args: Any, **kwargs: Any) -> Any:
         opt = owner()
+        assert opt is not None, "the optimizer's own step method outlived it"
         _stepped_optimizers.add(opt)
         return step(opt, *args, **kwargs)
 
@@ -289,7 +290,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             raise ValueError(f"Expected positive integer T_0, but got {T_0}")
         if T_mult < 1 or not isinstance(T_mult, int):
             raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
-        self.T_0, self.T_i, self.T_mult, self.eta_min, self.T_cur = T_0, T_0, T_mult, eta_min, last_epoch
+        self.T_0, self.T_i, self.T_mult, self.eta_min = T_0, T_0, T_mult, eta_min
+        self.T_cur: float = last_epoch
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
