@@ -1,6 +1,6 @@
 """The numpy reference: the same math as the framework contenders, written by hand.
 
-Forward pass, softmax cross-entropy or MSE, backward pass and SGD with momentum, each as a
+Forward pass, softmax cross-entropy or MSE, backward pass and SGD with momentum (or Adam), each as a
 few numpy calls. This is the floor the framework's overhead is measured against.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from benchmarks.problems import CHAIN_SCALE, CHAIN_SHIFT, LEARNING_RATE, MOMENTUM
+from benchmarks.problems import ADAM_LEARNING_RATE, CHAIN_SCALE, CHAIN_SHIFT, LEARNING_RATE, MOMENTUM
 
 
 class MomentumSGD:
@@ -25,6 +25,36 @@ class MomentumSGD:
             buffer *= MOMENTUM
             buffer += grad
             param -= LEARNING_RATE * buffer
+
+
+class Adam:
+    """torch.optim.Adam's update at its defaults, in place: m += (1 - b1)(g - m); v = b2 v + (1 - b2) g^2;
+    p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps), one work array per parameter."""
+
+    def __init__(self, params: list[np.ndarray], betas=(0.9, 0.999), eps=1e-8):
+        self.params, self.betas, self.eps, self.t = params, betas, eps, 0
+        self.m = [np.zeros_like(p) for p in params]
+        self.v = [np.zeros_like(p) for p in params]
+        self.work = [np.empty_like(p) for p in params]
+
+    def step(self, grads: list[np.ndarray]) -> None:
+        beta1, beta2 = self.betas
+        self.t += 1
+        step_size = ADAM_LEARNING_RATE / (1 - beta1 ** self.t)
+        root_correction = np.sqrt(1 - beta2 ** self.t)
+        for param, m, v, work, grad in zip(self.params, self.m, self.v, self.work, grads):
+            m += np.multiply(np.subtract(grad, m, out=work), 1 - beta1, out=work)
+            v *= beta2
+            v += np.multiply(np.multiply(grad, grad, out=work), 1 - beta2, out=work)
+            np.sqrt(v, out=work)
+            work /= root_correction
+            work += self.eps
+            np.divide(m, work, out=work)
+            work *= step_size
+            param -= work
+
+
+OPTIMIZERS = {"sgd": MomentumSGD, "adam": Adam}
 
 
 def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[np.floating, np.ndarray]:
@@ -59,9 +89,9 @@ def linear_mse_loss_and_grads(params: list[np.ndarray], x: np.ndarray, y: np.nda
     return loss, [np.dot(g.T, x), g.sum(0)]
 
 
-def _training_step(loss_and_grads, weights, x_all, y_all, batch) -> Callable[[], np.floating]:
+def _training_step(loss_and_grads, weights, x_all, y_all, batch, optimizer="sgd") -> Callable[[], np.floating]:
     params = [w.copy() for w in weights]
-    optimizer = MomentumSGD(params)
+    optimizer = OPTIMIZERS[optimizer](params)
     starts = itertools.cycle(range(0, len(x_all) - batch + 1, batch))
 
     def step():
@@ -72,9 +102,10 @@ def _training_step(loss_and_grads, weights, x_all, y_all, batch) -> Callable[[],
     return step
 
 
-def mlp_step(weights, x_all, y_all, batch):
-    """A function doing one training step of the MLP on the next batch; it returns the loss."""
-    return _training_step(mlp_loss_and_grads, weights, x_all, y_all, batch)
+def mlp_step(weights, x_all, y_all, batch, optimizer="sgd"):
+    """A function doing one training step of the MLP on the next batch with `optimizer` ("sgd" with
+    momentum or "adam"); it returns the loss."""
+    return _training_step(mlp_loss_and_grads, weights, x_all, y_all, batch, optimizer)
 
 
 def linear_step(weights, x_all, y_all, batch):

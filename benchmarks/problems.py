@@ -8,6 +8,7 @@ import numpy as np
 
 LEARNING_RATE = 0.01
 MOMENTUM = 0.9
+ADAM_LEARNING_RATE = 1e-3  # Adam's rows: torch's defaults (betas 0.9, 0.999; eps 1e-8)
 MLP_SIZES = (784, 256, 128, 10)
 CLASSES = MLP_SIZES[-1]
 CHAIN_SCALE, CHAIN_SHIFT = 1.0001, 0.001  # deep chain: x = x * CHAIN_SCALE + CHAIN_SHIFT

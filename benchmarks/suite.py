@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MLP_TARGETS = {1: 1.5, 16: 1.25, 128: 1.10, 1024: 1.05}
+ADAM_TARGETS = {16: 1.15, 1024: 1.05}  # the MLP step with Adam instead of SGD with momentum
 # (warm-up steps, timed blocks, steps per block): about a second of steps per worker
 MLP_REPEATS = {1: (100, 20, 50), 16: (50, 20, 20), 128: (10, 15, 5), 1024: (3, 8, 2)}
 SGD1_SAMPLES = 256
@@ -37,6 +38,11 @@ def mlp_workloads(quick: bool) -> list[Workload]:
         warmup, blocks, block_size = (1, 2, 1) if quick else MLP_REPEATS[batch]
         spec = dict(kind="mlp", batch=batch, batches=4, warmup=warmup, blocks=blocks, block_size=block_size)
         rows.append(Workload(f"mlp-b{batch}", spec, 1 if quick else 3, ("ratio", target)))
+    for batch, target in ADAM_TARGETS.items():
+        warmup, blocks, block_size = (1, 2, 1) if quick else MLP_REPEATS[batch]
+        spec = dict(kind="mlp", batch=batch, batches=4, warmup=warmup, blocks=blocks, block_size=block_size,
+                    optimizer="adam")
+        rows.append(Workload(f"adam-mlp-b{batch}", spec, 1 if quick else 3, ("ratio", target)))
     return rows
 
 

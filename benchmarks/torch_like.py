@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from benchmarks.problems import CHAIN_SCALE, CHAIN_SHIFT, LEARNING_RATE, MOMENTUM
+from benchmarks.problems import ADAM_LEARNING_RATE, CHAIN_SCALE, CHAIN_SHIFT, LEARNING_RATE, MOMENTUM
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class Api:
     nn: Any
     F: Any
     SGD: Any
+    Adam: Any
     from_numpy: Callable
     tensor: Callable
     float64: Any
@@ -28,11 +29,11 @@ def tinygrad_ed_api() -> Api:
     import tinygrad_ed as te
     from tinygrad_ed import nn
     from tinygrad_ed.nn import functional
-    from tinygrad_ed.nn.optim import SGD
+    from tinygrad_ed.optim import SGD, Adam
 
     def load(param, array):
         param.data = te.from_numpy(array.copy())
-    return Api(nn, functional, SGD, te.from_numpy, te.tensor, te.float64, load)
+    return Api(nn, functional, SGD, Adam, te.from_numpy, te.tensor, te.float64, load)
 
 
 def torch_api(threads: int) -> Api:
@@ -43,7 +44,8 @@ def torch_api(threads: int) -> Api:
 
     def load(param, array):
         param.data = torch.from_numpy(array.copy())
-    return Api(torch.nn, torch.nn.functional, torch.optim.SGD, torch.from_numpy, torch.tensor, torch.float64, load)
+    return Api(torch.nn, torch.nn.functional, torch.optim.SGD, torch.optim.Adam, torch.from_numpy, torch.tensor,
+               torch.float64, load)
 
 
 class TorchLike:
@@ -52,14 +54,15 @@ class TorchLike:
     def __init__(self, api: Api):
         self.api = api
 
-    def mlp_step(self, weights, x_all, y_all, batch):
-        """A function doing one training step of the MLP on the next batch; it returns the loss."""
+    def mlp_step(self, weights, x_all, y_all, batch, optimizer="sgd"):
+        """A function doing one training step of the MLP on the next batch with `optimizer` ("sgd" with
+        momentum or "adam"); it returns the loss."""
         nn = self.api.nn
         layers = []
         for weight in weights[::2]:
             layers += [nn.Linear(weight.shape[1], weight.shape[0]), nn.ReLU()]
         model = nn.Sequential(*layers[:-1])
-        return self._training_step(model, weights, self.api.F.cross_entropy, x_all, y_all, batch)
+        return self._training_step(model, weights, self.api.F.cross_entropy, x_all, y_all, batch, optimizer)
 
     def linear_step(self, weights, x_all, y_all, batch):
         """A function doing one training step of linear regression on the next batch; it returns the loss."""
@@ -67,10 +70,13 @@ class TorchLike:
         model = self.api.nn.Linear(weight.shape[1], weight.shape[0])
         return self._training_step(model, weights, self.api.F.mse_loss, x_all, y_all, batch)
 
-    def _training_step(self, model, weights, loss_fn, x_all, y_all, batch):
+    def _training_step(self, model, weights, loss_fn, x_all, y_all, batch, optimizer="sgd"):
         for param, array in zip(model.parameters(), weights):
             self.api.load(param, array)
-        optimizer = self.api.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM)
+        if optimizer == "adam":
+            optimizer = self.api.Adam(model.parameters(), lr=ADAM_LEARNING_RATE)
+        else:
+            optimizer = self.api.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM)
         x_all, y_all = self.api.from_numpy(x_all), self.api.from_numpy(y_all)  # no copy
         starts = itertools.cycle(range(0, len(x_all) - batch + 1, batch))
 

@@ -105,7 +105,7 @@ def measure_training(step, spec: dict, profile_path: str | None) -> dict:
 def mlp(contender, spec: dict, profile_path: str | None) -> dict:
     batch = spec["batch"]
     x, y = problems.mlp_data(spec["batches"] * batch)
-    step = contender.mlp_step(problems.mlp_weights(), x, y, batch)
+    step = contender.mlp_step(problems.mlp_weights(), x, y, batch, spec.get("optimizer", "sgd"))
     return measure_training(step, spec, profile_path)
 
 

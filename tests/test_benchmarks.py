@@ -15,7 +15,7 @@ from benchmarks import report, suite
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-QUICK_ROWS = ["mlp-b1", "mlp-b16", "mlp-b128", "mlp-b1024", "sgd1", "deep-1e3", "deep-1e4",
+QUICK_ROWS = ["mlp-b1", "mlp-b16", "mlp-b128", "mlp-b1024", "adam-mlp-b16", "adam-mlp-b1024", "sgd1", "deep-1e3", "deep-1e4",
               "mem-full-ram-40k", "mem-mini-ram-40k", "mem-full-mmap-40k", "mem-mini-mmap-10k", "mem-mini-mmap-40k"]
 
 
@@ -54,10 +54,10 @@ def test_quick_run_prints_a_table_with_every_workload(tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="PyTorch is optional")
 def test_torch_contender_agrees_with_numpy():
-    rows = "mlp-b16,sgd1,deep-1e3,mem-mini-mmap-10k"
+    rows = "mlp-b16,adam-mlp-b16,sgd1,deep-1e3,mem-mini-mmap-10k"
     done = run_script("run", "--quick", "--contenders", "numpy,torch", "--only", rows)
     rows = table_rows(done.stdout)
-    assert list(rows) == ["mlp-b16", "sgd1", "deep-1e3", "mem-mini-mmap-10k"]
+    assert list(rows) == ["mlp-b16", "adam-mlp-b16", "sgd1", "deep-1e3", "mem-mini-mmap-10k"]
     assert all(cells[1].endswith("x)") for cells in rows.values())
 
 
@@ -72,7 +72,7 @@ def test_torch_column_is_left_out_when_torch_cannot_be_imported(tmp_path):
 
 def test_profile_prints_the_top_functions():
     done = run_script("profile_row", "sgd1", "--quick", "--top", "5")
-    assert "tottime" in done.stdout and "(step)" in done.stdout
+    assert "tottime" in done.stdout and "(apply)" in done.stdout  # Function.apply, the hottest function
 
 
 def test_profile_counts_collector_pauses():

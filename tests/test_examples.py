@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 NAMES = ["demo", "intercept_descent", "gd_variants", "robust_regression", "classification", "custom_op", "newton",
-         "cnn_digits", "char_model"]
+         "cnn_digits", "char_model", "optimizers"]
 HAS_DOT = shutil.which("dot") is not None
 
 
@@ -208,3 +208,15 @@ def test_char_model(tmp_path: Path) -> None:
         assert loss < result["uniform"]  # both beat guessing uniformly among the characters
     for samples in result["samples"].values():
         assert len(samples) == 3 and all(set(name) <= set("abcdefghijklmnopqrstuvwxyz") for name in samples)
+
+
+def test_optimizers(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    result = load("optimizers").main(["--steps", "60", "--epochs", "2", "--out", str(tmp_path)])
+    for picture in ("optimizers_paths.png", "lr_schedules.png", "optimizers_digits.png"):
+        assert_png(tmp_path / picture)
+    valley = result["final_loss"]["valley"]
+    assert valley["Adam"] < valley["SGD"] / 10  # per-weight step sizes cross the narrow valley faster
+    assert all(r["accuracy"] > 0.85 for r in result["classifier"].values())
+    cosine = result["schedules"]["CosineAnnealingLR(50)"]
+    assert cosine[0] == 1.0 and cosine[50] < 1e-12 and cosine[100] > 0.99

@@ -10,6 +10,7 @@ from .. import dtypes
 from ..conversion import to_arguments
 from ..autograd.hooks import RemovableHandle
 from ..autograd.inplace import store
+from ..optim.optimizer import zero_grads
 from ..tensor import Tensor, as_array
 from .hooks import ModuleHooks
 
@@ -240,11 +241,7 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.parameters():
-            if set_to_none:
-                p.grad = None
-            elif p.grad is not None:
-                p.grad = Tensor._make(np.zeros_like(p.array))
+        zero_grads(self.parameters(), set_to_none)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         for p in self.parameters():
