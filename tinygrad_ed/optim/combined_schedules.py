@@ -45,7 +45,7 @@ class SequentialLR(LRScheduler):
         elif hasattr(scheduler, "last_epoch"):
             scheduler.last_epoch -= 1
 
-    def step(self) -> None:  # type: ignore[override]
+    def step(self) -> None:
         self.last_epoch += 1
         i = bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[i]
@@ -82,7 +82,7 @@ class ChainedScheduler(SequentialLR):
         self._schedulers, self.optimizer = list(schedulers), optimizer
         self._last_lr = [group["lr"] for group in optimizer.param_groups]
 
-    def step(self) -> None:  # type: ignore[override]
+    def step(self) -> None:
         for scheduler in self._schedulers:
             scheduler.step()
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]

@@ -45,10 +45,11 @@ class CyclicLR(LRScheduler):
         if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
             raise ValueError("mode is invalid and scale_fn is None")
         self.mode, self.gamma = mode, gamma
+        self.custom_scale_fn = scale_fn
         if scale_fn is None:
             self.scale_mode = "iterations" if mode == "exp_range" else "cycle"
         else:
-            self.scale_fn, self.scale_mode = scale_fn, scale_mode
+            self.scale_mode = scale_mode
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
             self.momentum_key = momentum_key(optimizer, "CyclicLR")
@@ -61,7 +62,9 @@ class CyclicLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
 
-    def scale_fn(self, x: float) -> float:  # type: ignore[no-redef]
+    def scale_fn(self, x: float) -> float:
+        if self.custom_scale_fn is not None:
+            return self.custom_scale_fn(x)
         if self.mode == "triangular2":
             return 1 / (2.0 ** (x - 1))
         if self.mode == "exp_range":

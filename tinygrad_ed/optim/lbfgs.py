@@ -47,7 +47,7 @@ class LBFGS(Optimizer):
             record_write(p.array)
             start += n
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:  # type: ignore[override]
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Run up to max_iter iterations; returns the loss the closure gave first."""
         if closure is None:
             raise RuntimeError("LBFGS.step needs a closure that re-evaluates the model and returns the loss")
@@ -100,7 +100,7 @@ class LBFGS(Optimizer):
             if group["line_search_fn"] == "strong_wolfe":
                 start = [p.array.copy() for p in self.params]
 
-                def at(step: float) -> tuple[float, np.ndarray]:
+                def at(step: float, d: np.ndarray = d, start: list = start) -> tuple[float, np.ndarray]:
                     self.add_to_params(step, d)
                     _, value, grad = evaluate()
                     for p, saved in zip(self.params, start):
