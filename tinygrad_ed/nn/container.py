@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import operator
 from collections import OrderedDict
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, cast
 
 from ..tensor import Tensor
 from .module import Module, Parameter
@@ -20,7 +20,7 @@ def _position(index: Any, length: int, op: str) -> int:
 class Sequential(Module):
     """Modules applied in order; indexing, slicing, `len`, iteration and `append` work as in torch."""
 
-    def __init__(self, *modules: Module):
+    def __init__(self, *modules: Module | OrderedDict[str, Any]):
         super().__init__()
         if len(modules) == 1 and isinstance(modules[0], OrderedDict):
             items = list(modules[0].items())
@@ -32,7 +32,7 @@ class Sequential(Module):
             self.add_module(name, module)
 
     def forward(self, x: Any) -> Any:
-        for module in self._modules.values():
+        for module in self:
             x = module(x)
         return x
 
@@ -54,7 +54,7 @@ class Sequential(Module):
         return len(self._modules)
 
     def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
+        return iter(cast("Iterable[Module]", self._modules.values()))  # a child set to None stays, as in torch
 
     def append(self, module: Module) -> Sequential:
         self.add_module(str(len(self)), module)
@@ -76,14 +76,14 @@ class ModuleList(Module):
 
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
-            return type(self)(list(self._modules.values())[index])
+            return type(self)(list(self)[index])
         return self._modules[str(_position(index, len(self), "ModuleList"))]
 
     def __setitem__(self, index: int, module: Module) -> None:
         self.add_module(str(_position(index, len(self), "ModuleList")), module)
 
     def __delitem__(self, index: int | slice) -> None:
-        kept = list(self._modules.values())
+        kept = list(self)
         del kept[index]
         for name in list(self._modules):
             delattr(self, name)
@@ -93,7 +93,7 @@ class ModuleList(Module):
         return len(self._modules)
 
     def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
+        return iter(cast("Iterable[Module]", self._modules.values()))  # a child set to None stays, as in torch
 
     def __add__(self, other: Iterable[Module]) -> ModuleList:
         return type(self)([*self, *other])
@@ -110,7 +110,7 @@ class ModuleList(Module):
         return self
 
     def insert(self, index: int, module: Module) -> None:
-        modules = list(self._modules.values())
+        modules = list(self)
         modules.insert(index, module)
         for name in list(self._modules):
             delattr(self, name)
@@ -136,7 +136,7 @@ class ModuleDict(Module):
             self.update(modules)
 
     def __getitem__(self, key: str) -> Module:
-        return self._modules[key]
+        return cast(Module, self._modules[key])
 
     def __setitem__(self, key: str, module: Module) -> None:
         self.add_module(key, module)
@@ -163,7 +163,7 @@ class ModuleDict(Module):
         return self._modules.values()
 
     def pop(self, key: str) -> Module:
-        module = self._modules[key]
+        module = self[key]
         delattr(self, key)
         return module
 
@@ -204,7 +204,7 @@ class ParameterList(Module):
         return len(self._parameters)
 
     def __iter__(self) -> Iterator[Parameter]:
-        return iter(self._parameters.values())
+        return iter(cast("Iterable[Parameter]", self._parameters.values()))
 
     def append(self, value: Any) -> ParameterList:
         self.register_parameter(str(len(self)), _as_parameter(value))
@@ -228,7 +228,7 @@ class ParameterDict(Module):
             self.update(parameters)
 
     def __getitem__(self, key: str) -> Parameter:
-        return self._parameters[key]
+        return cast(Parameter, self._parameters[key])
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.register_parameter(key, _as_parameter(value))

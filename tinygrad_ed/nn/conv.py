@@ -22,6 +22,19 @@ def _tuple(value: Any, n: int, name: str) -> tuple:
 class _ConvNd(Module):
     """What the convolution layers share: shapes, torch's initialisation and repr."""
 
+    in_channels: int
+    out_channels: int
+    kernel_size: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: str | tuple[int, ...]
+    dilation: tuple[int, ...]
+    transposed: bool
+    output_padding: tuple[int, ...]
+    groups: int
+    padding_mode: str
+    weight: Parameter
+    bias: Parameter | None
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any, padding: Any,
                  dilation: Any, groups: int, bias: bool, padding_mode: str, dtype: Any, dims: int,
                  transposed: bool = False, output_padding: Any = 0):

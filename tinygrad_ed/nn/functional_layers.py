@@ -183,10 +183,10 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
         raise ValueError("only one of size or scale_factor should be defined")
     in_sizes = input.shape[2:]
     if size is not None:
-        sizes = [size] * spatial if isinstance(size, numbers.Integral) else list(size)
+        sizes: list[Any] = [size] * spatial if isinstance(size, numbers.Integral) else list(size)
         scales: list[float | None] = [None] * spatial
     else:
-        factors = [scale_factor] * spatial if isinstance(scale_factor, numbers.Real) else list(scale_factor)
+        factors: list[Any] = [scale_factor] * spatial if isinstance(scale_factor, numbers.Real) else list(scale_factor)
         sizes = [int(math.floor(n * f)) for n, f in zip(in_sizes, factors)]
         scales = [None if recompute_scale_factor else 1.0 / f for f in factors]
     if len(sizes) != spatial or len(scales) != spatial:

@@ -37,8 +37,10 @@ class IncompatibleKeys(NamedTuple):
 class Module:
     """Base class for layers and models: subclass it, assign Parameters and sub-Modules, define `forward`."""
 
-    _parameters: OrderedDict[str, Parameter]
-    _modules: OrderedDict[str, Module]
+    _parameters: OrderedDict[str, Parameter | None]
+    _modules: OrderedDict[str, Module | None]
+    _buffers: OrderedDict[str, Tensor | None]
+    _non_persistent_buffers_set: set[str]
     training: bool
 
     def __init__(self) -> None:
@@ -159,9 +161,10 @@ class Module:
         """The Module at a dotted path such as 'features.0'; '' is the module itself."""
         module = self
         for part in target.split(".") if target else []:
-            if part not in module._modules or module._modules[part] is None:
+            child = module._modules.get(part)
+            if child is None:
                 raise AttributeError(f"{type(module).__name__} has no attribute `{part}`")
-            module = module._modules[part]
+            module = child
         return module
 
     def apply(self, fn: Any) -> Module:

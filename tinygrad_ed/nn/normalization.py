@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -16,6 +16,11 @@ class _BatchNorm(Module):
     """Batch normalisation; `momentum=None` makes the running statistics a cumulative average."""
 
     dims: tuple[int, ...] = ()
+    weight: Parameter | None
+    bias: Parameter | None
+    running_mean: Tensor | None  # buffers, None when track_running_stats=False
+    running_var: Tensor | None
+    num_batches_tracked: Tensor | None
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, device: Any = None, dtype: Any = None, *, bias: bool = True):
@@ -35,9 +40,9 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
-            self.running_mean.array[...] = 0
-            self.running_var.array[...] = 1
-            self.num_batches_tracked.array[...] = 0
+            cast(Tensor, self.running_mean).array[...] = 0  # registered as Tensors when tracking
+            cast(Tensor, self.running_var).array[...] = 1
+            cast(Tensor, self.num_batches_tracked).array[...] = 0
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
@@ -51,9 +56,10 @@ class _BatchNorm(Module):
             raise ValueError(f"expected {wanted} input (got {input.ndim}D input)")
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.array[...] += 1
+            tracked = cast(Tensor, self.num_batches_tracked)  # a Tensor when tracking
+            tracked.array[...] += 1
             if self.momentum is None:
-                factor = 1.0 / float(self.num_batches_tracked.array)
+                factor = 1.0 / float(tracked.array)
         use_batch = self.training or self.running_mean is None
         keep = not self.training or self.track_running_stats
         return F.batch_norm(input, self.running_mean if keep else None, self.running_var if keep else None,

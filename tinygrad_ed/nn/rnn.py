@@ -4,7 +4,7 @@ so state_dicts line up. Composed from linear and elementwise ops: gradients are 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 from .. import creation
 from ..ops.matmul import linear
@@ -78,8 +78,9 @@ class _Cell(Module):
         s = f"{self.input_size}, {self.hidden_size}"
         if not self.bias:
             s += ", bias=False"
-        if getattr(self, "nonlinearity", "tanh") != "tanh":
-            s += f", nonlinearity={self.nonlinearity}"
+        nonlinearity = getattr(self, "nonlinearity", "tanh")  # only RNNCell has one
+        if nonlinearity != "tanh":
+            s += f", nonlinearity={nonlinearity}"
         return s
 
 
@@ -149,8 +150,9 @@ class _RNNBase(Module):
         _reset_uniform(self, self.hidden_size)
 
     def _weights(self, layer: int, suffix: str) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
-        return tuple(self._parameters.get(f"{name}_l{layer}{suffix}")
-                     for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+        weights = tuple(self._parameters.get(f"{name}_l{layer}{suffix}")
+                        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+        return cast("tuple[Tensor, Tensor, Tensor | None, Tensor | None]", weights)  # biases None without bias
 
     def _run(self, input: Tensor, hx: Any) -> tuple[Tensor, Any]:
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:

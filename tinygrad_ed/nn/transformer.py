@@ -4,7 +4,7 @@ attend", the opposite of F.scaled_dot_product_attention's)."""
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import numpy as np
 
@@ -58,7 +58,7 @@ class MultiheadAttention(Module):
         init.xavier_uniform_(self.in_proj_weight)
         if self.in_proj_bias is not None:
             init.zeros_(self.in_proj_bias)
-            init.zeros_(self.out_proj.bias)
+            init.zeros_(cast(Tensor, self.out_proj.bias))  # out_proj has a bias whenever in_proj does
 
     def forward(self, query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Tensor | None = None,
                 need_weights: bool = True, attn_mask: Tensor | None = None, average_attn_weights: bool = True,

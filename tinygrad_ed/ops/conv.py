@@ -166,7 +166,8 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, p
 
 
 def _check_windows(size: Any, kernel: Pair, dilation: Pair, pads: Pads, stride: Pair, op: str) -> Pair:
-    out = tuple(blocks(size[a], kernel[a], dilation[a], sum(pads[a]), stride[a]) for a in (0, 1))
+    out = (blocks(size[0], kernel[0], dilation[0], sum(pads[0]), stride[0]),
+           blocks(size[1], kernel[1], dilation[1], sum(pads[1]), stride[1]))
     if min(out) < 1:
         raise RuntimeError(f"{op}: input of spatial size {tuple(size)} (padded by {pads}) is smaller than the "
                            f"kernel {kernel} with dilation {dilation}: the output would be {out}")
