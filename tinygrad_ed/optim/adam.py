@@ -6,7 +6,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .optimizer import Optimizer, check_betas, check_non_negative, check_unsupported
+from .optimizer import Optimizer, check_betas, check_non_negative, check_unsupported, decayed_gradient
 
 
 class Adam(Optimizer):
@@ -30,20 +30,14 @@ class Adam(Optimizer):
         check_betas(name, group["betas"])
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
-        lr, weight_decay, (beta1, beta2) = group["lr"], group["weight_decay"], group["betas"]
+        lr, (beta1, beta2) = group["lr"], group["betas"]
         if not state:
             state.update(step=0.0, exp_avg=np.zeros_like(param), exp_avg_sq=np.zeros_like(param))
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = np.zeros_like(param)
         state["step"] = step = state["step"] + 1
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        if group["maximize"]:
-            grad = -grad
-        if weight_decay:
-            if group["decoupled_weight_decay"]:
-                param *= 1 - lr * weight_decay
-            else:
-                grad = grad + weight_decay * param
+        grad = decayed_gradient(param, grad, group)
         work = self.scratch(param)
         exp_avg += np.multiply(np.subtract(grad, exp_avg, out=work), 1 - beta1, out=work)   # lerp towards g
         exp_avg_sq *= beta2

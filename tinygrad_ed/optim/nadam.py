@@ -5,7 +5,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .optimizer import Optimizer, check_betas, check_non_negative, check_unsupported
+from .optimizer import Optimizer, check_betas, check_non_negative, check_unsupported, decayed_gradient
 
 
 class NAdam(Optimizer):
@@ -27,17 +27,11 @@ class NAdam(Optimizer):
         check_betas("NAdam", group["betas"])
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
-        lr, weight_decay, (beta1, beta2) = group["lr"], group["weight_decay"], group["betas"]
+        lr, (beta1, beta2) = group["lr"], group["betas"]
         if not state:
             state.update(step=0.0, mu_product=1.0, exp_avg=np.zeros_like(param), exp_avg_sq=np.zeros_like(param))
         state["step"] = step = state["step"] + 1
-        if group["maximize"]:
-            grad = -grad
-        if weight_decay:
-            if group["decoupled_weight_decay"]:
-                param *= 1 - lr * weight_decay
-            else:
-                grad = grad + weight_decay * param
+        grad = decayed_gradient(param, grad, group)
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * group["momentum_decay"]))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * group["momentum_decay"]))
         state["mu_product"] = mu_product = state["mu_product"] * mu

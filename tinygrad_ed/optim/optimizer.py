@@ -183,3 +183,18 @@ class Optimizer:
 
 
 __all__ = ["Optimizer", "zero_grads", "check_unsupported", "check_non_negative", "check_betas"]
+
+
+def decayed_gradient(param: np.ndarray, grad: np.ndarray, group: dict[str, Any]) -> np.ndarray:
+    """The gradient after `maximize` and weight decay, in the Adam family's order: decoupled decay
+    (AdamW's) shrinks the parameter in place, coupled decay adds weight_decay * param to the gradient."""
+    if group["maximize"]:
+        grad = -grad
+    weight_decay = group["weight_decay"]
+    if weight_decay:
+        if group["decoupled_weight_decay"]:
+            param *= 1 - group["lr"] * weight_decay
+        else:
+            grad = grad + weight_decay * param
+    return grad
+
