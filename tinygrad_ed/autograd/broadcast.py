@@ -1,5 +1,6 @@
 """What the engine does to every gradient on its way to an input, on arrays or Tensors alike:
-sum a broadcast gradient back to the input's shape, and cast it to the input's dtype."""
+sum a broadcast gradient back to the input's shape, and cast it to the input's dtype; and the one
+test of whether a shape broadcasts to another."""
 from __future__ import annotations
 
 from typing import Any
@@ -22,3 +23,10 @@ def sum_to(x: Any, shape: tuple) -> Any:
 
 def cast(x: Any, dtype: Any) -> Any:
     return x.to(dtype) if isinstance(x, Tensor) else x.astype(dtype)
+
+
+def broadcasts_to(shape: tuple, target: tuple) -> bool:
+    """Whether an array of `shape` broadcasts to exactly `target` (numpy's rules, leading 1s added)."""
+    if shape == target:  # the common case, and the cheap one
+        return True
+    return len(shape) <= len(target) and all(n in (1, m) for n, m in zip(shape[::-1], target[::-1]))

@@ -25,6 +25,7 @@ import numpy as np
 from ..errors import ShapeError
 from ..tensor import Tensor
 from . import engine, hooks, versions
+from .broadcast import broadcasts_to
 from .grad_mode import mode
 
 _uncounted: dict[int, weakref.ref] = {}  # id -> the arrays of `.data` tensors: writes through them are not counted
@@ -53,14 +54,9 @@ def store(tensor: Tensor, name: str, result: Any, writer: int = versions.UNTRACK
     if not np.can_cast(value.dtype, target.dtype, casting=casting):
         raise RuntimeError(f"{name}: result type {value.dtype} can't be cast to the desired output type "
                            f"{target.dtype}")
-    if index is ... and value.shape != target.shape:
-        try:
-            fits = np.broadcast_shapes(value.shape, target.shape) == target.shape
-        except ValueError:
-            fits = False
-        if not fits:
-            raise ShapeError(f"{name}: output with shape {list(target.shape)} doesn't match the broadcast shape "
-                             f"{list(value.shape)}")
+    if index is ... and not broadcasts_to(value.shape, target.shape):
+        raise ShapeError(f"{name}: output with shape {list(target.shape)} doesn't match the broadcast shape "
+                         f"{list(value.shape)}")
     try:
         target[index] = value
     except ValueError as error:

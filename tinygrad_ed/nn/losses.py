@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.broadcast import broadcasts_to
 from ..checks import check_tensor
 from ..errors import ShapeError
 from ..ops.elementwise import where
@@ -257,11 +258,7 @@ def _check_binary(input: Any, target: Any, reduction: str, op: str, **weights: A
     for (name, w), position in zip(weights.items(), (3, 5)):  # weight, pos_weight: their places in the signature
         if w is not None:
             check_tensor(w, op, name, position)
-            try:
-                fits = np.broadcast_shapes(w.shape, input.shape) == input.shape
-            except ValueError:
-                fits = False
-            if not fits:
+            if not broadcasts_to(w.shape, input.shape):
                 raise ShapeError(f"{op}: {name} of shape {w.shape} cannot be broadcast to the input shape "
                                  f"{input.shape}")
         checked.append(w)

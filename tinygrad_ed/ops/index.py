@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.broadcast import broadcasts_to
 from ..autograd.engine import Primitive
 from ..errors import ShapeError
 from ..tensor import Tensor
@@ -361,14 +362,10 @@ def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
     mask = mask.array if isinstance(mask, Tensor) else np.asarray(mask)
     if mask.dtype != np.bool_:
         raise RuntimeError(f"masked_fill: mask must be a bool tensor, got {mask.dtype}")
-    if not _broadcasts_to(mask.shape, x.shape):
+    if not broadcasts_to(mask.shape, x.shape):
         raise ShapeError(f"masked_fill: mask of shape {mask.shape} does not broadcast to {x.shape}")
     value = value.to(x.dtype) if isinstance(value, Tensor) else value
     return elementwise.where(Tensor._make(mask), value, x).to(x.dtype)
-
-
-def _broadcasts_to(shape: tuple, target: tuple) -> bool:
-    return len(shape) <= len(target) and all(n in (1, m) for n, m in zip(shape[::-1], target[::-1]))
 
 
 def masked_select(x: Tensor, mask: Any) -> Tensor:
