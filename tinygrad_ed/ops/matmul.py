@@ -80,14 +80,22 @@ def matmul(input: Any, other: Any) -> Tensor:
     return Matmul.apply(a, b)
 
 
-def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """input @ weight.T + bias, fused into one node for 2-D inputs; all three share one dtype, as in torch."""
+def _check_linear_arguments(input: Any, weight: Any, bias: Any) -> None:
     check_tensor(input, "linear", "input", 1)
     check_tensor(weight, "linear", "weight", 2)
     check_same_dtype("linear", input, weight)
     if bias is not None:
         check_tensor(bias, "linear", "bias", 3)
         check_same_dtype("linear", bias, weight, "bias and weight")
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """input @ weight.T + bias, fused into one node for 2-D inputs; all three share one dtype, as in torch."""
+    # the checks inline for the common case (one call per layer counts at small batches); any doubt goes to
+    # _check_linear_arguments, which raises torch's error where there is one
+    if not (isinstance(input, Tensor) and isinstance(weight, Tensor) and input.array.dtype is weight.array.dtype
+            and (bias is None or isinstance(bias, Tensor) and bias.array.dtype is weight.array.dtype)):
+        _check_linear_arguments(input, weight, bias)
     if input.array.ndim != 2 or weight.array.ndim != 2:
         out = matmul(input, weight.T)
         return out if bias is None else out + bias
