@@ -1,5 +1,5 @@
 """Neural-network building blocks: Module, layers, losses, functional, init, optim, data."""
-from . import functional, init, optim, data, utils
+from . import functional, init, optim, data, utils, parallel
 from .module import Module, Parameter
 from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 from .layers import (Linear, Identity, Unflatten, ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, Dropout, Dropout1d,
@@ -17,7 +17,7 @@ from .margin_losses import (CosineEmbeddingLoss, HingeEmbeddingLoss, MarginRanki
                             TripletMarginWithDistanceLoss)
 from .distribution_losses import GaussianNLLLoss, KLDivLoss, PoissonNLLLoss
 
-__all__ = ["functional", "init", "optim", "data", "utils", "Module", "Parameter", "Linear", "Sequential", "ModuleList",
+__all__ = ["functional", "init", "optim", "data", "utils", "parallel", "Module", "Parameter", "Linear", "Sequential", "ModuleList",
            "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Unflatten", "ReLU", "Sigmoid", "Tanh",
            "Softmax", "LogSoftmax", "Dropout", "Dropout1d", "Dropout2d", "Flatten",
            "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
