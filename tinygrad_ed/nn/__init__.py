@@ -17,7 +17,7 @@ from .margin_losses import (CosineEmbeddingLoss, HingeEmbeddingLoss, MarginRanki
                             TripletMarginWithDistanceLoss)
 from .distribution_losses import GaussianNLLLoss, KLDivLoss, PoissonNLLLoss
 
-__all__ = ["functional", "init", "optim", "data", "utils", "parallel", "Module", "Parameter", "Linear", "Sequential", "ModuleList",
+__all__ = ["functional", "init", "optim", "data", "utils", "Module", "Parameter", "Linear", "Sequential", "ModuleList",
            "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Unflatten", "ReLU", "Sigmoid", "Tanh",
            "Softmax", "LogSoftmax", "Dropout", "Dropout1d", "Dropout2d", "Flatten",
            "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
@@ -27,4 +27,5 @@ __all__ = ["functional", "init", "optim", "data", "utils", "parallel", "Module",
            "HuberLoss", "SmoothL1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss",
            "CosineEmbeddingLoss", "HingeEmbeddingLoss", "MarginRankingLoss", "MultiMarginLoss", "SoftMarginLoss",
            "TripletMarginLoss", "TripletMarginWithDistanceLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss",
-           "GaussianNLLLoss", "KLDivLoss", "PoissonNLLLoss"]
+           "GaussianNLLLoss", "KLDivLoss", "PoissonNLLLoss",
+           "parallel"]
