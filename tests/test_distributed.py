@@ -336,8 +336,41 @@ def check_ddp(bucket_cap_mb: str) -> None:
             replicas = [te.zeros(*got.shape) for _ in range(size)]
             dist.all_gather(replicas, got.detach())
             assert all(np.array_equal(r.numpy(), replicas[0].numpy()) for r in replicas)  # bit-identical
+    check_ddp_misuse()
     dist.destroy_process_group()
     print(f"rank {rank}: ddp ok", flush=True)
+
+
+def check_ddp_misuse() -> None:
+    """A parameter left out of the loss is named at the next forward (as torch does: its bucket was
+    never averaged); the wrapper's hooks leave the module with the wrapper."""
+    import gc
+
+    import tinygrad_ed as te
+    from tinygrad_ed import nn
+    from tinygrad_ed.autograd.hooks import post_accumulate_hooks
+    from tinygrad_ed.nn.parallel import DistributedDataParallel
+
+    class Partly(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.used, self.unused = nn.Linear(2, 1), nn.Linear(2, 1)
+
+        def forward(self, x):
+            return self.used(x)
+    ddp = DistributedDataParallel(Partly())
+    ddp(te.ones(1, 2)).sum().backward()
+    try:
+        ddp(te.ones(1, 2))
+    except RuntimeError as error:
+        assert "unused.weight, unused.bias" in str(error) and "used.weight" not in str(error).replace("unused", "")
+    else:
+        raise AssertionError("an unused parameter went unnoticed")
+    module = ddp.module
+    assert all(len(post_accumulate_hooks.get(p, ())) == 1 for p in module.parameters())
+    del ddp
+    gc.collect()
+    assert not any(post_accumulate_hooks.get(p, ()) for p in module.parameters())
 
 
 def check_failure() -> None:

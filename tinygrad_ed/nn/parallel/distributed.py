@@ -37,6 +37,9 @@ class Bucket:
         self.pending = len(params)
 
     def average(self, pg: ProcessGroup) -> None:
+        self.pending = len(self.params)
+        if pg.size() == 1:  # the average of one gradient is itself
+            return
         flat, bounds = self.flat, self.bounds
         for i, p in enumerate(self.params):
             flat[bounds[i]:bounds[i + 1]] = p.grad.array.reshape(-1)  # type: ignore[union-attr]
@@ -44,7 +47,6 @@ class Bucket:
         flat /= pg.size()
         for i, p in enumerate(self.params):
             p.grad.array[...] = flat[bounds[i]:bounds[i + 1]].reshape(p.shape)  # type: ignore[union-attr]
-        self.pending = len(self.params)
 
 
 def assign_buckets(params: list[Parameter], cap_bytes: int) -> list[Bucket]:
@@ -120,6 +122,7 @@ class DistributedDataParallel(Module):
             broadcast_coalesced([*module.parameters(), *module.buffers()], pg)
         self.buckets = assign_buckets(params, self.bucket_bytes_cap) if params else []
         self.next_bucket = 0
+        self.arrived: set[int] = set()  # ids of the parameters whose gradient this backward pass delivered
         self._install_hooks()
 
     def _install_hooks(self) -> None:
@@ -131,21 +134,27 @@ class DistributedDataParallel(Module):
             def ready(param: Tensor, index: int = index) -> None:
                 ddp = me()
                 if ddp is not None:
-                    ddp._gradient_ready(index)
+                    ddp._gradient_ready(param, index)
             handles += [p.register_post_accumulate_grad_hook(ready) for p in bucket.params]
         weakref.finalize(self, lambda: [h.remove() for h in handles])
 
-    def _gradient_ready(self, index: int) -> None:
+    def _gradient_ready(self, param: Tensor, index: int) -> None:
         """Count one arrived gradient; all-reduce every full bucket in bucket order (the same order on
         every rank, whatever order the gradients arrived in: MPI matches collectives by order)."""
         if not self.require_backward_grad_sync:
             return
+        if id(param) in self.arrived:
+            raise RuntimeError("DistributedDataParallel: a parameter received a second gradient before all were "
+                               "averaged (two backward passes through it in one iteration): expected to mark a "
+                               "variable ready only once; use no_sync() for all but the last backward pass")
+        self.arrived.add(id(param))
         self.buckets[index].pending -= 1
         while self.next_bucket < len(self.buckets) and self.buckets[self.next_bucket].pending == 0:
             self.buckets[self.next_bucket].average(self.process_group)
             self.next_bucket += 1
         if self.next_bucket == len(self.buckets):
             self.next_bucket = 0
+            self.arrived.clear()
 
     def forward(self, *inputs: Any, **kwargs: Any) -> Any:
         if is_grad_enabled() and self.require_backward_grad_sync:
@@ -157,13 +166,13 @@ class DistributedDataParallel(Module):
         return self.module(*inputs, **kwargs)
 
     def _check_previous_reduction(self) -> None:
-        waiting = [p for b in self.buckets for p in b.params if b.pending != len(b.params)]
-        if waiting:
-            names = {id(p): name for name, p in self.module.named_parameters()}
+        if self.arrived:
+            missing = [name for name, p in self.module.named_parameters()
+                       if p.requires_grad and id(p) not in self.arrived]
             raise RuntimeError("DistributedDataParallel: expected to have finished reduction in the prior iteration "
-                               "before starting a new one: some parameters that require grad received no gradient "
-                               "in the last backward (not used in the loss?), so their buckets were never "
-                               "averaged; bucket members: " + ", ".join(names.get(id(p), "?") for p in waiting))
+                               "before starting a new one, but these parameters received no gradient in the last "
+                               f"backward pass (not used in the loss?): {', '.join(missing)}. Every parameter that "
+                               "requires grad must take part in the loss (find_unused_parameters is not supported)")
 
     @contextlib.contextmanager
     def no_sync(self) -> Iterator[None]:
