@@ -336,9 +336,28 @@ def check_ddp(bucket_cap_mb: str) -> None:
             replicas = [te.zeros(*got.shape) for _ in range(size)]
             dist.all_gather(replicas, got.detach())
             assert all(np.array_equal(r.numpy(), replicas[0].numpy()) for r in replicas)  # bit-identical
+    check_ddp_buffers(rank, size)
     check_ddp_misuse()
     dist.destroy_process_group()
     print(f"rank {rank}: ddp ok", flush=True)
+
+
+def check_ddp_buffers(rank: int, size: int) -> None:
+    """Buffers (BatchNorm's running statistics) are rank 0's at the start of every forward with grad."""
+    import tinygrad_ed as te
+    from tinygrad_ed import distributed as dist, nn
+    from tinygrad_ed.nn.parallel import DistributedDataParallel
+
+    ddp = DistributedDataParallel(nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4)))
+    ddp(te.tensor(np.random.default_rng(rank).standard_normal((6, 3)), dtype=te.float32))  # stats differ
+    same = te.tensor(np.random.default_rng(99).standard_normal((6, 3)), dtype=te.float32)
+    stats = ddp.module[1].running_mean
+    everyone = [te.zeros(4) for _ in range(size)]
+    dist.all_gather(everyone, stats)
+    assert not np.array_equal(everyone[0].numpy(), everyone[1].numpy())
+    ddp(same)  # rank 0's statistics first, then the same batch on every rank
+    dist.all_gather(everyone, stats)
+    assert all(np.array_equal(e.numpy(), everyone[0].numpy()) for e in everyone)
 
 
 def check_ddp_misuse() -> None:
