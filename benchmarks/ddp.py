@@ -9,7 +9,8 @@ scaling: the same SGD step, computed by more workers). Each round is one `mpiexe
 mpi4py -m benchmarks.ddp --worker` job under the benchmarks' pinned thread and allocator settings;
 each rank times its steps and the time spent averaging gradients (copying them into the bucket,
 the all-reduce, copying back), with a barrier just before it so that waiting for a slower rank is
-counted apart; rank 0 reports the slowest rank's figures. A raw all-reduce of a gradient-sized float32 buffer gives the transfer rate alone.
+counted apart; rank 0 reports the slowest rank's figures. A raw all-reduce of a gradient-sized
+float32 buffer gives the transfer rate alone.
 Needs the distributed extra (mpi4py, mpiexec).
 """
 from __future__ import annotations
@@ -22,8 +23,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-
-import numpy as np
 
 from .environment import pinned_env
 from .problems import LEARNING_RATE, MLP_SIZES, MOMENTUM, mlp_data, mlp_weights

@@ -81,6 +81,17 @@ def test_ddp_digits_example(tmp_path: Path) -> None:
     assert len(accuracy) == 1 and accuracy[0] > 0.85, result.stdout  # rank 0 alone reports it
 
 
+@needs_mpi
+def test_ddp_benchmark_reports_each_process_count() -> None:
+    result = subprocess.run([sys.executable, "-m", "benchmarks.ddp", "--processes", "1", "2", "--steps", "2",
+                             "--rounds", "1"], capture_output=True, text=True, timeout=TIMEOUT, cwd=REPO,
+                            env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert result.returncode == 0, result.stderr
+    rows = [line.split("|") for line in result.stdout.splitlines() if line.startswith("| ddp-mlp-b1024")]
+    assert [(row[2].strip(), row[3].strip()) for row in rows] == [("1", "1024"), ("2", "512")], result.stdout
+    assert "gradient 0.90 MiB" in result.stdout  # 235,146 float32 numbers of the 784-256-128-10 MLP
+
+
 # -- in this process, without MPI -----------------------------------------------------------------
 
 def test_ddp_digits_help_needs_no_mpi(tmp_path: Path) -> None:

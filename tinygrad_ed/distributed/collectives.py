@@ -42,11 +42,13 @@ def _done(async_op: bool) -> Work | None:
     return Work() if async_op else None
 
 
-def _root(rank: int | None, group_rank: int | None, name: str, pg: ProcessGroup, op: str) -> int:
-    """`src`/`dst` (or torch's `group_src`/`group_dst`, the same on the only group), checked."""
+def _root(rank: int | None, group_rank: int | None, name: str, pg: ProcessGroup, op: str,
+          default: int | None = None) -> int:
+    """`src`/`dst` (or torch's `group_src`/`group_dst`, the same on the only group), checked;
+    `default` when neither is given (gather and scatter: rank 0), else an error."""
     if rank is not None and group_rank is not None:
         raise ValueError(f"{op}: pass {name} or group_{name}, not both")
-    root = rank if rank is not None else group_rank
+    root = rank if rank is not None else group_rank if group_rank is not None else default
     if root is None:
         raise ValueError(f"{op}: {name} is required")
     if isinstance(root, bool) or not isinstance(root, (int, np.integer)) or not 0 <= root < pg.size():
@@ -149,7 +151,7 @@ def gather(tensor: Tensor, gather_list: list[Tensor] | None = None, dst: int | N
            group: ProcessGroup | None = None, async_op: bool = False, group_dst: int | None = None) -> Work | None:
     """gather_list[i] = rank i's `tensor`, on rank `dst` only (the others pass no gather_list)."""
     pg = default_group(group)
-    root = _root(0 if dst is None and group_dst is None else dst, group_dst, "dst", pg, "gather")
+    root = _root(dst, group_dst, "dst", pg, "gather", default=0)
     send = _readable(tensor, "gather")
     if pg.rank() != root:
         if gather_list:
@@ -167,7 +169,7 @@ def scatter(tensor: Tensor, scatter_list: list[Tensor] | None = None, src: int |
             group: ProcessGroup | None = None, async_op: bool = False, group_src: int | None = None) -> Work | None:
     """Rank i's `tensor` = scatter_list[i] of rank `src` (the others pass no scatter_list)."""
     pg = default_group(group)
-    root = _root(0 if src is None and group_src is None else src, group_src, "src", pg, "scatter")
+    root = _root(src, group_src, "src", pg, "scatter", default=0)
     buffer = _writable(tensor, "scatter")
     block = None
     if pg.rank() == root:
