@@ -167,6 +167,14 @@ def check_collectives() -> None:
     import tinygrad_ed as te
     from tinygrad_ed import distributed as dist
 
+    for wrong in ({"world_size": 99}, {"rank": 99}, {"init_method": "tcp://10.0.0.1:23456"}):
+        try:
+            dist.init_process_group("mpi", **wrong)
+        except ValueError as error:
+            assert next(iter(wrong)) in str(error)
+        else:
+            raise AssertionError(f"init_process_group accepted {wrong}")
+    assert not dist.is_initialized()
     dist.init_process_group("mpi")
     rank, size = dist.get_rank(), dist.get_world_size()
     if "PMI_RANK" in os.environ:  # MPICH's launcher says which rank each process is

@@ -63,7 +63,7 @@ _MPI_OPS = {ReduceOp.SUM: "SUM", ReduceOp.AVG: "SUM", ReduceOp.PRODUCT: "PROD", 
 
 
 def _mpi_op(op: Any, dtype: np.dtype, name: str) -> Any:
-    """The MPI operation for `op` on `dtype` (bool: the logical one, as torch's bool reductions)."""
+    """The MPI operation for `op` on `dtype` (bool: the logical one; MPI has no arithmetic on bool)."""
     if not isinstance(op, ReduceOp):
         raise TypeError(f"{name}: op must be a ReduceOp (SUM, AVG, PRODUCT, MIN, MAX, BAND, BOR, BXOR), got {op!r}")
     if op is ReduceOp.AVG and dtype.kind != "f":
