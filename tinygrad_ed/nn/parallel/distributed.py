@@ -120,7 +120,7 @@ class DistributedDataParallel(Module):
         check_same_shapes(params, pg)
         if init_sync:
             broadcast_coalesced([*module.parameters(), *module.buffers()], pg)
-        self.buckets = assign_buckets(params, self.bucket_bytes_cap) if params else []
+        self.buckets = assign_buckets(params, self.bucket_bytes_cap)
         self.next_bucket = 0
         self.arrived: set[int] = set()  # ids of the parameters whose gradient this backward pass delivered
         self._install_hooks()
