@@ -355,10 +355,53 @@ def check_ddp(bucket_cap_mb: str) -> None:
             replicas = [te.zeros(*got.shape) for _ in range(size)]
             dist.all_gather(replicas, got.detach())
             assert all(np.array_equal(r.numpy(), replicas[0].numpy()) for r in replicas)  # bit-identical
+    check_ddp_unused_parameters(rank, size, float(bucket_cap_mb))
     check_ddp_buffers(rank, size)
     check_ddp_misuse()
     dist.destroy_process_group()
     print(f"rank {rank}: ddp ok", flush=True)
+
+
+def check_ddp_unused_parameters(rank: int, size: int, bucket_cap_mb: float) -> None:
+    """find_unused_parameters=True: rank r trains head r only (the others add zeros to its average),
+    the spare head is used nowhere and keeps no gradient; the result is one process's training of
+    the mean of the ranks' losses, each through its own head."""
+    import tinygrad_ed as te
+    from tinygrad_ed import nn
+    from tinygrad_ed.nn import functional as F
+    from tinygrad_ed.nn.parallel import DistributedDataParallel
+
+    class Heads(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.trunk = nn.Linear(4, 6)
+            self.heads = nn.ModuleList([nn.Linear(6, 3) for _ in range(size)])
+            self.spare = nn.Linear(6, 3)
+
+        def forward(self, x, head):
+            return self.heads[head](self.trunk(x).tanh())
+
+    te.manual_seed(3)
+    ddp = DistributedDataParallel(Heads(), bucket_cap_mb=bucket_cap_mb, find_unused_parameters=True)
+    te.manual_seed(3)
+    reference = Heads()
+    optimizers = [te.optim.SGD(m.parameters(), lr=0.2, momentum=0.9) for m in (ddp, reference)]
+    rng = np.random.default_rng(5)
+    for _ in range(5):
+        x = rng.standard_normal((size, 4, 4)).astype(np.float32)
+        y = rng.integers(0, 3, (size, 4))
+        for optimizer in optimizers:
+            optimizer.zero_grad()
+        F.cross_entropy(ddp(te.from_numpy(x[rank]), rank), te.from_numpy(y[rank])).backward()
+        (sum(F.cross_entropy(reference(te.from_numpy(x[r]), r), te.from_numpy(y[r])) for r in range(size))
+         / size).backward()
+        for optimizer in optimizers:
+            optimizer.step()
+    assert ddp.module.spare.weight.grad is None and reference.spare.weight.grad is None
+    assert all(p.grad is not None for p in ddp.module.heads.parameters())  # other ranks' heads too
+    for (name, got), want in zip(ddp.module.named_parameters(), reference.parameters()):
+        difference = np.abs(got.detach().numpy() - want.detach().numpy()).max()
+        assert difference < 1e-6, (name, difference)
 
 
 def check_ddp_buffers(rank: int, size: int) -> None:

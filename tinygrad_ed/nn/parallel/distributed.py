@@ -41,12 +41,16 @@ class Bucket:
         if pg.size() == 1:  # the average of one gradient is itself
             return
         flat, bounds = self.flat, self.bounds
-        for i, p in enumerate(self.params):
-            flat[bounds[i]:bounds[i + 1]] = p.grad.array.reshape(-1)  # type: ignore[union-attr]
+        for i, p in enumerate(self.params):  # no gradient (unused here, find_unused_parameters): adds 0
+            flat[bounds[i]:bounds[i + 1]] = 0 if p.grad is None else p.grad.array.reshape(-1)
         pg.comm.Allreduce(mpi().IN_PLACE, flat, op=mpi().SUM)
         flat /= pg.size()
         for i, p in enumerate(self.params):
-            p.grad.array[...] = flat[bounds[i]:bounds[i + 1]].reshape(p.shape)  # type: ignore[union-attr]
+            if p.grad is not None:
+                p.grad.array[...] = self.averaged(i)
+
+    def averaged(self, i: int) -> np.ndarray:
+        return self.flat[self.bounds[i]:self.bounds[i + 1]].reshape(self.params[i].shape)
 
 
 def assign_buckets(params: list[Parameter], cap_bytes: int) -> list[Bucket]:
@@ -91,6 +95,35 @@ def check_same_shapes(params: list[Parameter], pg: ProcessGroup) -> None:
                                "(or their shapes differ): every rank must build the same model")
 
 
+def reached_leaves(output: Any) -> set[int]:
+    """Ids of the leaf Tensors the autograd graph of `output` (Tensors in nested lists, tuples and
+    dicts) leads to: the parameters this forward used."""
+    stack, found, seen = [], set(), set()
+    pending = [output]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Tensor):
+            if item.grad_fn is not None:
+                stack.append(item.grad_fn)
+            elif item.requires_grad:
+                found.add(id(item))
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for edge in node.edges or ():
+            if isinstance(edge, Tensor):
+                found.add(id(edge))
+            elif edge is not None:
+                stack.append(edge)
+    return found
+
+
 class DistributedDataParallel(Module):
     """Wrap `module` so that `backward()` leaves every rank holding the gradient averaged over all ranks;
     call the wrapper as the module. `state_dict()` names are the module's with torch's `module.` prefix
@@ -105,14 +138,11 @@ class DistributedDataParallel(Module):
         if device_ids is not None or output_device is not None:
             raise ValueError("DistributedDataParallel: device_ids and output_device must be None for a CPU module "
                              f"(got {device_ids!r}, {output_device!r})")
-        if find_unused_parameters:
-            raise NotImplementedError("DistributedDataParallel: find_unused_parameters=True is not supported; "
-                                      "every parameter that requires grad must take part in the loss")
         cap_mb = 25 if bucket_cap_mb is None else bucket_cap_mb
         if isinstance(cap_mb, bool) or not isinstance(cap_mb, (int, float)) or cap_mb <= 0:
             raise ValueError(f"DistributedDataParallel: bucket_cap_mb must be a positive number, got {cap_mb!r}")
         self.module = module
-        self.dim, self.broadcast_buffers = dim, broadcast_buffers
+        self.dim, self.broadcast_buffers, self.find_unused_parameters = dim, broadcast_buffers, find_unused_parameters
         self.process_group = pg = default_group(process_group)
         self.require_backward_grad_sync = True
         self.bucket_bytes_cap = int(cap_mb * _MIB)
@@ -123,6 +153,7 @@ class DistributedDataParallel(Module):
         self.buckets = assign_buckets(params, self.bucket_bytes_cap)
         self.next_bucket = 0
         self.arrived: set[int] = set()  # ids of the parameters whose gradient this backward pass delivered
+        self.reached: set[int] = set()  # find_unused_parameters: ids of the parameters the forward used
         self._install_hooks()
 
     def _install_hooks(self) -> None:
@@ -143,6 +174,8 @@ class DistributedDataParallel(Module):
         every rank, whatever order the gradients arrived in: MPI matches collectives by order)."""
         if not self.require_backward_grad_sync:
             return
+        if self.find_unused_parameters and not self.arrived:
+            self._mark_unused_ready()
         if id(param) in self.arrived:
             raise RuntimeError("DistributedDataParallel: a parameter received a second gradient before all were "
                                "averaged (two backward passes through it in one iteration): expected to mark a "
@@ -155,6 +188,32 @@ class DistributedDataParallel(Module):
         if self.next_bucket == len(self.buckets):
             self.next_bucket = 0
             self.arrived.clear()
+            if self.find_unused_parameters:
+                self._share_gradients_of_unused()
+                self.reached.clear()
+
+    def _mark_unused_ready(self) -> None:
+        """At the first gradient of a backward pass: the parameters the forward did not use will
+        receive none, so count them as arrived (their bucket holds zeros for them, or the gradient
+        they accumulated under no_sync)."""
+        for bucket in self.buckets:
+            for p in bucket.params:
+                if id(p) not in self.reached:
+                    self.arrived.add(id(p))
+                    bucket.pending -= 1
+
+    def _share_gradients_of_unused(self) -> None:
+        """A parameter with no gradient here gets the averaged one if some rank had a gradient for it
+        (all ranks agree on who had one, so all replicas take the same optimizer step); unused on
+        every rank, its `.grad` stays None, as torch."""
+        if self.process_group.size() == 1:
+            return
+        slots = [(bucket, i) for bucket in self.buckets for i in range(len(bucket.params))]
+        used = np.array([bucket.params[i].grad is not None for bucket, i in slots], np.uint8)
+        self.process_group.comm.Allreduce(mpi().IN_PLACE, used, op=mpi().MAX)
+        for (bucket, i), anywhere in zip(slots, used):
+            if anywhere and bucket.params[i].grad is None:
+                bucket.params[i].grad = Tensor._make(bucket.averaged(i).copy())
 
     def forward(self, *inputs: Any, **kwargs: Any) -> Any:
         if is_grad_enabled() and self.require_backward_grad_sync:
@@ -163,7 +222,10 @@ class DistributedDataParallel(Module):
                 buffers = list(self.module.buffers())
                 if buffers:
                     broadcast_coalesced(buffers, self.process_group)
-        return self.module(*inputs, **kwargs)
+        output = self.module(*inputs, **kwargs)
+        if self.find_unused_parameters and is_grad_enabled() and self.require_backward_grad_sync:
+            self.reached |= reached_leaves(output)
+        return output
 
     def _check_previous_reduction(self) -> None:
         if self.arrived:
@@ -171,8 +233,8 @@ class DistributedDataParallel(Module):
                        if p.requires_grad and id(p) not in self.arrived]
             raise RuntimeError("DistributedDataParallel: expected to have finished reduction in the prior iteration "
                                "before starting a new one, but these parameters received no gradient in the last "
-                               f"backward pass (not used in the loss?): {', '.join(missing)}. Every parameter that "
-                               "requires grad must take part in the loss (find_unused_parameters is not supported)")
+                               f"backward pass (not used in the loss?): {', '.join(missing)}. Pass "
+                               "find_unused_parameters=True if some parameters take no part in some steps")
 
     @contextlib.contextmanager
     def no_sync(self) -> Iterator[None]:
