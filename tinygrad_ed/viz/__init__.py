@@ -8,7 +8,9 @@
   statistics as matplotlib figures.
 """
 from .animate import BackwardAnimation, Frame, animate_backward
+from .diagnostics import ActivationMonitor, plot_grad_flow
 from .graph import draw_graph
 from .scopes import record_scopes
 
-__all__ = ["BackwardAnimation", "Frame", "animate_backward", "draw_graph", "record_scopes"]
+__all__ = ["ActivationMonitor", "BackwardAnimation", "Frame", "animate_backward", "draw_graph", "plot_grad_flow",
+           "record_scopes"]

@@ -114,8 +114,7 @@ def layout(tensor: Tensor, params: dict[str, Tensor] | None = None, *, model: Mo
     if model is not None:
         names.update({id(p): name for name, p in model.named_parameters()})
     owner = owners(boxes, model, names) if model is not None else [None] * len(boxes)
-    group = [ancestor(o, depth) if o is not None and depth is not None and depth_of(o) >= depth else None
-             for o in owner]
+    group = _groups(owner, modules, depth)
     first = {g: i for i, g in reversed(list(enumerate(group))) if g is not None}
     shown = [f"m{first[g]}" if g is not None else f"n{i}" for i, g in enumerate(group)]
     extra = _collapse(boxes, links, owner, group, shown, max_nodes)
@@ -148,6 +147,16 @@ def layout(tensor: Tensor, params: dict[str, Tensor] | None = None, *, model: Mo
             drawing.edges.setdefault((a, b), {})
     drawing.legend = _legend_entries(scale, any(g is not None for g in gradients), depth is not None)
     return drawing
+
+
+def _groups(owner: list[str | None], modules: dict[str, Module], depth: int | None) -> list[str | None]:
+    """Per box, the module box drawing it under `depth`: its module's ancestor at that depth, or
+    its module itself when that is a leaf module above that depth; None when drawn on its own."""
+    if depth is None:
+        return [None] * len(owner)
+    leaves = {name for name, module in modules.items() if name and not any(True for _ in module.children())}
+    return [None if o is None else ancestor(o, depth) if depth_of(o) >= depth else o if o in leaves else None
+            for o in owner]
 
 
 def _check_arguments(tensor: Any, model: Any, depth: Any, direction: str, max_nodes: int) -> None:
@@ -330,7 +339,7 @@ def _constant_value(node: Node, position: int) -> float | None:
     """The number at `position`: saved for backward when the op needs it, else (Add, Sub) the
     difference between the output and the other operand."""
     saved = getattr(node, "saved_tensors", None) or ()
-    if len(saved) == len(node.edges or ()) and isinstance(saved[position], (int, float)) \
+    if len(saved) >= len(node.edges or ()) and isinstance(saved[position], (int, float)) \
             and not isinstance(saved[position], bool):
         return float(saved[position])
     kind = type(node).__name__
