@@ -85,7 +85,8 @@ class BackwardAnimation:
     def strip(self, frames: int = 4) -> Any:
         """`frames` evenly spaced frames side by side, as one graphviz Digraph (`.pipe(format="png")`)."""
         import graphviz
-        chosen = sorted({round(k) for k in np.linspace(0, len(self.frames) - 1, min(frames, len(self.frames)))})
+        count = max(min(frames, len(self.frames)), 1)
+        chosen = sorted({k * (len(self.frames) - 1) // max(count - 1, 1) for k in range(count)})
         dot = graphviz.Digraph("backward", graph_attr={"rankdir": self.drawing.direction, "fontname": "Helvetica",
                                                        "newrank": "true"},
                                node_attr={"shape": "box", "style": "filled,rounded", "fontname": "Helvetica",
@@ -135,6 +136,7 @@ def animate_backward(loss: Tensor, path: str | Path | None = None, *, params: di
         raise RuntimeError("animate_backward: loss must be a Tensor with a grad_fn (the result of ops on tensors "
                            "that require grad)")
     drawing = layout(loss, params, model=model, depth=depth, direction=direction, shade=False)
+    drawing.legend = []  # the page and the strip explain their colours in words
     frames: list[Frame] = []
 
     def observe(node: Node, g: Any, input_grads: tuple) -> None:

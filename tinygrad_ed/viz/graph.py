@@ -443,6 +443,8 @@ def _legend_entries(scale: float, shaded: bool, modules: bool) -> list[tuple[str
 
 
 def _legend(dot: Any, entries: list[tuple[str, str, str]]) -> None:
+    if not entries:
+        return
     with dot.subgraph(name="cluster_legend") as legend:
         legend.attr(label="legend", fontname="Helvetica", fontsize="10", color="#bdbdbd")
         for i, (text, fill, border) in enumerate(entries):
