@@ -21,7 +21,7 @@ import numpy as np
 from ..autograd.engine import Node
 from ..nn.module import Module
 from ..tensor import Tensor
-from .scopes import ancestor, depth_of, owners
+from .scopes import ancestor, depth_of, owners, recorded_shapes
 
 # log-scale gradient shading, relative to the loss's scale: only the two ends are alarms
 VANISHING, EXPLODING = 1e-6, 1e3  # |grad| < VANISHING x scale; |grad| > EXPLODING
@@ -39,7 +39,8 @@ class Drawing:
     `shown` maps a graph box (op node or leaf Tensor, by id) to the name of the box drawing it."""
 
     direction: str
-    boxes: list[tuple[str, str, dict[str, str], str | None]] = field(default_factory=list)  # name, label, attrs, cluster
+    # name, label, attributes, cluster (the module name) of every box
+    boxes: list[tuple[str, str, dict[str, str], str | None]] = field(default_factory=list)
     edges: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     titles: dict[str, str] = field(default_factory=dict)  # cluster (module name) -> its title
     legend: list[tuple[str, str, str]] = field(default_factory=list)  # text, fill, border
@@ -113,7 +114,7 @@ def layout(tensor: Tensor, params: dict[str, Tensor] | None = None, *, model: Mo
     modules = dict(model.named_modules()) if model is not None else {}
     if model is not None:
         names.update({id(p): name for name, p in model.named_parameters()})
-    owner = owners(boxes, model, names) if model is not None else [None] * len(boxes)
+    owner: list[str | None] = owners(boxes, model, names) if model is not None else [None] * len(boxes)
     group = _groups(owner, modules, depth)
     first = {g: i for i, g in reversed(list(enumerate(group))) if g is not None}
     shown = [f"m{first[g]}" if g is not None else f"n{i}" for i, g in enumerate(group)]
@@ -121,19 +122,24 @@ def layout(tensor: Tensor, params: dict[str, Tensor] | None = None, *, model: Mo
     gradients = [_gradient_of(box) if shade else None for box in boxes]
     scale = _scale(tensor, gradients[0])
     drawing = Drawing(direction, titles={name: f"{name} ({type(m).__name__})" for name, m in modules.items()})
+    _absorb_constants(boxes, links, group, shown)
     drawing.shown = {id(box): shown[i] for i, box in enumerate(boxes)}
     if tensor.grad_fn is not None:  # the root is drawn from its Tensor; the engine runs its node
         drawing.shown[id(tensor.grad_fn)] = shown[0]
     ins, outs = _module_shapes(boxes, links, group)
+    if model is not None:
+        for name, (recorded_in, recorded_out) in recorded_shapes(model).items():
+            ins[name], outs[name] = recorded_in, recorded_out
     drawn: set[str] = set()
     for i, box in enumerate(boxes):
         name = shown[i]
         if name in drawn:
             continue
         drawn.add(name)
-        if group[i] is not None:
-            drawing.boxes.append(_module_box(name, modules.get(group[i]), group[i], ins[group[i]], outs[group[i]],
-                                             scale, shade, depth))
+        module_name = group[i]
+        if module_name is not None:
+            drawing.boxes.append(_module_box(name, modules.get(module_name), module_name, ins[module_name],
+                                             outs[module_name], scale, shade, depth))
         elif name in extra:
             drawing.boxes.append((name, extra[name], {"fillcolor": _PLAIN, "style": "filled,dashed"}, owner[i] or None))
         else:
@@ -240,7 +246,7 @@ def _collapse(boxes: list[Any], links: list[tuple[int, int]], owner: list[str | 
         count -= len(middle) - 1
     if count > max_nodes:
         kept: set[str] = set()
-        for i, name in enumerate(shown):
+        for name in shown:
             if name not in kept and len(kept) < max_nodes - 1:
                 kept.add(name)
         hidden = [i for i, name in enumerate(shown) if name not in kept]
@@ -342,10 +348,10 @@ def _constant_value(node: Node, position: int) -> float | None:
     if len(saved) >= len(node.edges or ()) and isinstance(saved[position], (int, float)) \
             and not isinstance(saved[position], bool):
         return float(saved[position])
-    kind = type(node).__name__
-    if kind not in ("Add", "Sub") or len(node.edges or ()) != 2:
+    kind, edges = type(node).__name__, node.edges or ()
+    if kind not in ("Add", "Sub") or len(edges) != 2:
         return None
-    other = node.edges[1 - position]
+    other = edges[1 - position]
     if other is None or other.array is None or node.array is None:
         return None
     out, operand = np.asarray(node.array, dtype=np.float64), np.asarray(other.array, dtype=np.float64)
@@ -381,19 +387,36 @@ def _saved(drawing: Drawing, node: Node, boxes: list[Any], shown: dict[int, str]
         drawing.edges[(box, name)] = {"style": "dashed", "color": "#756bb1", "arrowhead": "none"}
 
 
+def _absorb_constants(boxes: list[Any], links: list[tuple[int, int]], group: list[str | None],
+                      shown: list[str]) -> None:
+    """A tensor needing no gradient that only one module box reads (a mask, a pooling matrix, the
+    input unfolded inside a convolution) is drawn inside that box."""
+    box_of = {g: shown[i] for i, g in enumerate(group) if g is not None}
+    readers: dict[int, set[str | None]] = defaultdict(set)
+    for source, consumer in links:
+        readers[source].add(group[consumer])
+    for source, groups in readers.items():
+        box, reader = boxes[source], next(iter(groups))
+        if len(groups) == 1 and reader is not None and isinstance(box, Tensor) and box.grad_fn is None \
+                and not box.requires_grad and source != 0:
+            group[source] = reader
+            shown[source] = box_of[reader]
+
+
 def _module_shapes(boxes: list[Any], links: list[tuple[int, int]], group: list[str | None]
                    ) -> tuple[dict[str, dict[str, None]], dict[str, dict[str, None]]]:
     """Per collapsed module: the shapes flowing into it and out of it (ordered sets)."""
     ins: dict[str, dict[str, None]] = defaultdict(dict)
     outs: dict[str, dict[str, None]] = defaultdict(dict)
     for source, consumer in links:
-        if group[source] == group[consumer]:
+        into, out_of = group[consumer], group[source]
+        if into == out_of:
             continue
         shape = str(np.shape(boxes[source].array)) if boxes[source].array is not None else "freed"
-        if group[consumer] is not None:
-            ins[group[consumer]][shape] = None
-        if group[source] is not None:
-            outs[group[source]][shape] = None
+        if into is not None:
+            ins[into][shape] = None
+        if out_of is not None:
+            outs[out_of][shape] = None
     return ins, outs
 
 

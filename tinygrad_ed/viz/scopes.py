@@ -17,8 +17,10 @@ from ..autograd.engine import Node
 from ..nn.module import Module
 from ..tensor import Tensor
 
-# the latest recording per model: (start, end, module name) of every call, in start order
-_recordings: WeakKeyDictionary[Module, list[tuple[int, int, str]]] = WeakKeyDictionary()
+# the latest recording per model: (start, end, module name, input shapes, output shapes) of every call,
+# in start order
+Call = tuple[int, int, str, tuple, tuple]
+_recordings: WeakKeyDictionary[Module, list[Call]] = WeakKeyDictionary()
 
 
 def install_forward_hooks(modules: Iterable[Module], pre: Callable | None, post: Callable | None) -> Callable[[], None]:
@@ -53,14 +55,15 @@ def record_scopes(model: Module) -> Iterator[None]:
     if not isinstance(model, Module):
         raise TypeError(f"record_scopes: expected an nn.Module, got {type(model).__name__}")
     names = {id(module): name for name, module in model.named_modules()}
-    calls: list[tuple[int, int, str]] = []
+    calls: list[Call] = []
     starts: dict[int, list[int]] = {}
 
     def enter(module: Module, args: Any) -> None:
         starts.setdefault(id(module), []).append(next(versions.clock))
 
     def leave(module: Module, args: Any, output: Any) -> None:
-        calls.append((starts[id(module)].pop(), next(versions.clock), names[id(module)]))
+        calls.append((starts[id(module)].pop(), next(versions.clock), names[id(module)], _shapes(args),
+                      _shapes(output if isinstance(output, tuple) else (output,))))
 
     remove = install_forward_hooks(model.modules(), enter, leave)
     try:
@@ -69,6 +72,20 @@ def record_scopes(model: Module) -> Iterator[None]:
         remove()
         calls.sort(key=lambda call: (call[0], -call[1]))
         _recordings[model] = calls
+
+
+def _shapes(values: tuple) -> tuple:
+    return tuple(tuple(v.shape) for v in values if isinstance(v, Tensor))
+
+
+def recorded_shapes(model: Module) -> dict[str, tuple[dict[str, None], dict[str, None]]]:
+    """Per module name, the distinct input and output shapes of its recorded calls (ordered sets)."""
+    shapes: dict[str, tuple[dict[str, None], dict[str, None]]] = {}
+    for _, _, name, ins, outs in _recordings.get(model, ()):
+        seen_in, seen_out = shapes.setdefault(name, ({}, {}))
+        seen_in.update(dict.fromkeys(str(s) for s in ins))
+        seen_out.update(dict.fromkeys(str(s) for s in outs))
+    return shapes
 
 
 def owners(boxes: list[Any], model: Module, parameter_names: dict[int, str]) -> list[str | None]:
@@ -91,10 +108,10 @@ def owners(boxes: list[Any], model: Module, parameter_names: dict[int, str]) -> 
     return result
 
 
-def _innermost_calls(ops: list[tuple[int, int]], calls: list[tuple[int, int, str]]) -> Iterator[tuple[int, str]]:
+def _innermost_calls(ops: list[tuple[int, int]], calls: list[Call]) -> Iterator[tuple[int, str]]:
     """(box index, module name) for every op inside a call; `ops` and `calls` sorted by start.
     Calls nest, so a stack of the calls open at each op's time has the innermost on top."""
-    open_calls: list[tuple[int, int, str]] = []
+    open_calls: list[Call] = []
     following = 0
     for sequence, i in ops:
         while following < len(calls) and calls[following][0] < sequence:
