@@ -215,3 +215,12 @@ def test_a_clear_error_without_matplotlib(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match="plot_grad_flow needs matplotlib"):
         plot_grad_flow(model)
+
+
+def test_ops_run_after_the_recording_fall_back_to_parameter_ownership():
+    model = nested_model()
+    with record_scopes(model):
+        model(te.randn(5, 4))
+    loss = model(te.randn(5, 4)).sum()  # not recorded: Linear ops still go to their modules
+    linear = [c for _, label, c in boxes(draw_graph(loss, model=model).source) if label.startswith("Linear")]
+    assert sorted(linear) == ["0.0", "1"]

@@ -89,22 +89,23 @@ def recorded_shapes(model: Module) -> dict[str, tuple[dict[str, None], dict[str,
 
 
 def owners(boxes: list[Any], model: Module, parameter_names: dict[int, str]) -> list[str | None]:
-    """Per box (an op's node or a leaf Tensor): the name of the module that ran or owns it, or None."""
+    """Per box (an op's node or a leaf Tensor): the name of the module that ran or owns it, or None.
+
+    An op inside a call of the model's latest recording belongs to its innermost module; any
+    other op (none was recorded, or it ran after the recording) to the module of the first
+    parameter it reads, if any."""
     result: list[str | None] = [None] * len(boxes)
     for i, box in enumerate(boxes):
         if isinstance(box, Tensor) and id(box) in parameter_names:
             result[i] = module_of(parameter_names[id(box)])
-    calls = _recordings.get(model)
     ops = [(box.sequence, i) for i, box in enumerate(boxes) if isinstance(box, Node) and box.edges is not None]
-    if calls is not None:
-        for i, name in _innermost_calls(sorted(ops), calls):
-            result[i] = name
-        return result
-    for _, i in ops:  # no recording: the module of the first parameter the op reads
-        for edge in boxes[i].edges:
-            if isinstance(edge, Tensor) and id(edge) in parameter_names:
-                result[i] = module_of(parameter_names[id(edge)])
-                break
+    for i, name in _innermost_calls(sorted(ops), _recordings.get(model, [])):
+        result[i] = name
+    for _, i in ops:
+        if result[i] is None:
+            reads = (edge for edge in boxes[i].edges if isinstance(edge, Tensor) and id(edge) in parameter_names)
+            parameter = next(reads, None)
+            result[i] = module_of(parameter_names[id(parameter)]) if parameter is not None else None
     return result
 
 
