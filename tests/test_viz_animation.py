@@ -97,3 +97,11 @@ def test_strip_draws_chosen_frames_with_the_running_node_highlighted():
         running = re.findall(rf'(f{k}_\w+) \[label="[^"]*"[^\]]*fillcolor="#fd8d3c"', source)
         assert running == [f"f{k}_{animation.frames[k].box}"]
     assert animation.strip(frames=3).pipe(format="png").startswith(b"\x89PNG")
+
+
+def test_notebook_display_without_dot_lists_the_frames(monkeypatch):
+    x, tensors = diamond()
+    animation = animate_backward(tensors[-1], params={"x": x})
+    monkeypatch.setenv("PATH", "")  # Graphviz's dot cannot be found
+    shown = animation._repr_html_()
+    assert shown.startswith("<pre>") and "step 1 of 6: SumBackward0 receives |grad| 1;" in shown

@@ -60,8 +60,12 @@ class BackwardAnimation:
             .replace("{{LAST}}", str(max(len(frames) - 1, 0)))
 
     def _repr_html_(self) -> str:
-        return f'<iframe srcdoc="{html.escape(self.html(), quote=True)}" style="width:100%;height:520px;border:0">' \
-               "</iframe>"
+        import graphviz
+        try:
+            page = self.html()
+        except graphviz.ExecutableNotFound:  # no `dot` to draw with: the frames in words
+            return "<pre>" + html.escape("\n".join(self.describe(k) for k in range(len(self.frames)))) + "</pre>"
+        return f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:520px;border:0"></iframe>'
 
     def _frame_styles(self, k: int) -> tuple[Any, Any]:
         frame = self.frames[k]
