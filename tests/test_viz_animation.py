@@ -105,3 +105,13 @@ def test_notebook_display_without_dot_lists_the_frames(monkeypatch):
     monkeypatch.setenv("PATH", "")  # Graphviz's dot cannot be found
     shown = animation._repr_html_()
     assert shown.startswith("<pre>") and "step 1 of 6: SumBackward0 receives |grad| 1;" in shown
+
+
+@needs_dot
+def test_save_gif_writes_one_image_per_frame(tmp_path):
+    image = pytest.importorskip("PIL.Image")
+    x, tensors = diamond()
+    animation = animate_backward(tensors[-1], params={"x": x})
+    animation.save_gif(tmp_path / "backward.gif")
+    with image.open(tmp_path / "backward.gif") as gif:
+        assert gif.format == "GIF" and gif.n_frames == len(animation.frames) == 6
