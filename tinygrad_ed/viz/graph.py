@@ -28,6 +28,7 @@ VANISHING, EXPLODING = 1e-6, 1e3  # |grad| < VANISHING x scale; |grad| > EXPLODI
 _SHADES = {"vanishing": "#6baed6", "small": "#f2f0f7", "medium": "#dadaeb", "large": "#bcbddc",
            "exploding": "#de2d26"}
 _ROOT, _OP, _PARAMETER, _PLAIN = "#a1d99b", "#f0f0f0", "#fff7bc", "#ffffff"
+_MODULE = {"shape": "box3d", "style": "filled", "color": "#54278f"}  # a module drawn as one box
 _SYMBOLS = {"Add": "+", "Sub": "-", "Mul": "x", "Div": "/", "Pow": "**"}
 _CHAIN_ENDS = 2  # ops kept at each end of a collapsed chain
 DIRECTIONS = ("LR", "TB", "RL", "BT")
@@ -426,7 +427,7 @@ def _module_box(name: str, module: Module | None, module_name: str, ins: dict[st
     parameters = list(module.parameters()) if module is not None else []
     lines = [f"{module_name or '(model)'} ({kind})", f"{sum(p.numel() for p in parameters):,} parameters",
              "in " + _shapes(ins), "out " + _shapes(outs)]
-    attrs = {"shape": "box3d", "style": "filled", "fillcolor": _OP, "color": "#54278f"}
+    attrs = {**_MODULE, "fillcolor": _OP}
     grads = [p.grad.array for p in parameters if p.grad is not None]
     if grads and shade:
         norm = float(np.sqrt(sum(_norm(g) ** 2 for g in grads)))
@@ -451,7 +452,7 @@ def _legend_entries(scale: float, shaded: bool, modules: bool) -> list[tuple[str
                ("parameter (blue border)", _PLAIN if shaded else _PARAMETER, "#3182bd"),
                ("input / constant", _PLAIN, "#636363")]
     if modules:
-        entries.append(("module drawn as one box", _OP, "#54278f"))
+        entries.append(("module drawn as one box", _OP, _MODULE["color"]))
     if not shaded:
         return entries + [("output", _ROOT, "#636363")]
     low = VANISHING * scale
@@ -471,6 +472,7 @@ def _legend(dot: Any, entries: list[tuple[str, str, str]]) -> None:
     with dot.subgraph(name="cluster_legend") as legend:
         legend.attr(label="legend", fontname="Helvetica", fontsize="10", color="#bdbdbd")
         for i, (text, fill, border) in enumerate(entries):
-            legend.node(f"legend{i}", text, fillcolor=fill, color=border, fontsize="9")
+            shape = {key: _MODULE[key] for key in ("shape", "style")} if border == _MODULE["color"] else {}
+            legend.node(f"legend{i}", text, fillcolor=fill, color=border, fontsize="9", **shape)
         for i in range(len(entries) - 1):
             legend.edge(f"legend{i}", f"legend{i + 1}", style="invis")
