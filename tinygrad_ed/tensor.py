@@ -602,6 +602,10 @@ class Tensor(TensorConversions):
     def histc(self, bins: int = 100, min: builtins.float = 0, max: builtins.float = 0) -> Tensor:
         return sorting.histc(self, bins, min, max)
 
+    def histogram(self, bins: Any = 100, *, range: Any = None, weight: Tensor | None = None,
+                  density: builtins.bool = False) -> Any:
+        return sorting.histogram(self, bins, range, weight, density)
+
     def softmax(self, dim: int | None = None, dtype: Any = None, *, axis: int | None = None) -> Tensor:
         return reduce.softmax(self, dims.dim_or_axis("softmax", dim, axis, -1), dtype)  # dim -1 by default
 
