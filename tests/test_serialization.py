@@ -247,3 +247,23 @@ def test_corrupted_array_bytes_are_detected(tmp_path):
 def test_missing_file_is_a_file_not_found_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         te.load(tmp_path / "nothing")
+
+
+def test_file_objects_and_torch_arguments(tmp_path):
+    """torch.save(obj, open(..., 'wb')) and torch.load(f, map_location='cpu', weights_only=True), the
+    spellings of pytorch/examples' scripts, work; a pickle in a file object is still refused."""
+    data = {"w": te.arange(6.0).reshape(2, 3), "a": np.sin(np.arange(4.0)), "n": 3}
+    with open(tmp_path / "c.pt", "wb") as file:
+        te.save(data, file)
+    buffer = io.BytesIO()
+    te.save(data, buffer)
+    for source in (open(tmp_path / "c.pt", "rb"), io.BytesIO(buffer.getvalue())):
+        with source:
+            back = te.load(source, map_location=te.device("cpu"), weights_only=True)
+        assert back["w"].tolist() == data["w"].tolist() and back["n"] == 3
+        np.testing.assert_array_equal(back["a"], data["a"])
+    assert te.load(tmp_path / "c.pt", map_location="cpu")["n"] == 3
+    with pytest.raises(RuntimeError, match="CPU only"):
+        te.load(tmp_path / "c.pt", map_location="cuda:0")
+    with pytest.raises(ValueError, match="pickle and is refused"):
+        te.load(io.BytesIO(pickle.dumps({"a": 1})))

@@ -12,7 +12,7 @@ import json
 import os
 import secrets
 import zipfile
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -21,24 +21,34 @@ from .tensor import Tensor
 FORMAT = "tinygrad_ed-checkpoint-1"
 
 
-def save(obj: Any, path: str | os.PathLike) -> None:
-    """Save nested dicts/lists/tuples of Tensors, arrays, numbers, strings and None to `path`."""
+def save(obj: Any, f: str | os.PathLike | IO[bytes], pickle_module: Any = None, pickle_protocol: int = 2) -> None:
+    """Save nested dicts/lists/tuples of Tensors, arrays, numbers, strings and None to `f`, a path or a
+    binary file object (torch's argument; `pickle_module` and `pickle_protocol` are accepted and unused:
+    nothing is pickled)."""
     arrays: list[np.ndarray] = []
     structure = {"format": FORMAT, "root": _encode(obj, arrays, "obj")}
-    directory = os.path.dirname(os.path.abspath(path))
-    temporary = os.path.join(directory, f".tmp-{secrets.token_hex(8)}.ckpt")
+    if hasattr(f, "write"):
+        _write_archive(f, structure, arrays)
+        return
+    path = os.fspath(f)
+    temporary = os.path.join(os.path.dirname(os.path.abspath(path)), f".tmp-{secrets.token_hex(8)}.ckpt")
     raw = open(temporary, "xb")  # not mkstemp: its file is private (0600), open's follows the umask
     try:
-        with raw, zipfile.ZipFile(raw, "w") as archive:
-            archive.writestr("structure.json", json.dumps(structure))
-            for i, array in enumerate(arrays):
-                buffer = io.BytesIO()
-                np.save(buffer, array, allow_pickle=False)  # not ascontiguousarray: it makes 0-d arrays 1-d
-                archive.writestr(f"{i}.npy", buffer.getvalue())
+        with raw:
+            _write_archive(raw, structure, arrays)
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+def _write_archive(file: Any, structure: dict, arrays: list[np.ndarray]) -> None:
+    with zipfile.ZipFile(file, "w") as archive:
+        archive.writestr("structure.json", json.dumps(structure))
+        for i, array in enumerate(arrays):
+            buffer = io.BytesIO()
+            np.save(buffer, array, allow_pickle=False)  # not ascontiguousarray: it makes 0-d arrays 1-d
+            archive.writestr(f"{i}.npy", buffer.getvalue())
 
 
 def _encode(obj: Any, arrays: list[np.ndarray], where: str) -> Any:
@@ -71,8 +81,16 @@ def _encode(obj: Any, arrays: list[np.ndarray], where: str) -> Any:
                     "(Tensors, arrays, numbers, strings, None, dicts, lists and tuples can)")
 
 
-def load(path: str | os.PathLike) -> Any:
-    """Load what `save` wrote. Tensors come back as Tensors, arrays as arrays."""
+def load(f: str | os.PathLike | IO[bytes], map_location: Any = None, pickle_module: Any = None, *,
+         weights_only: bool | None = None, mmap: bool | None = None, **pickle_load_args: Any) -> Any:
+    """Load what `save` wrote, from a path or a binary file object. Tensors come back as Tensors, arrays
+    as arrays. torch's other arguments are accepted: `map_location` only for the CPU; `weights_only`
+    is always in effect (nothing is unpickled); `mmap` is not supported."""
+    if map_location is not None and not _is_cpu(map_location):
+        raise RuntimeError(f"load: map_location={map_location!r}: tinygrad_ed runs on the CPU only")
+    if mmap:
+        raise RuntimeError("load: mmap=True is not supported (arrays are read from a zip of .npy files)")
+    path = f if hasattr(f, "read") else os.fspath(f)
     try:
         with zipfile.ZipFile(path) as archive:
             if any(name.endswith("data.pkl") for name in archive.namelist()):
@@ -88,25 +106,38 @@ def load(path: str | os.PathLike) -> Any:
                     arrays[int(name[:-4])] = np.load(io.BytesIO(archive.read(name)), allow_pickle=False)
             return _decode(structure["root"], arrays)
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, EOFError, RuntimeError) as error:
-        raise ValueError(f"load: {os.fspath(path)!r} is not a readable tinygrad_ed checkpoint: "
+        raise ValueError(f"load: {path!r} is not a readable tinygrad_ed checkpoint: "
                          f"{_what_is_wrong(path, error)}") from None
+
+
+def _is_cpu(location: Any) -> bool:
+    if callable(location) and not isinstance(location, str):
+        return False
+    return str(getattr(location, "type", location)) == "cpu"
 
 
 class _Unreadable(ValueError):
     """A checkpoint error whose message already says what is wrong with the file."""
 
 
-def _what_is_wrong(path: str | os.PathLike, error: Exception) -> str:
+def _what_is_wrong(path: Any, error: Exception) -> str:
     if isinstance(error, _Unreadable):
         return str(error)
     if isinstance(error, (zipfile.BadZipFile, EOFError)):
-        with open(path, "rb") as file:
-            if file.read(1) == b"\x80":  # the first byte of every pickle since protocol 2
-                return "it is a pickle and is refused, never unpickled (te.save writes a zip of .npy arrays)"
+        if _first_byte(path) == b"\x80":  # the first byte of every pickle since protocol 2
+            return "it is a pickle and is refused, never unpickled (te.save writes a zip of .npy arrays)"
         return f"it is not a complete zip archive, so it is truncated, damaged or not written by te.save ({error})"
     if isinstance(error, KeyError):
         return f"an entry is missing ({error}), so it is damaged or not written by te.save"
     return f"{error}; the file is damaged or not written by te.save"
+
+
+def _first_byte(path: Any) -> bytes:
+    if hasattr(path, "read"):
+        path.seek(0)
+        return path.read(1)
+    with open(path, "rb") as file:
+        return file.read(1)
 
 
 def _decode(node: Any, arrays: dict[int, np.ndarray]) -> Any:

@@ -38,8 +38,7 @@ def _check(input: Any, target: Any, reduction: str, op: str) -> tuple[Tensor, Te
     if not (isinstance(input, Tensor) and isinstance(target, Tensor)):  # inline: every training step passes here
         check_tensor(input, op, "input", 1)
         check_tensor(target, op, "target", 2)
-    if reduction != "mean":
-        _check_reduction(reduction, op)
+    _check_reduction(reduction, op)
     return input, target
 
 
