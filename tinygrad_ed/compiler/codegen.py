@@ -1,0 +1,145 @@
+"""From a capture to Python source: name the Vars, plan the buffers, write the lines.
+
+Buffer planning is liveness over the straight-line program: a planned Var takes a free buffer of its
+shape and dtype when it is written and gives it back after its last read (a read of a view counts as a
+read of what it views). Pinned Vars (gradients left in .grad, values returned) keep their buffer for
+the whole step. Buffers are created once, at the top of the generated module, and reused every step.
+"""
+from __future__ import annotations
+
+import builtins
+import itertools
+import keyword
+import re
+from typing import Any
+
+import numpy as np
+
+from .program import Instr, Var, literal
+
+PHASE_TITLES = {"forward": "forward", "backward": "backward: the chain rule, newest op first",
+                "optimizer": "optimizer step: parameters and state updated in place"}
+
+
+def roots(var: Var) -> list[Var]:
+    """The Vars whose memory `var` may share (itself included)."""
+    found, todo, seen = [], [var], set()
+    while todo:
+        v = todo.pop()
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        found.append(v)
+        todo += v.view_of
+    return found
+
+
+def plan(instrs: list[Instr], kept: list[Var]) -> tuple[dict[int, str], dict[str, tuple]]:
+    """Buffer name per planned Var (by id), reusing a buffer once its last reader has run; and each
+    buffer's (shape, dtype)."""
+    last: dict[int, int] = {}
+    forever = len(instrs)
+    for i, instr in enumerate(instrs):
+        for v in instr.reads + instr.writes:
+            for r in roots(v):
+                last[id(r)] = i
+    for v in kept:
+        for r in roots(v):
+            last[id(r)] = forever
+    free: dict[tuple, list[str]] = {}
+    names: dict[int, str] = {}
+    specs: dict[str, tuple] = {}
+    counter = itertools.count()
+    for i, instr in enumerate(instrs):
+        fresh = [v for v in instr.writes + instr.temps if v.planned and id(v) not in names]
+        for v in fresh:
+            key = (tuple(v.shape), np.dtype(v.dtype).str)
+            pool = free.get(key)
+            name = pool.pop() if pool else f"buf{next(counter)}"
+            names[id(v)] = name
+            specs[name] = (tuple(v.shape), np.dtype(v.dtype))
+        for v in fresh:
+            if v in instr.temps or last.get(id(v), i) <= i:
+                free.setdefault((tuple(v.shape), np.dtype(v.dtype).str), []).append(names[id(v)])
+        for v in instr.reads:
+            for r in roots(v):
+                if last.get(id(r)) == i and id(r) in names and r not in fresh:
+                    free.setdefault((tuple(r.shape), np.dtype(r.dtype).str), []).append(names[id(r)])
+    return names, specs
+
+
+class Namer:
+    """Readable, unique names for Vars and for the objects the code refers to."""
+
+    def __init__(self) -> None:
+        self.names: dict[int, str] = {}
+        self.used: set[str] = {"np", "math", "buf", "lr", "beta1", "beta2", "step", "exp_avg", "exp_avg_sq", *dir(builtins)}
+        self.namespace: dict[str, Any] = {}
+        self.constants: list[str] = []  # module-level lines defining constants with a literal form
+
+    def unique(self, hint: str) -> str:
+        base = re.sub(r"\W", "_", hint).strip("_") or "t"
+        if base[0].isdigit() or keyword.iskeyword(base):
+            base = "v_" + base
+        name, i = base, 1
+        while name in self.used:
+            name, i = f"{base}{i}", i + 1
+        self.used.add(name)
+        return name
+
+    def var(self, v: Var) -> str:
+        name = self.names.get(id(v))
+        if name is None:
+            name = self.names[id(v)] = self.unique(v.hint)
+            if v.kind == "const":
+                source = literal(v.value)
+                if source is None:
+                    self.namespace[name] = v.value
+                else:
+                    self.constants.append(f"{name} = {source}")
+        return name
+
+    def __call__(self, value: Any) -> str:
+        if isinstance(value, Var):
+            return self.var(value)
+        source = literal(value)
+        if source is not None:
+            return source
+        if isinstance(value, list):
+            return "[" + ", ".join(self(v) for v in value) + "]"
+        name = self.names.get(id(value))
+        if name is None:
+            hint = getattr(value, "__name__", None) or type(value).__name__.lower()
+            name = self.names[id(value)] = self.unique(hint)
+            self.namespace[name] = value
+        return name
+
+
+def generate(function_name: str, instrs: list[Instr], params: list[Var], results: list[Var],
+             kept: list[Var], namer: Namer) -> str:
+    """The module source: buffers and constants, then `def function_name(params): ... return results`."""
+    buffers, specs = plan(instrs, kept)
+    signature = ", ".join(namer(p) for p in params)
+
+    def buf(v: Var) -> str:
+        return buffers[id(v)]
+    body: list[str] = []
+    phase = None
+    for instr in instrs:
+        if instr.phase != phase:
+            phase = instr.phase
+            body += ["", f"# {PHASE_TITLES[phase]}"]
+        lines = instr.render(namer, buf)
+        if instr.comment:
+            lines[0] += f"  # {instr.comment}"
+        body += lines
+    returns = ", ".join(namer(r) for r in results)
+    body += ["", f"return ({returns}{',' if len(results) == 1 else ''})"]
+    head = ["# generated by tinygrad_ed.compile: one captured call, replayed as numpy calls",
+            "import math", "import numpy as np", ""]
+    if specs:
+        head.append(f"# {len(specs)} buffers, planned by liveness and reused every step")
+        head += [f"{name} = np.empty({shape!r}, np.{dtype.name})" for name, (shape, dtype) in specs.items()]
+    head += namer.constants
+    indented = ["    " + line if line else "" for line in body]
+    return "\n".join(head + ["", "", f"def {function_name}({signature}):"] + indented) + "\n"
