@@ -19,7 +19,7 @@ from pathlib import Path
 
 from benchmarks import environment, memory, problems, report, suite
 
-CONTENDERS = ("numpy", "tinygrad_ed", "torch")
+CONTENDERS = ("numpy", "tinygrad_ed", "compiled", "torch")  # compiled: tinygrad_ed under te.compile
 REPO_ROOT = Path(__file__).resolve().parent.parent
 README_START, README_END = "<!-- benchmark table: start -->", "<!-- benchmark table: end -->"
 

@@ -17,6 +17,9 @@ SGD1_SAMPLES = 256
 DEEP_TARGETS = {100_000: ("ratio", 25), 1_000_000: ("runs", None)}
 DEEP_REPEATS = {1_000: 3, 10_000: 5, 100_000: 2, 1_000_000: 1}
 MEM_BATCH = 1024
+# the compiled contender (te.compile): its step's ratio to numpy, per row
+COMPILED_TARGETS = {"mlp-b1": 0.80, "mlp-b16": 0.86, "mlp-b128": 0.95, "mlp-b1024": 0.97, "sgd1": 1.3,
+                    "deep-1e5": 3}
 
 
 @dataclass(frozen=True)

@@ -51,8 +51,10 @@ def torch_api(threads: int) -> Api:
 class TorchLike:
     """A contender: training steps and the deep chain written with `api`."""
 
-    def __init__(self, api: Api):
+    def __init__(self, api: Api, compiled: bool = False):
         self.api = api
+        self.compiled = compiled  # the training step (or the chain) under te.compile: captured once, replayed
+        self.compile_seconds: float | None = None
 
     def mlp_step(self, weights, x_all, y_all, batch, optimizer="sgd"):
         """A function doing one training step of the MLP on the next batch with `optimizer` ("sgd" with
@@ -80,20 +82,47 @@ class TorchLike:
         x_all, y_all = self.api.from_numpy(x_all), self.api.from_numpy(y_all)  # no copy
         starts = itertools.cycle(range(0, len(x_all) - batch + 1, batch))
 
-        def step():
-            i = next(starts)
+        def train(x, y):
             optimizer.zero_grad()
-            loss = loss_fn(model(x_all[i:i + batch]), y_all[i:i + batch])
+            loss = loss_fn(model(x), y)
             loss.backward()
             optimizer.step()
             return loss
+        train = self._compiled(train)
+
+        def step():
+            i = next(starts)
+            return train(x_all[i:i + batch], y_all[i:i + batch])
         return step
+
+    def _compiled(self, fn):
+        """`fn` itself, or for the compiled contender `fn` under te.compile, noting its capture time."""
+        if not self.compiled:
+            return fn
+        import tinygrad_ed as te
+        compiled = te.compile(fn)
+
+        def call(*args):
+            result = compiled(*args)
+            if self.compile_seconds is None:
+                self.compile_seconds = compiled.latest.compile_seconds
+            return result
+        return call
 
     def deep_chain(self, n: int) -> list[float]:
         """n steps of x = x * scale + shift from a leaf, then backward: [result, d result / d x]."""
         x = self.api.tensor(1.0, dtype=self.api.float64, requires_grad=True)
-        y = x
-        for _ in range(n):
-            y = y * CHAIN_SCALE + CHAIN_SHIFT
-        y.backward()
+        chains = self.__dict__.setdefault("chains", {})
+        if n not in chains:
+            chains[n] = self._compiled(lambda x: _chain(x, n))
+        y = chains[n](x)
         return [float(y), float(x.grad)]
+
+
+def _chain(x, n: int):
+    """n steps of y = y * scale + shift from x, then backward: y (x.grad holds d y / d x)."""
+    y = x
+    for _ in range(n):
+        y = y * CHAIN_SCALE + CHAIN_SHIFT
+    y.backward()
+    return y

@@ -53,6 +53,7 @@ class Capture:
             for path, t in [*root.named_parameters(), *root.named_buffers()]:
                 self.tensor_names.setdefault(id(t), f"{root_name}.{path}")
         self.vars: dict[int, Var] = {}
+        self.by_address: dict[tuple, Var] = {}  # (memory address, bytes, dtype) -> the first Var seen there
         self.keep: list[Any] = []  # every array seen: their ids stay unique while capturing
         self.instrs: list[Instr] = []
         self.externals: list[Var] = []  # parameters, incoming grads, optimizer state and groups, in first use order
@@ -76,6 +77,8 @@ class Capture:
     def new(self, value: Any, kind: str = "temp", hint: str = "t", source: Any = None) -> Var:
         var = Var(kind, value, hint, source)
         self.vars[id(value)] = var
+        if isinstance(value, np.ndarray):
+            self.by_address.setdefault(_address(value), var)
         self.keep.append(value)
         return var
 
@@ -101,10 +104,8 @@ class Capture:
             var = self.vars.get(id(value))
             if var is not None:
                 return var
-            base = value.base if isinstance(value, np.ndarray) else None
-            known = self.vars.get(id(base)) if base is not None else None
-            if known is not None and value.size == base.size and value.flags.c_contiguous \
-                    and base.flags.c_contiguous:
+            known = self.by_address.get(_address(value)) if isinstance(value, np.ndarray) else None
+            if known is not None and value.flags.c_contiguous and known.value.flags.c_contiguous:
                 view = self.new(value, "temp", known.hint)
                 view.view_of = [known]
                 self.add(Instr([known], [view], lambda n, b, v=view, k=known: [f"{n(v)} = {n(k)}.reshape({v.shape})"],
@@ -188,6 +189,10 @@ class Capture:
             raise GraphBreak(f"{how} reads a value of the step back into Python (fullgraph=True)", where)
         self.readbacks.append((result, var, how, where))
         return result
+
+
+def _address(array: np.ndarray) -> tuple:
+    return (array.__array_interface__["data"][0], array.nbytes, array.dtype.str)
 
 
 def _vars_in(values: Any) -> list[Var]:

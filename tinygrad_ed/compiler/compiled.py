@@ -287,7 +287,8 @@ def _replayer(program: Callable[..., Any], args: tuple, kwargs: dict, capture: C
     tensor_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     tensor_keywords = [k for k, a in kwargs.items() if isinstance(a, Tensor)]
     getters = [_getter(v) for v in capture.externals]
-    leaves = [leaf for leaf, _ in capture.grads_set]
+    positions = {id(a): i for i, a in enumerate(args)}
+    leaves = [(positions.get(id(leaf)), leaf) for leaf, _ in capture.grads_set]  # an argument's .grad: this call's
     written = [v.source for v in capture.externals if v.kind == "param"] if any(
         i.phase == "optimizer" for i in capture.instrs) else []
     make = Tensor._make
@@ -295,8 +296,8 @@ def _replayer(program: Callable[..., Any], args: tuple, kwargs: dict, capture: C
     def replay(*call_args: Any, **call_kwargs: Any) -> Any:
         values = program(*[call_args[i].array for i in tensor_positions],
                          *[call_kwargs[k].array for k in tensor_keywords], *[get() for get in getters])
-        for leaf, array in zip(leaves, values[n_returned:]):
-            leaf.grad = make(array)
+        for (position, leaf), array in zip(leaves, values[n_returned:]):
+            (leaf if position is None else call_args[position]).grad = make(array)
         for param in written:
             record_write(param.array)
         return _rebuild(structure, values, call_args)
