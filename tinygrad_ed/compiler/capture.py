@@ -48,11 +48,9 @@ class Capture:
         self.module_names: dict[int, str] = {}
         self.tensor_names: dict[int, str] = {}
         for root_name, root in roots.items():
-            for path, module in root.named_modules():
-                self.module_names.setdefault(id(module), f"{root_name}.{path}" if path else root_name)
-            for path, t in [*root.named_parameters(), *root.named_buffers()]:
-                self.tensor_names.setdefault(id(t), f"{root_name}.{path}")
+            self.name_modules(root_name, root)
         self.vars: dict[int, Var] = {}
+        self.untracked: dict[int, str] = {}  # id -> where: arrays made outside any recorded op (a comparison...)
         self.by_address: dict[tuple, Var] = {}  # (memory address, bytes, dtype) -> the first Var seen there
         self.keep: list[Any] = []  # every array seen: their ids stay unique while capturing
         self.instrs: list[Instr] = []
@@ -65,6 +63,13 @@ class Capture:
         self.broken: str | None = None  # why recording stopped (the step then runs on eagerly)
         self.phase = "forward"
         self.depth = 0  # >0 inside a recorded op: its own numpy work is not recorded again
+
+    def name_modules(self, root_name: str, root: Module) -> None:
+        """Names for `root`, its submodules and their parameters, for the comments and variable names."""
+        for path, module in root.named_modules():
+            self.module_names.setdefault(id(module), f"{root_name}.{path}" if path else root_name)
+        for path, t in [*root.named_parameters(), *root.named_buffers()]:
+            self.tensor_names.setdefault(id(t), f"{root_name}.{path}")
 
     def give_up(self, reason: str, where: str) -> None:
         """Stop recording: with fullgraph=True an error, otherwise the step finishes eagerly."""
@@ -111,6 +116,8 @@ class Capture:
                 self.add(Instr([known], [view], lambda n, b, v=view, k=known: [f"{n(v)} = {n(k)}.reshape({v.shape})"],
                                "a view of the same memory"))
                 return view
+            if id(value) in self.untracked:
+                self.give_up("a tensor computed by an operation that has no recorded form", self.untracked[id(value)])
             return self.new(value, "const", "const")
         if isinstance(value, tuple):
             return tuple(self.value(v) for v in value)
@@ -183,7 +190,7 @@ class Capture:
     def record_readback(self, tensor: Tensor, how: str, result: Any) -> Any:
         var = self.vars.get(id(tensor.array))
         where = user_line()
-        if var is None or var.kind == "const":
+        if var is None and id(tensor.array) not in self.untracked or var is not None and var.kind == "const":
             return result  # a value fixed at capture (a constant): reading it changes nothing
         if self.fullgraph:
             raise GraphBreak(f"{how} reads a value of the step back into Python (fullgraph=True)", where)
@@ -340,11 +347,27 @@ def _recording_module_call(self: Module, *args: Any, **kwargs: Any) -> Any:
     capture = Capture.active
     assert capture is not None
     capture.modules[id(self)] = self
+    if id(self) not in capture.module_names and not capture.module_stack:
+        capture.name_modules(type(self).__name__.lower(), self)
     capture.module_stack.append(self)
     try:
         return _original_module_call(self, *args, **kwargs)
     finally:
         capture.module_stack.pop()
+
+
+_original_make = Tensor.__dict__["_make"].__func__
+
+
+def _recording_make(data: Any, grad_fn: Any = None) -> Tensor:
+    """Tensor._make outside a recorded op: an array the capture has not seen was computed by plain numpy
+    code (a comparison, an argmax...); it is marked, and using it stops the capture."""
+    capture = Capture.active
+    if capture is not None and not capture.depth and isinstance(data, (np.ndarray, np.generic)) \
+            and id(data) not in capture.vars and id(data) not in capture.untracked:
+        capture.untracked[id(data)] = user_line()
+        capture.keep.append(data)
+    return _original_make(data, grad_fn)
 
 
 def _readback(name: str, how: str) -> Callable[..., Any]:
@@ -438,6 +461,7 @@ def capturing(capture: Capture) -> Iterator[Capture]:
         swap(Primitive, "apply", classmethod(_recording_apply))
         swap(engine, "backpropagate", _recording_backpropagate)
         swap(Module, "__call__", _recording_module_call)
+        swap(Tensor, "_make", staticmethod(_recording_make))
         for cls in _optimizer_classes():
             _original_updates[cls] = cls.__dict__["update"]
             swap(cls, "update", _recording_update)

@@ -73,7 +73,7 @@ class Namer:
 
     def __init__(self) -> None:
         self.names: dict[int, str] = {}
-        self.used: set[str] = {"np", "math", "buf", "lr", "beta1", "beta2", "step", "exp_avg", "exp_avg_sq", *dir(builtins)}
+        self.used: set[str] = {"np", "math", "buf", "lr", "beta1", "beta2", "count", "exp_avg", "exp_avg_sq", *dir(builtins)}
         self.namespace: dict[str, Any] = {}
         self.constants: list[str] = []  # module-level lines defining constants with a literal form
 
@@ -107,6 +107,8 @@ class Namer:
             return source
         if isinstance(value, list):
             return "[" + ", ".join(self(v) for v in value) + "]"
+        if isinstance(value, tuple) and any(isinstance(v, Var) for v in value):
+            return "(" + ", ".join(self(v) for v in value) + ("," if len(value) == 1 else "") + ")"
         name = self.names.get(id(value))
         if name is None:
             hint = getattr(value, "__name__", None) or type(value).__name__.lower()

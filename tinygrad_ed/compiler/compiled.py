@@ -34,6 +34,8 @@ class Entry:
     guards: list[str] = field(default_factory=list)
     op_count: int = 0
     compile_seconds: float = 0.0
+    constants: list[tuple[Any, str]] = field(default_factory=list)  # (value, the op that read it), in order
+    confirmed: bool = False  # captured twice with the same constants: replays from now on
 
 
 class CompiledFunction:
@@ -74,7 +76,9 @@ class CompiledFunction:
                               "dtype, requires_grad, training flag or grad mode needs its own capture); it runs "
                               "eagerly from now on. te.compiler.reset() starts over.", UserWarning, stacklevel=2)
                 return self.fn(*args, **kwargs)
-            return self._capture(args, kwargs)
+            return self._capture(args, kwargs, None)
+        if not entry.confirmed:
+            return self._capture(args, kwargs, entry)
         if entry.replay is None:
             return self.fn(*args, **kwargs)
         return entry.replay(*args, **kwargs)
@@ -88,7 +92,10 @@ class CompiledFunction:
     def _first_key(self, *args: Any, **kwargs: Any) -> Any:
         return None  # nothing captured yet: no entry matches
 
-    def _capture(self, args: tuple, kwargs: dict) -> Any:
+    def _capture(self, args: tuple, kwargs: dict, first: Entry | None) -> Any:
+        """Run the call eagerly while recording it. Each guard's program is captured on two calls and
+        kept only if both baked the same constants: a value computed from the step's data by plain
+        numpy code outside the recorded ops (an argmax...) would otherwise be frozen into the program."""
         start = time.perf_counter()
         capture = Capture(self.fullgraph, self._roots())
         names = _argument_names(self.fn, len(args))
@@ -118,7 +125,16 @@ class CompiledFunction:
         if entry.eager_reason is not None:
             entry.breaks.append(entry.eager_reason)
         self._watch(capture)
-        entry.compile_seconds = time.perf_counter() - start
+        entry.compile_seconds = time.perf_counter() - start + (first.compile_seconds if first else 0.0)
+        entry.constants = _constants(capture)
+        if first is not None:
+            entry.confirmed = True
+            changed = _first_difference(first.constants, entry.constants)
+            if changed is not None and entry.replay is not None:
+                entry.replay, entry.source = None, ""
+                entry.eager_reason = (f"{changed} reads a value that changed between two calls although no recorded "
+                                      "op computed it (plain numpy work on the step's data, outside the ops)")
+                entry.breaks.append(entry.eager_reason)
         self.cache[self.key(*args, **kwargs)] = entry
         self.latest = entry
         return result
@@ -137,6 +153,11 @@ class CompiledFunction:
                 value = cell.cell_contents
             except ValueError:
                 continue
+            if isinstance(value, Module):
+                roots[name] = value
+        defaults = [*(getattr(fn, "__defaults__", None) or ())]
+        positional = code.co_varnames[:code.co_argcount]
+        for name, value in zip(positional[len(positional) - len(defaults):], defaults):
             if isinstance(value, Module):
                 roots[name] = value
         for name in code.co_names:
@@ -159,11 +180,12 @@ class CompiledFunction:
         namer = codegen.Namer()
         namer.namespace.update(run_forward=runtime.run_forward, as_tuple=runtime.as_tuple)
         params = inputs + capture.externals
-        entry.source = codegen.generate(self.__name__, capture.instrs, params, returned + grads,
+        function_name = namer.unique(self.__name__)
+        entry.source = codegen.generate(function_name, capture.instrs, params, returned + grads,
                                         returned + grads, namer)
         namespace: dict[str, Any] = {"np": np, "math": __import__("math"), **namer.namespace}
         exec(builtins.compile(entry.source, f"<te.compile {self.__name__}>", "exec"), namespace)
-        program = namespace[self.__name__]
+        program = namespace[function_name]
         entry.replay = _replayer(program, args, kwargs, capture, structure, len(returned))
         entry.op_count = len(capture.instrs)
         entry.breaks += [f"{how} at {where} (a returned value)" for _, _, how, where in capture.readbacks]
@@ -179,6 +201,25 @@ class CompiledFunction:
         self.key = _key_function(self.watched_modules, self.watched_tensors)
 
 
+def _constants(capture: Capture) -> list[tuple[Any, str]]:
+    """The values baked into the program, each with the comment of the first line that reads it."""
+    readers: dict[int, str] = {}
+    for instr in capture.instrs:
+        for v in instr.reads:
+            readers.setdefault(id(v), instr.comment or "an op")
+    return [(v.value, readers.get(id(v), "an op")) for v in capture.vars.values() if v.kind == "const"]
+
+
+def _first_difference(first: list[tuple[Any, str]], second: list[tuple[Any, str]]) -> str | None:
+    """The op reading the first constant that differs between two captures (None when all agree)."""
+    if len(first) != len(second):
+        return "an op"
+    for (a, _), (b, reader) in zip(first, second):
+        if np.shape(a) != np.shape(b) or not np.array_equal(a, b, equal_nan=np.asarray(a).dtype.kind == "f"):
+            return reader
+    return None
+
+
 def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
     try:
         parameters = list(inspect.signature(fn).parameters.values())
@@ -191,17 +232,21 @@ def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
 def _key_function(modules: list[Module], tensors: list[Tensor]) -> Callable[..., Any]:
     """The guard: what a capture assumed, as one tuple to look up (inputs' shapes, dtypes and
     requires_grad, non-Tensor arguments, grad mode, the modules' training flags, the parameters'
-    requires_grad and whether their .grad is None)."""
-    def key(*args: Any, **kwargs: Any) -> Any:
-        return (tuple(_arg_key(a) for a in args), tuple((k, _arg_key(v)) for k, v in sorted(kwargs.items())),
-                mode.enabled, tuple(m.training for m in modules),
-                tuple((t.requires_grad, t.grad is None) for t in tensors))
-    return key
+    requires_grad and whether their .grad is None). Generated, so that a replay pays one call."""
+    parts = ["tuple(map(arg_key, args))", "tuple((k, arg_key(v)) for k, v in sorted(kwargs.items())) if kwargs else ()",
+             "mode.enabled"]
+    parts += [f"m{i}.training" for i in range(len(modules))]
+    parts += [f"t{i}.requires_grad, t{i}.grad is None" for i in range(len(tensors))]
+    namespace = {"arg_key": _arg_key, "mode": mode, **{f"m{i}": m for i, m in enumerate(modules)},
+                 **{f"t{i}": t for i, t in enumerate(tensors)}}
+    exec(f"def key(*args, **kwargs):\n    return ({', '.join(parts)})\n", namespace)
+    return namespace["key"]
 
 
 def _arg_key(a: Any) -> Any:
-    if isinstance(a, Tensor):
-        return (a.array.shape, a.array.dtype, a.requires_grad)
+    if type(a) is Tensor:
+        array = a.array
+        return (array.shape, array.dtype, a.requires_grad)
     if isinstance(a, _SCALARS):
         return (type(a), a)
     return id(a)
@@ -268,40 +313,53 @@ def _rebuild(recipe: Any, values: tuple, args: tuple) -> Any:
     return tuple(items) if kind is tuple else kind(items)
 
 
-def _getter(var: Var) -> Callable[[], Any]:
-    """How the replay reads an external Var: a parameter's current array, its .grad, an optimizer's state
-    for a parameter, a parameter group."""
+def _getter(var: Var, namespace: dict[str, Any]) -> str:
+    """How the replay reads an external Var (an expression over objects it puts in `namespace`): a
+    parameter's current array, its .grad, an optimizer's state for a parameter, a parameter group."""
     source = var.source
-    if var.kind == "param":
-        return lambda: source.array
-    if var.kind == "grad":
-        return lambda: source.grad.array
+    if var.kind in ("param", "grad"):
+        name = _bind(namespace, source, "p")
+        return f"{name}.array" if var.kind == "param" else f"{name}.grad.array"
     optimizer, key = source
+    name = _bind(namespace, optimizer, "optimizer")
     if var.kind == "state":
-        return lambda: optimizer.state[key]
-    return lambda: optimizer.param_groups[key]
+        return f"{name}.state[{_bind(namespace, key, 'p')}]"
+    return f"{name}.param_groups[{key}]"
+
+
+def _bind(namespace: dict[str, Any], value: Any, prefix: str) -> str:
+    for name, known in namespace.items():
+        if known is value:
+            return name
+    name = f"{prefix}{len(namespace)}"
+    namespace[name] = value
+    return name
 
 
 def _replayer(program: Callable[..., Any], args: tuple, kwargs: dict, capture: Capture, structure: Any,
               n_returned: int) -> Callable[..., Any]:
-    tensor_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
-    tensor_keywords = [k for k, a in kwargs.items() if isinstance(a, Tensor)]
-    getters = [_getter(v) for v in capture.externals]
+    """The function a replay calls: read the arrays, run the program, set the .grad it computed, bump
+    the version of the parameters it updated, wrap the results. Generated, like the program."""
+    namespace: dict[str, Any] = {"program": program, "make": Tensor._make, "record_write": record_write,
+                                 "rebuild": _rebuild, "structure": structure}
+    names = [f"a{i}" for i in range(len(args))]
+    reads = [f"a{i}.array" for i, a in enumerate(args) if isinstance(a, Tensor)]
+    reads += [f"kwargs[{k!r}].array" for k, a in kwargs.items() if isinstance(a, Tensor)]
+    reads += [_getter(v, namespace) for v in capture.externals]
+    body = [f"values = program({', '.join(reads)})"]
     positions = {id(a): i for i, a in enumerate(args)}
-    leaves = [(positions.get(id(leaf)), leaf) for leaf, _ in capture.grads_set]  # an argument's .grad: this call's
-    written = [v.source for v in capture.externals if v.kind == "param"] if any(
-        i.phase == "optimizer" for i in capture.instrs) else []
-    make = Tensor._make
-
-    def replay(*call_args: Any, **call_kwargs: Any) -> Any:
-        values = program(*[call_args[i].array for i in tensor_positions],
-                         *[call_kwargs[k].array for k in tensor_keywords], *[get() for get in getters])
-        for (position, leaf), array in zip(leaves, values[n_returned:]):
-            (leaf if position is None else call_args[position]).grad = make(array)
-        for param in written:
-            record_write(param.array)
-        return _rebuild(structure, values, call_args)
-    return replay
+    for k, (leaf, _) in enumerate(capture.grads_set):
+        owner = f"a{positions[id(leaf)]}" if id(leaf) in positions else _bind(namespace, leaf, "p")
+        body.append(f"{owner}.grad = make(values[{n_returned + k}])")
+    if any(i.phase == "optimizer" for i in capture.instrs):
+        body += [f"record_write({_getter(v, namespace)})" for v in capture.externals if v.kind == "param"]
+    if structure[0] == "var" and not structure[2]:  # one computed scalar or unplanned array: the common case
+        body.append("return make(values[0])")
+    else:
+        body.append(f"return rebuild(structure, values, ({', '.join(names)}{',' if names else ''}))")
+    source = f"def replay({', '.join(names + ['**kwargs'])}):\n" + "".join(f"    {line}\n" for line in body)
+    exec(source, namespace)
+    return namespace["replay"]
 
 
 def compile(model: Any = None, *, fullgraph: bool = False, dynamic: bool | None = None, backend: Any = "inductor",

@@ -22,6 +22,8 @@ from .program import Instr, Var
 if TYPE_CHECKING:
     from .capture import Capture
 
+# reductions as np.add.reduce / np.maximum.reduce: what ndarray.sum and .max call, without np.sum's
+# Python-level wrapper (a few microseconds per call)
 Names = Callable[[Any], str]
 Buffers = Callable[[Var], str]
 
@@ -89,7 +91,7 @@ def linear_backward(capture: Capture, record: Any, g: Var, outs: list, name: str
         if gw is not None:
             lines.append(f"{n(gw)} = np.dot({n(g)}.T, {n(x)}{out(b, gw)})")
         if gb is not None:
-            lines.append(f"{n(gb)} = np.sum({n(g)}, axis=0{out(b, gb)})")
+            lines.append(f"{n(gb)} = np.add.reduce({n(g)}, axis=0{out(b, gb)})")
         return lines
     capture.add(Instr([g, x, w], [v for v in outs if v is not None], render, f"{name} {_where(o)}".strip()))
 
@@ -134,9 +136,9 @@ def log_softmax_forward(capture: Capture, reads: list, opts: dict, o: Var, needs
     shifted, e = scratch(capture, o.shape, o.dtype, "shifted"), scratch(capture, o.shape, o.dtype, "e")
 
     def render(n: Names, b: Buffers) -> list[str]:
-        return [f"np.max({n(x)}, axis={axis}, keepdims=True, initial=-np.inf, out={b(top)})",
+        return [f"np.maximum.reduce({n(x)}, axis={axis}, keepdims=True, initial=-np.inf, out={b(top)})",
                 f"np.subtract({n(x)}, {b(top)}, out={b(shifted)})",
-                f"np.sum(np.exp({b(shifted)}, out={b(e)}), axis={axis}, keepdims=True, out={b(sums)})",
+                f"np.add.reduce(np.exp({b(shifted)}, out={b(e)}), axis={axis}, keepdims=True, out={b(sums)})",
                 f"{n(o)} = np.subtract({b(shifted)}, np.log({b(sums)}, out={b(sums)}){out(b, o)})"]
     capture.add(Instr([x], [o], render, f"log_softmax {where}".strip(), [top, sums, shifted, e]))
     return ("log_softmax", axis, o)
@@ -150,7 +152,7 @@ def log_softmax_backward(capture: Capture, record: Any, g: Var, outs: list, name
     e, sums = scratch(capture, o.shape, o.dtype, "e"), scratch(capture, kept, o.dtype, "sums")
 
     def render(n: Names, b: Buffers) -> list[str]:
-        return [f"np.multiply(np.exp({n(o)}, out={b(e)}), np.sum({n(g)}, axis={axis}, keepdims=True, "
+        return [f"np.multiply(np.exp({n(o)}, out={b(e)}), np.add.reduce({n(g)}, axis={axis}, keepdims=True, "
                 f"out={b(sums)}), out={b(e)})",
                 f"{n(gx)} = np.subtract({n(g)}, {b(e)}{out(b, gx)})"]
     capture.add(Instr([g, o], [gx], render, f"{name} {_where(o)}".strip(), [e, sums]))
@@ -328,7 +330,8 @@ def accumulate_grad(capture: Capture, leaf: Tensor, g: Var, given: set) -> None:
     else:
         var = capture.new(new, "temp", "grad_" + name)
         planned(var)
-        capture.add(Instr([g], [var], lambda n, b: [f"{n(var)} = np.copyto({b(var)}, {n(g)}) or {b(var)}"],
+        capture.add(Instr([g], [var], lambda n, b: [f"{n(var)} = np.copyto({b(var)}, {n(g)}) or {b(var)}" if var.planned
+                                                    else f"{n(var)} = np.array({n(g)})"],
                           f"{name}.grad: a copy (the array is shared or read-only)"))
     var.pinned = True
     if var.hint in ("grad", "t"):
@@ -391,16 +394,16 @@ def adam_lines(group: dict) -> list[str] | None:
     if group["weight_decay"] or group["amsgrad"] or group["maximize"]:
         return None
     return ["lr, (beta1, beta2) = {group}['lr'], {group}['betas']",
-            "{state}['step'] = step = {state}['step'] + 1",
+            "{state}['step'] = count = {state}['step'] + 1",
             "exp_avg, exp_avg_sq = {state}['exp_avg'], {state}['exp_avg_sq']",
             "np.add(exp_avg, np.multiply(np.subtract({g}, exp_avg, out={work}), 1 - beta1, out={work}), out=exp_avg)",
             "np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)",
             "np.add(exp_avg_sq, np.multiply(np.multiply({g}, {g}, out={work}), 1 - beta2, out={work}), "
             "out=exp_avg_sq)",
             "np.sqrt(exp_avg_sq, out={work})",
-            "np.divide({work}, math.sqrt(1 - beta2 ** step), out={work})",
+            "np.divide({work}, math.sqrt(1 - beta2 ** count), out={work})",
             "np.add({work}, {group}['eps'], out={work})",
-            "np.subtract({p}, np.multiply(np.divide(exp_avg, {work}, out={work}), lr / (1 - beta1 ** step), "
+            "np.subtract({p}, np.multiply(np.divide(exp_avg, {work}, out={work}), lr / (1 - beta1 ** count), "
             "out={work}), out={p})"]
 
 
