@@ -170,21 +170,28 @@ class Capture:
 
     def record_backward(self, node: Node, g: Var, grads: tuple) -> list[Var | None]:
         """The Vars of the gradients `node`'s backward returned for its inputs (None where none)."""
-        outs: list[Var | None] = [None if a is None else self.new(a, "temp", "grad") for a in grads]
-        record = self.forward_records.get(id(node))
+        outs: list[Var | None] = []
+        fresh: list[Var] = []
+        for a, needed in zip(grads, node.needs_input_grad):
+            known = None if a is None else self.vars.get(id(a))
+            if a is None or not needed or known is not None:
+                outs.append(known if needed else None)  # add's backward hands `g` itself on: no new value
+            else:
+                outs.append(self.new(a, "temp", "grad"))
+                fresh.append(outs[-1])
+        record = self.forward_records[id(node)]
         name = node.name()
-        if record is not None and record[0] != "fallback":
+        if record[0] != "fallback":
             emitters.BACKWARD[type(node)](self, record, g, outs, name)
             return outs
         _, ctx, saved = record
-        written = [o for o in outs if o is not None]
-        for o in written:
+        for o in fresh:
             o.view_of = [g] + saved
 
         def render(n: Callable[[Any], str], b: Callable[[Var], str]) -> list[str]:
-            targets = ", ".join("_" if o is None else n(o) for o in outs)
+            targets = ", ".join(n(o) if any(o is f for f in fresh) else "_" for o in outs)
             return [f"{targets}{',' if len(outs) == 1 else ''} = as_tuple({n(type(node))}.backward({n(ctx)}, {n(g)}))"]
-        self.add(Instr([g] + saved, written, render, name))
+        self.add(Instr([g] + saved, fresh, render, name))
         return outs
 
     def record_readback(self, tensor: Tensor, how: str, result: Any) -> Any:
@@ -274,13 +281,13 @@ def _recording_backpropagate(roots: Any, root_grads: Any, retain_graph: Any, cre
         while ready:
             node = heapq.heappop(ready)[1]
             _run_backward(capture, node, grads.pop(node), grads, ready)
+        given: set[int] = set()
+        for leaf, g in grads.items():
+            if isinstance(leaf, Tensor):
+                emitters.accumulate_grad(capture, leaf, g, given)
     finally:
         mode.enabled = previous
         capture.phase = "forward"
-    given: set[int] = set()
-    for leaf, g in grads.items():
-        if isinstance(leaf, Tensor):
-            emitters.accumulate_grad(capture, leaf, g, given)
     return None
 
 

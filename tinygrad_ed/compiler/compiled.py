@@ -105,6 +105,7 @@ class CompiledFunction:
                 if a.grad_fn is not None:
                     capture.give_up(f"argument {name} is part of a graph built outside the step", "the call")
                 inputs.append(capture.new(a.array, "input", name))
+                capture.tensor_names[id(a)] = name
         for name, a in kwargs.items():
             if isinstance(a, Tensor):
                 inputs.append(capture.new(a.array, "input", name))

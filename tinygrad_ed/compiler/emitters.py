@@ -184,46 +184,54 @@ def pick_backward(capture: Capture, record: Any, g: Var, outs: list, name: str) 
     capture.add(Instr([g, *idx], [gx], render, f"{name} {_where(o)}".strip()))
 
 
+OPERATORS = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/"}
+
+
+def _apply(ufunc: str, x: str, y: str, result: Var, b: Buffers) -> str:
+    """`x op y` for scalars (numpy scalars compute with operators fastest), np.ufunc(x, y, out=...) else."""
+    if result.planned:
+        return f"np.{ufunc}({x}, {y}{out(b, result)})"
+    return f"{x} {OPERATORS[ufunc]} {y}"
+
+
 def _binary(ufunc: str) -> Callable[..., Any]:
     def forward(capture: Capture, reads: list, opts: dict, o: Var, needs: tuple, where: str) -> Any:
         a, c = reads
         if not isinstance(o.value, (np.ndarray, np.generic)):
             return None
         planned(o)
-        capture.add(Instr(_vars_of(a, c), [o], lambda n, b: [f"{n(o)} = np.{ufunc}({n(a)}, {n(c)}{out(b, o)})"],
+        capture.add(Instr(_vars_of(a, c), [o], lambda n, b: [f"{n(o)} = {_apply(ufunc, n(a), n(c), o, b)}"],
                           f"{ufunc} {where}".strip()))
         return (ufunc, a, c, needs, o)
     return forward
 
 
 def binary_backward(capture: Capture, record: Any, g: Var, outs: list, name: str) -> None:
-    """Add: g, g. Sub: g, -g. Mul: g*b, g*a. Div: g/b, -(g/b)*a/b: Div.backward's exact sequence."""
+    """Add: g, g (no line: the same array goes on). Sub: g, -g. Mul: g*b, g*a. Div: g/b, -(g/b)*a/b,
+    Div.backward's exact sequence."""
     op, a, c, needs, o = record
     ga, gc = outs
-    lines: list[Callable[[Names, Buffers], str]] = []
-    if op == "add":
-        _alias(outs, g)
-        capture.add(Instr([g], [v for v in outs if v is not None], lambda n, b: [
-            f"{n(v)} = {n(g)}" for v in outs if v is not None], f"{name} {_where(o)}".strip()))
+    written = [v for v in outs if v is not None and v is not g]
+    if not written:
         return
-    planned(*(v for v in outs if v is not None))
+    planned(*written)
+    lines: list[Callable[[Names, Buffers], str]] = []
     if op == "subtract":
-        ga.view_of = [g]
-        lines.append(lambda n, b: f"{n(ga)} = {n(g)}")
-        if gc is not None:
-            lines.append(lambda n, b: f"{n(gc)} = np.negative({n(g)}{out(b, gc)})")
+        lines.append(lambda n, b: f"{n(gc)} = " + (f"np.negative({n(g)}{out(b, gc)})" if gc.planned else f"-{n(g)}"))
     elif op == "multiply":
         if ga is not None:
-            lines.append(lambda n, b: f"{n(ga)} = np.multiply({n(g)}, {n(c)}{out(b, ga)})")
+            lines.append(lambda n, b: f"{n(ga)} = {_apply('multiply', n(g), n(c), ga, b)}")
         if gc is not None:
-            lines.append(lambda n, b: f"{n(gc)} = np.multiply({n(g)}, {n(a)}{out(b, gc)})")
+            lines.append(lambda n, b: f"{n(gc)} = {_apply('multiply', n(g), n(a), gc, b)}")
     else:
-        lines.append(lambda n, b: f"{n(ga)} = np.divide({n(g)}, {n(c)}{out(b, ga)})")
+        lines.append(lambda n, b: f"{n(ga)} = {_apply('divide', n(g), n(c), ga, b)}")
         if gc is not None:  # (-ga * a) / b, as Div.backward computes it
-            lines.append(lambda n, b: f"{n(gc)} = np.divide(np.multiply(np.negative({n(ga)}), {n(a)}), {n(c)})")
             gc.planned = False
-    capture.add(Instr(_vars_of(g, a, c), [v for v in outs if v is not None],
-                      lambda n, b: [line(n, b) for line in lines], f"{name} {_where(o)}".strip()))
+            lines.append(lambda n, b: f"{n(gc)} = -{n(ga)} * {n(a)} / {n(c)}")
+    used = {"subtract": (), "multiply": (c if ga is not None else None, a if gc is not None else None),
+            "divide": (c, a if gc is not None else None)}[op]
+    capture.add(Instr(_vars_of(g, *used), written, lambda n, b: [line(n, b) for line in lines],
+                      f"{name} {_where(o)}".strip()))
 
 
 def sum_forward(capture: Capture, reads: list, opts: dict, o: Var, needs: tuple, where: str) -> Any:
@@ -280,12 +288,6 @@ def _where(o: Var) -> str:
 
 def _vars_of(*values: Any) -> list[Var]:
     return [v for v in values if isinstance(v, Var)]
-
-
-def _alias(outs: list, g: Var) -> None:
-    for v in outs:
-        if v is not None:
-            v.view_of = [g]
 
 
 # ---------------------------------------------------------------------------------------------
