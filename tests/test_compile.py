@@ -301,7 +301,7 @@ def test_reset_forgets_every_capture():
     te.compiler.reset()
     assert not compiled.cache
     with pytest.raises(RuntimeError, match="not compiled yet"):
-        compiled.code
+        print(compiled.code)
 
 
 def test_compile_signature_and_options():
@@ -328,3 +328,17 @@ def test_gradient_of_an_argument_goes_to_this_calls_argument():
         xe = te.tensor(value, dtype=te.float64, requires_grad=True)
         assert compiled(x).item() == chain(xe).item()
         assert x.grad.item() == xe.grad.item()
+
+
+def test_a_long_chain_becomes_loops_and_matches_eager():
+    def chain(x):
+        y = x
+        for _ in range(1500):
+            y = y * 1.0001 + 0.001
+        y.backward()
+        return y
+    compiled = te.compile(chain)
+    for value in (1.0, 0.5, 2.0):
+        x, xe = (te.tensor(value, dtype=te.float64, requires_grad=True) for _ in range(2))
+        assert compiled(x).item() == chain(xe).item() and x.grad.item() == xe.grad.item()
+    assert compiled.code.count("for _ in range(") == 2 and len(compiled.code.splitlines()) < 40

@@ -113,8 +113,7 @@ class Capture:
             if known is not None and value.flags.c_contiguous and known.value.flags.c_contiguous:
                 view = self.new(value, "temp", known.hint)
                 view.view_of = [known]
-                self.add(Instr([known], [view], lambda n, b, v=view, k=known: [f"{n(v)} = {n(k)}.reshape({v.shape})"],
-                               "a view of the same memory"))
+                self.add(Instr([known], [view], _reshape_line(view, known), "a view of the same memory"))
                 return view
             if id(value) in self.untracked:
                 self.give_up("a tensor computed by an operation that has no recorded form", self.untracked[id(value)])
@@ -165,7 +164,7 @@ class Capture:
         def render(n: Callable[[Any], str], b: Callable[[Var], str]) -> list[str]:
             args = ", ".join([n(cls), n(needs)] + [n(r) for r in reads] + [f"{k}={n(v)}" for k, v in opts.items()])
             return [f"{n(out)}, {n(ctx)} = run_forward({args})"]
-        self.add(Instr(array_reads, [out, ctx], render, f"{cls.op_name()} {where}".strip()))
+        self.add(Instr(array_reads, [out, ctx], render, f"{cls.__name__.lower()} {where}".strip()))
         return ("fallback", ctx, array_reads + [out])
 
     def record_backward(self, node: Node, g: Var, grads: tuple) -> list[Var | None]:
@@ -177,8 +176,9 @@ class Capture:
             if a is None or not needed or known is not None:
                 outs.append(known if needed else None)  # add's backward hands `g` itself on: no new value
             else:
-                outs.append(self.new(a, "temp", "grad"))
-                fresh.append(outs[-1])
+                made = self.new(a, "temp", "grad")
+                outs.append(made)
+                fresh.append(made)
         record = self.forward_records[id(node)]
         name = node.name()
         if record[0] != "fallback":
@@ -201,8 +201,15 @@ class Capture:
             return result  # a value fixed at capture (a constant): reading it changes nothing
         if self.fullgraph:
             raise GraphBreak(f"{how} reads a value of the step back into Python (fullgraph=True)", where)
+        if var is None:  # computed outside the recorded ops: it cannot become an output either
+            self.give_up(f"{how} reads a value of the step back into Python", where)
+            return result
         self.readbacks.append((result, var, how, where))
         return result
+
+
+def _reshape_line(view: Var, known: Var) -> Any:
+    return lambda n, b: [f"{n(view)} = {n(known)}.reshape({view.shape})"]
 
 
 def _address(array: np.ndarray) -> tuple:
@@ -408,7 +415,7 @@ class Drawn(np.ndarray):
         return _drawn(capture, result, lambda n: f"np.{ufunc.__name__}({', '.join(n(r) for r in reads)})",
                       [r for r in reads if isinstance(r, Var)], ufunc.__name__)
 
-    def astype(self, dtype: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def astype(self, dtype: Any, *args: Any, **kwargs: Any) -> Any:
         result = self.view(np.ndarray).astype(dtype, *args, **kwargs)
         capture = Capture.active
         if capture is None or capture.depth or capture.broken:

@@ -73,7 +73,9 @@ class Namer:
 
     def __init__(self) -> None:
         self.names: dict[int, str] = {}
-        self.used: set[str] = {"np", "math", "buf", "lr", "beta1", "beta2", "count", "exp_avg", "exp_avg_sq", *dir(builtins)}
+        # numpy, math, the optimizer lines' local names and Python's builtins are taken
+        self.used: set[str] = {"np", "math", "buf", "lr", "beta1", "beta2", "count", "exp_avg", "exp_avg_sq",
+                               *dir(builtins)}
         self.namespace: dict[str, Any] = {}
         self.constants: list[str] = []  # module-level lines defining constants with a literal form
         self.next_suffix: dict[str, int] = {}

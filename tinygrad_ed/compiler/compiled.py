@@ -241,7 +241,8 @@ def _key_function(modules: list[Module], tensors: list[Tensor]) -> Callable[...,
     namespace = {"arg_key": _arg_key, "mode": mode, **{f"m{i}": m for i, m in enumerate(modules)},
                  **{f"t{i}": t for i, t in enumerate(tensors)}}
     exec(f"def key(*args, **kwargs):\n    return ({', '.join(parts)})\n", namespace)
-    return namespace["key"]
+    key: Callable[..., Any] = namespace["key"]  # type: ignore[assignment]
+    return key
 
 
 def _arg_key(a: Any) -> Any:

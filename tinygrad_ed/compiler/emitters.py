@@ -298,8 +298,8 @@ def add_gradients(capture: Capture, earlier: Var, pg: Var) -> Var:
     """Two contributions to one gradient: `earlier + pg`, as the engine sums them."""
     total = capture.new(earlier.value + pg.value, "temp", "grad")
     planned(total)
-    capture.add(Instr([earlier, pg], [total], lambda n, b: [f"{n(total)} = np.add({n(earlier)}, {n(pg)}{out(b, total)})"],
-                      "two paths meet: their gradients add"))
+    capture.add(Instr([earlier, pg], [total], lambda n, b: [
+        f"{n(total)} = {_apply('add', n(earlier), n(pg), total, b)}"], "two paths meet: their gradients add"))
     return total
 
 

@@ -18,6 +18,8 @@ import numpy as np
 
 class Var:
     __slots__ = ("kind", "value", "hint", "shape", "dtype", "view_of", "planned", "pinned", "source")
+    shape: Any
+    dtype: Any
 
     def __init__(self, kind: str, value: Any, hint: str = "t", source: Any = None):
         self.kind, self.value, self.hint, self.source = kind, value, hint, source
@@ -56,9 +58,9 @@ def literal(value: Any) -> str | None:
         return f"np.{value.name}"
     if isinstance(value, tuple):
         parts = [literal(v) for v in value]
-        if None in parts:
+        if any(p is None for p in parts):
             return None
-        return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+        return "(" + ", ".join(str(p) for p in parts) + ("," if len(parts) == 1 else "") + ")"
     if isinstance(value, slice):
         parts = [literal(v) for v in (value.start, value.stop, value.step)]
         return None if None in parts else f"slice({', '.join(parts)})"  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ _new = object.__new__
 def run_forward(cls: type, needs: tuple, *arrays: Any, **options: Any) -> tuple[Any, Any]:
     """A primitive's forward on arrays, as Primitive.apply runs it, without a graph: (result, ctx),
     the ctx holding what its backward needs."""
-    ctx = _new(cls)
+    ctx: Any = _new(cls)
     ctx.saved_tensors = ()
     ctx.needs_input_grad = needs
     out = cls.forward(ctx, *arrays, **options)  # type: ignore[attr-defined]
