@@ -342,3 +342,19 @@ def test_a_long_chain_becomes_loops_and_matches_eager():
         x, xe = (te.tensor(value, dtype=te.float64, requires_grad=True) for _ in range(2))
         assert compiled(x).item() == chain(xe).item() and x.grad.item() == xe.grad.item()
     assert compiled.code.count("for _ in range(") == 2 and len(compiled.code.splitlines()) < 40
+
+
+def test_a_compiled_module_inside_a_compiled_step_is_captured_with_it():
+    (eager_model, _, eager_step), (model, opt, _) = twins(mlp, lambda ps: te.optim.SGD(ps, lr=0.05))
+    inner = te.compile(model)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.cross_entropy(inner(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    compiled = te.compile(step)
+    for x, y in batches(3, 8, 20, 5) * 2:
+        assert compiled(x, y).item() == eager_step(x, y).item()
+    assert not inner.cache and "LinearBackward0" in compiled.code

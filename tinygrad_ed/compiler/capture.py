@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import heapq
-import linecache
-import os
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -26,9 +24,6 @@ from ..optim.optimizer import Optimizer
 from ..tensor import Tensor
 from . import emitters
 from .program import Instr, Var
-
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
 
 class GraphBreak(Exception):
     """A value of the step was read back into Python, so the step cannot be one straight-line program."""
@@ -226,17 +221,7 @@ def _vars_in(values: Any) -> list[Var]:
     return found
 
 
-def user_line() -> str:
-    """The innermost line of user code on the stack (outside tinygrad_ed), as 'file:line: source'."""
-    import sys
-    frame: Any = sys._getframe(1)
-    while frame is not None:
-        filename = os.path.abspath(frame.f_code.co_filename)
-        if not filename.startswith(_PACKAGE_DIR):
-            line = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
-            return f'File "{frame.f_code.co_filename}", line {frame.f_lineno}: {line}'
-        frame = frame.f_back
-    return "<unknown>"
+user_line = engine.user_frame  # the innermost line of user code on the stack, as 'File ..., line N: source'
 
 
 # ---------------------------------------------------------------------------------------------
@@ -463,8 +448,6 @@ class RecordingGenerator:
 @contextlib.contextmanager
 def capturing(capture: Capture) -> Iterator[Capture]:
     """Swap in the recording entry points for the duration of one call."""
-    if Capture.active is not None:
-        raise RuntimeError("te.compile: a compiled function was called while another one was being captured")
     saved: list[tuple[Any, str, Any]] = []
 
     def swap(owner: Any, name: str, new: Any) -> None:

@@ -179,7 +179,9 @@ def generate(function_name: str, instrs: list[Instr], params: list[Var], results
     signature = ", ".join(namer(p) for p in params)
 
     def buf(v: Var) -> str:
-        return buffers[id(v)]
+        """The buffer of a planned Var; for an unplanned one, a fresh array."""
+        name = buffers.get(id(v))
+        return name if name is not None else f"np.empty({tuple(v.shape)!r}, np.{np.dtype(v.dtype).name})"
     long = len(instrs) > LONG
     if long:
         recycle_names(instrs, kept, namer)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import math
 import time
 import warnings
 import weakref
@@ -65,7 +66,7 @@ class CompiledFunction:
         return self.latest.source or f"# runs eagerly: {self.latest.eager_reason}\n"
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self.gave_up:
+        if self.gave_up or Capture.active is not None:  # inside another capture: recorded as part of it
             return self.fn(*args, **kwargs)
         key = self.key(*args, **kwargs)
         entry = self.cache.get(key)
@@ -184,7 +185,7 @@ class CompiledFunction:
         function_name = namer.unique(self.__name__)
         entry.source = codegen.generate(function_name, capture.instrs, params, returned + grads,
                                         returned + grads, namer)
-        namespace: dict[str, Any] = {"np": np, "math": __import__("math"), **namer.namespace}
+        namespace: dict[str, Any] = {"np": np, "math": math, **namer.namespace}
         exec(builtins.compile(entry.source, f"<te.compile {self.__name__}>", "exec"), namespace)
         program = namespace[function_name]
         entry.replay = _replayer(program, args, kwargs, capture, structure, len(returned))

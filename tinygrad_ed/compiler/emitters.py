@@ -33,9 +33,13 @@ def out(b: Buffers, v: Var) -> str:
     return f", out={b(v)}" if v.planned else ""
 
 
+SMALL = 64  # elements: below, a fresh array costs less than passing out= (numpy's keyword handling)
+
+
 def planned(*vars: Var) -> None:
+    """Mark results that get a preallocated buffer: arrays of more than SMALL elements."""
     for v in vars:
-        v.planned = v.shape is not None and v.shape != () and isinstance(v.value, np.ndarray)
+        v.planned = isinstance(v.value, np.ndarray) and v.value.size > SMALL
 
 
 def scratch(capture: Capture, shape: tuple, dtype: Any, hint: str) -> Var:
@@ -68,7 +72,8 @@ def linear_forward(capture: Capture, reads: list, opts: dict, o: Var, needs: tup
         def render(n: Names, b: Buffers) -> list[str]:
             first = f"{n(wx)} = np.dot({n(w)}, {n(x)}.T, out={b(wx)})"
             if bias is None:
-                return [first, f"{n(o)} = np.copyto({b(o)}, {n(wx)}.T) or {b(o)}"]
+                copy = f"np.copyto({b(o)}, {n(wx)}.T) or {b(o)}" if o.planned else f"np.ascontiguousarray({n(wx)}.T)"
+                return [first, f"{n(o)} = {copy}"]
             return [first, f"{n(o)} = np.add({n(wx)}.T, {n(bias)}{out(b, o)})"]
     else:
         def render(n: Names, b: Buffers) -> list[str]:
@@ -351,8 +356,7 @@ def optimizer_update(capture: Capture, optimizer: Any, param: np.ndarray, grad: 
     settings) or a call of its `update` (every other optimizer and setting)."""
     p, g = capture.vars.get(id(param)), capture.vars.get(id(grad))
     if p is None or g is None or p.kind != "param":
-        from .capture import user_line
-        capture.give_up("an optimizer step on a parameter or gradient the step did not compute", user_line())
+        capture.give_up("an optimizer step on a parameter or gradient the step did not compute", engine.user_frame())
         return
     tensor = p.source
     st = _external(capture, state, "state", "state_" + p.hint, (optimizer, tensor))
