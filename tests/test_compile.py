@@ -358,3 +358,16 @@ def test_a_compiled_module_inside_a_compiled_step_is_captured_with_it():
     for x, y in batches(3, 8, 20, 5) * 2:
         assert compiled(x, y).item() == eager_step(x, y).item()
     assert not inner.cache and "LinearBackward0" in compiled.code
+
+
+def test_a_replaced_parameter_is_guarded():
+    te.manual_seed(0)
+    layer = nn.Linear(3, 2)
+    compiled = te.compile(layer)
+    x = te.ones(1, 3)
+    with te.no_grad():
+        for _ in range(3):
+            compiled(x)
+        layer.weight = nn.Parameter(te.zeros(2, 3))
+        np.testing.assert_array_equal(compiled(x).numpy(), layer.bias.detach().numpy()[None])
+    assert len(compiled.cache) == 2

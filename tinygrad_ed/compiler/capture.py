@@ -46,7 +46,7 @@ class Capture:
             self.name_modules(root_name, root)
         self.vars: dict[int, Var] = {}
         self.untracked: dict[int, str] = {}  # id -> where: arrays made outside any recorded op (a comparison...)
-        self.by_address: dict[tuple, Var] = {}  # (memory address, bytes, dtype) -> the first Var seen there
+        self.by_address: dict[tuple, Var] = {}  # (memory address, bytes, dtype) -> the input or parameter there
         self.keep: list[Any] = []  # every array seen: their ids stay unique while capturing
         self.instrs: list[Instr] = []
         self.externals: list[Var] = []  # parameters, incoming grads, optimizer state and groups, in first use order
@@ -77,7 +77,7 @@ class Capture:
     def new(self, value: Any, kind: str = "temp", hint: str = "t", source: Any = None) -> Var:
         var = Var(kind, value, hint, source)
         self.vars[id(value)] = var
-        if isinstance(value, np.ndarray):
+        if kind in ("input", "param") and isinstance(value, np.ndarray):  # what views are looked up against
             self.by_address.setdefault(_address(value), var)
         self.keep.append(value)
         return var
@@ -104,7 +104,8 @@ class Capture:
             var = self.vars.get(id(value))
             if var is not None:
                 return var
-            known = self.by_address.get(_address(value)) if isinstance(value, np.ndarray) else None
+            known = self.by_address.get(_address(value)) \
+                if isinstance(value, np.ndarray) and value.base is not None else None
             if known is not None and value.flags.c_contiguous and known.value.flags.c_contiguous:
                 view = self.new(value, "temp", known.hint)
                 view.view_of = [known]

@@ -233,11 +233,12 @@ def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
 
 def _key_function(modules: list[Module], tensors: list[Tensor]) -> Callable[..., Any]:
     """The guard: what a capture assumed, as one tuple to look up (inputs' shapes, dtypes and
-    requires_grad, non-Tensor arguments, grad mode, the modules' training flags, the parameters'
-    requires_grad and whether their .grad is None). Generated, so that a replay pays one call."""
+    requires_grad, non-Tensor arguments, grad mode, the modules' training flags and which Parameter
+    objects they hold, the parameters' requires_grad and whether their .grad is None). Generated, so
+    that a replay pays one call."""
     parts = ["tuple(map(arg_key, args))", "tuple((k, arg_key(v)) for k, v in sorted(kwargs.items())) if kwargs else ()",
              "mode.enabled"]
-    parts += [f"m{i}.training" for i in range(len(modules))]
+    parts += [f"m{i}.training, tuple(map(id, m{i}._parameters.values()))" for i in range(len(modules))]
     parts += [f"t{i}.requires_grad, t{i}.grad is None" for i in range(len(tensors))]
     namespace = {"arg_key": _arg_key, "mode": mode, **{f"m{i}": m for i, m in enumerate(modules)},
                  **{f"t{i}": t for i, t in enumerate(tensors)}}
