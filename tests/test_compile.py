@@ -371,3 +371,30 @@ def test_a_replaced_parameter_is_guarded():
         layer.weight = nn.Parameter(te.zeros(2, 3))
         np.testing.assert_array_equal(compiled(x).numpy(), layer.bias.detach().numpy()[None])
     assert len(compiled.cache) == 2
+
+
+def test_a_hook_in_the_graph_stops_the_capture_and_the_step_runs_eagerly():
+    w = te.ones(3, requires_grad=True)
+    seen = []
+    w.register_hook(lambda g: seen.append(g.numpy().copy()))
+    unrelated = te.ones(2, requires_grad=True)
+    unrelated.register_hook(lambda g: g)
+
+    def step(x):
+        loss = (w * x).sum()
+        loss.backward()
+        return loss
+    compiled = te.compile(step)
+    for _ in range(3):
+        compiled(te.ones(3) * 2)
+    assert len(seen) == 3 and "hooks" in next(iter(compiled.cache.values())).eager_reason
+    v = te.ones(3, requires_grad=True)
+
+    def other_step(x):
+        loss = (v * x).sum()
+        loss.backward()
+        return loss
+    plain = te.compile(other_step)
+    plain(te.ones(3))
+    plain(te.ones(3))
+    assert next(iter(plain.cache.values())).replay is not None  # the unrelated hook does not matter

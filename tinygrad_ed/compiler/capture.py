@@ -255,9 +255,8 @@ def _recording_backpropagate(roots: Any, root_grads: Any, retain_graph: Any, cre
     assert capture is not None
     if create_graph or wanted is not None or retain_graph:
         capture.give_up("backward with create_graph, retain_graph, inputs= or autograd.grad()", user_line())
-    from ..autograd.hooks import grad_hooks, post_accumulate_hooks, retained
-    if grad_hooks.entries or retained.entries or post_accumulate_hooks.entries:
-        capture.give_up("backward with tensor hooks or retain_grad()", user_line())
+    if _hooked(roots):
+        capture.give_up("backward through a tensor with hooks or retain_grad()", user_line())
     if capture.broken:
         return _original_backpropagate(roots, root_grads, retain_graph, create_graph, wanted)
     capture.phase = "backward"
@@ -282,6 +281,24 @@ def _recording_backpropagate(roots: Any, root_grads: Any, retain_graph: Any, cre
         mode.enabled = previous
         capture.phase = "forward"
     return None
+
+
+def _hooked(roots: Any) -> bool:
+    """Whether a node or leaf of the graph below `roots` has a hook (or a retained grad)."""
+    from ..autograd.hooks import grad_hooks, post_accumulate_hooks, retained
+    if not (grad_hooks or retained or post_accumulate_hooks):
+        return False
+    todo, seen = [r.grad_fn or r for r in roots], set()
+    while todo:
+        item = todo.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if item in grad_hooks or item in retained or item in post_accumulate_hooks:
+            return True
+        if isinstance(item, Node):
+            todo += [e for e in item.edges or () if e is not None]
+    return False
 
 
 def _run_backward(capture: Capture, node: Node, g: Var, grads: dict, ready: list) -> None:
