@@ -1,6 +1,7 @@
 """te.compile: capture a step once, replay it as a generated, printable numpy program (docs/compile.md).
 
-- capture.py: the step runs eagerly once while its numpy work is recorded;
+- capture.py: the record of one call (symbolic buffers, instructions, what the replay reads);
+- recording.py: the entry points swapped in while the step runs eagerly once, recording its work;
 - emitters.py: the numpy lines each piece of work becomes;
 - codegen.py: names, buffers planned by liveness, the source;
 - compiled.py: the cache per function, its guards, the replay; `compile`, `reset`;

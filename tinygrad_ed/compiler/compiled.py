@@ -17,7 +17,8 @@ from ..autograd.versions import record_write
 from ..nn.module import Module
 from ..tensor import Tensor
 from . import codegen, runtime
-from .capture import Capture, GraphBreak, capturing
+from .capture import Capture, GraphBreak
+from .recording import capturing
 from .program import Var
 
 cache_size_limit = 8  # captures per compiled function before it runs eagerly for good (torch's recompile limit)
