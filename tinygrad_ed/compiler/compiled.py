@@ -38,6 +38,7 @@ class Entry:
     compile_seconds: float = 0.0
     constants: list[tuple[Any, str]] = field(default_factory=list)  # (value, the op that read it), in order
     confirmed: bool = False  # captured twice with the same constants: replays from now on
+    attempts: int = 1  # captures so far for this guard
 
 
 class CompiledFunction:
@@ -132,8 +133,12 @@ class CompiledFunction:
         entry.constants = _constants(capture)
         if first is not None:
             entry.confirmed = True
+            entry.attempts = first.attempts + 1
             changed = _first_difference(first.constants, entry.constants)
-            if changed is not None and entry.replay is not None:
+            if changed is not None and entry.replay is not None and entry.attempts < 3 \
+                    and len(first.constants) != len(entry.constants):
+                entry.confirmed = False  # a first call that took another path (a lazy initialisation): try again
+            elif changed is not None and entry.replay is not None:
                 entry.replay, entry.source = None, ""
                 entry.eager_reason = (f"{changed} reads a value that changed between two calls although no recorded "
                                       "op computed it (plain numpy work on the step's data, outside the ops)")
