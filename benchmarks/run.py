@@ -110,7 +110,8 @@ def run_suite(workloads: list[suite.Workload], contenders: list[str], env: dict[
             row = results[workload.name] = {c: report.Result() for c in contenders}
             for _ in range(workload.rounds):
                 for contender in contenders:  # interleaved: A B C A B C ...
-                    row[contender].add(measure(workload, contender, env, data_sets))
+                    if contender != "compiled" or workload.compiled:
+                        row[contender].add(measure(workload, contender, env, data_sets))
             print(f"[{index}/{len(workloads)}] {workload.name} ({time.perf_counter() - start:.1f} s)",
                   file=sys.stderr, flush=True)
     return results
