@@ -136,7 +136,7 @@ def time_cell(result: Result, reference: Result, is_reference: bool) -> str:
     if not is_reference and reference.ok:
         cell += f" ({ratio(result, reference):.2f}x)"
     if result.compile_seconds:
-        cell += f"; capture {max(result.compile_seconds):.2f} s"
+        cell += f"; first calls {max(result.compile_seconds):.2f} s"
     return cell
 
 
@@ -177,8 +177,10 @@ def document(workloads: list[Workload], contenders: list[str], results: Results,
         "run one after another, the round's ratio divides their median times, and the table shows the "
         "median of those ratios over the rounds (a slow spell of the machine that spans a round cancels "
         "out). Lower is better; 1.00x means no framework overhead. The compiled column is tinygrad_ed's "
-        "step under te.compile (captured on its first call, replayed after); 'capture' is the time of "
-        "that first call (the eager step, its recording and the code generation), not in the median.",
+        "step under te.compile (captured on its first two calls, replayed after), torch-compiled torch's "
+        "under torch.compile; 'first calls' is the wall time of the first two calls (te.compile's "
+        "captures: the eager step, its recording and the code generation; torch's compilation), not in "
+        "the median.",
         f"Memory: {memory_method}, minus the RSS at its start, in MiB; for mlp-* and sgd1 the region "
         "is every training step after setup, for deep-* the chain runs. For mem-* it is one step, "
         "minus the size of the data that step reads from a memory map (those pages become "
