@@ -207,14 +207,44 @@ def test_module_compiled_for_inference():
     np.testing.assert_array_equal(out.numpy(), held)  # a returned array is not a buffer reused next call
 
 
-def test_module_in_an_eager_training_loop_runs_eagerly_and_trains_correctly():
+def test_module_compiled_inside_an_eager_training_loop_matches_eager():
+    te.manual_seed(0)
+    eager_model = mlp()
     te.manual_seed(0)
     model = mlp()
     compiled = te.compile(model)
-    x, y = batches(1, 8, 20, 5)[0]
-    F.cross_entropy(compiled(x), y).backward()
-    assert model[0].weight.grad is not None
-    assert "requires grad" in te.compiler.explain(compiled, x).break_reasons[0]
+    eager_opt = te.optim.SGD(eager_model.parameters(), lr=0.05, momentum=0.9)
+    opt = te.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    for x, y in batches(4, 8, 20, 5) * 3:
+        for net, optimizer in ((eager_model, eager_opt), (compiled, opt)):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(net(x), y)
+            loss.backward()
+            optimizer.step()
+    for p, q in zip(eager_model.parameters(), model.parameters()):
+        np.testing.assert_array_equal(q.array, p.array)
+    assert "CompiledFunctionBackward" in repr(compiled(x).grad_fn) and "_backward(grad_output" in compiled.code
+
+
+def test_two_forwards_before_their_backwards_keep_their_own_saved_values():
+    te.manual_seed(0)
+    model = mlp()
+    compiled = te.compile(model)
+    (x1, _), (x2, _) = batches(2, 8, 20, 5)
+    for _ in range(2):
+        compiled(x1)  # the two captures
+    expected = []
+    for x in (x1, x2):
+        model.zero_grad()
+        model(x).sum().backward()
+        expected.append(model[0].weight.grad.numpy().copy())
+    a, b = compiled(x1), compiled(x2)
+    model.zero_grad()
+    a.sum().backward()
+    np.testing.assert_allclose(model[0].weight.grad.numpy(), expected[0], rtol=1e-6)
+    model.zero_grad()
+    b.sum().backward()
+    np.testing.assert_allclose(model[0].weight.grad.numpy(), expected[1], rtol=1e-6)
 
 
 def test_returned_item_becomes_a_recorded_output():

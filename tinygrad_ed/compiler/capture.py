@@ -24,7 +24,7 @@ class GraphBreak(Exception):
     """A value of the step was read back into Python, so the step cannot be one straight-line program."""
 
     def __init__(self, reason: str, where: str):
-        super().__init__(f"{reason} at {where}")
+        super().__init__(f"{reason} at {where}" if where else reason)
         self.reason, self.where = reason, where
 
 

@@ -19,6 +19,7 @@ from ..tensor import Tensor
 from . import codegen, runtime
 from .capture import Capture, GraphBreak
 from .recording import capturing
+from .split import split_programs
 from .program import Var
 
 cache_size_limit = 8  # captures per compiled function before it runs eagerly for good (torch's recompile limit)
@@ -54,7 +55,8 @@ class CompiledFunction:
         self.__doc__ = getattr(fn, "__doc__", None)
         self.cache: dict[Any, Entry] = {}
         self.watched_modules: list[Module] = []
-        self.watched_tensors: list[Tensor] = []
+        self.watched_tensors: list[Tensor] = []  # requires_grad guarded
+        self.watched_grads: list[Tensor] = []  # `.grad is None` guarded: the program reads or sets their .grad
         self.key: Callable[..., Any] = self._first_key
         self.latest: Entry | None = None
         self.gave_up = False
@@ -88,7 +90,7 @@ class CompiledFunction:
 
     def reset(self) -> None:
         self.cache.clear()
-        self.watched_modules, self.watched_tensors = [], []
+        self.watched_modules, self.watched_tensors, self.watched_grads = [], [], []
         self.key, self.latest, self.gave_up = self._first_key, None, False
 
     # -- capture ---------------------------------------------------------------------------------
@@ -178,6 +180,11 @@ class CompiledFunction:
                entry: Entry) -> None:
         if capture.broken:
             raise GraphBreak(capture.broken, "")
+        if isinstance(result, Tensor) and _graph_alive(result) and id(result) not in map(id, args):
+            entry.source, entry.replay = split_programs(capture, self.__name__, inputs, args, result,
+                                                        lambda v: _getter_function(v))
+            entry.op_count = len(capture.instrs)
+            return
         returned: list[Var] = []
         structure = _structure(capture, result, returned, {id(a): i for i, a in enumerate(args)})
         returned_ids = _returned_ids(result)
@@ -206,7 +213,10 @@ class CompiledFunction:
         for var in capture.externals:
             if var.kind in ("param", "grad") and all(t is not var.source for t in self.watched_tensors):
                 self.watched_tensors.append(var.source)
-        self.key = _key_function(self.watched_modules, self.watched_tensors)
+        for leaf in [leaf for leaf, _ in capture.grads_set] + [v.source for v in capture.externals if v.kind == "grad"]:
+            if all(t is not leaf for t in self.watched_grads):
+                self.watched_grads.append(leaf)
+        self.key = _key_function(self.watched_modules, self.watched_tensors, self.watched_grads)
 
 
 def _constants(capture: Capture) -> list[tuple[Any, str]]:
@@ -237,7 +247,7 @@ def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
     return (names + [f"arg{i}" for i in range(len(names), count)])[:count]
 
 
-def _key_function(modules: list[Module], tensors: list[Tensor]) -> Callable[..., Any]:
+def _key_function(modules: list[Module], tensors: list[Tensor], grads: list[Tensor]) -> Callable[..., Any]:
     """The guard: what a capture assumed, as one tuple to look up (inputs' shapes, dtypes and
     requires_grad, non-Tensor arguments, grad mode, the modules' training flags and which Parameter
     objects they hold, the parameters' requires_grad and whether their .grad is None). Generated, so
@@ -245,9 +255,10 @@ def _key_function(modules: list[Module], tensors: list[Tensor]) -> Callable[...,
     parts = ["tuple(map(arg_key, args))", "tuple((k, arg_key(v)) for k, v in sorted(kwargs.items())) if kwargs else ()",
              "mode.enabled"]
     parts += [f"m{i}.training, tuple(map(id, m{i}._parameters.values()))" for i in range(len(modules))]
-    parts += [f"t{i}.requires_grad, t{i}.grad is None" for i in range(len(tensors))]
+    parts += [f"t{i}.requires_grad" for i in range(len(tensors))]
+    parts += [f"g{i}.grad is None" for i in range(len(grads))]
     namespace = {"arg_key": _arg_key, "mode": mode, **{f"m{i}": m for i, m in enumerate(modules)},
-                 **{f"t{i}": t for i, t in enumerate(tensors)}}
+                 **{f"t{i}": t for i, t in enumerate(tensors)}, **{f"g{i}": t for i, t in enumerate(grads)}}
     exec(f"def key(*args, **kwargs):\n    return ({', '.join(parts)})\n", namespace)
     key: Callable[..., Any] = namespace["key"]  # type: ignore[assignment]
     return key
@@ -275,15 +286,29 @@ def _returned_ids(result: Any) -> set[int]:
     return found
 
 
+def _graph_alive(t: Tensor) -> bool:
+    """Whether `t` has a graph its backward has not consumed yet."""
+    return t.grad_fn is not None and getattr(t.grad_fn, "edges", None) is not None
+
+
+def _getter_function(var: Var) -> Callable[[], Any]:
+    """A function reading an external Var at replay (see _getter)."""
+    namespace: dict[str, Any] = {}
+    expression = _getter(var, namespace)
+    exec(f"def read():\n    return {expression}\n", namespace)
+    read: Callable[[], Any] = namespace["read"]
+    return read
+
+
 def _structure(capture: Capture, value: Any, returned: list[Var], arg_index: dict[int, int]) -> Any:
     """The returned value as a recipe: ("var", i) for the i-th computed array, ("arg", i) for an
     argument returned as it is, ("read", i, how) for a value read back, ("const", v) for anything else."""
     if isinstance(value, Tensor):
         if id(value) in arg_index:
             return ("arg", arg_index[id(value)])
-        if value.grad_fn is not None and getattr(value.grad_fn, "edges", None) is not None:
-            raise GraphBreak("the result requires grad, so its backward would run outside the captured step "
-                             "(compile the whole training step, or call it under no_grad for inference)", "return")
+        if _graph_alive(value):
+            raise GraphBreak("a result whose backward is still to run, inside a tuple, list or dict (return it "
+                             "alone, or compile the whole training step)", "return")
         var = capture.vars.get(id(value.array))
         if var is None or var.kind == "const":
             return ("const", value)

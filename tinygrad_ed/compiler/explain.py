@@ -41,7 +41,7 @@ def explain(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> ExplainOutput:
               "grad mode (te.is_grad_enabled())"]
     guards += [f"{type(m).__name__}.training == {m.training}, and the same Parameter objects"
                for m in compiled.watched_modules]
-    guards += [f"parameter {tuple(t.shape)}: requires_grad == {t.requires_grad}, grad is None == {t.grad is None}"
-               for t in compiled.watched_tensors]
+    guards += [f"parameter {tuple(t.shape)}: requires_grad == {t.requires_grad}" for t in compiled.watched_tensors]
+    guards += [f"parameter {tuple(t.shape)}: grad is None == {t.grad is None}" for t in compiled.watched_grads]
     return ExplainOutput(0 if eager else 1, len(entry.breaks), list(entry.breaks), entry.op_count, guards,
                          entry.source, entry.compile_seconds)

@@ -94,7 +94,29 @@ def _hooked(roots: Any) -> bool:
     return False
 
 
-def _run_backward(capture: Capture, node: Node, g: Var, grads: dict, ready: list) -> None:
+def record_later_backward(capture: Capture, root: Tensor, g: Var) -> dict[Tensor, Var]:
+    """The chain rule from `root` with the gradient `g`, recorded as a later `root.backward(g)` would run
+    it, without touching any .grad or freeing the graph (the caller's own backward still runs it):
+    each leaf's gradient Var."""
+    if _hooked([root]):
+        capture.give_up("a result with hooks in its graph", user_line())
+        return {}
+    capture.phase = "backward"
+    grads: dict[Any, Var] = {root.grad_fn: g}
+    ready: list[tuple[int, Node]] = [(-root.grad_fn.sequence, root.grad_fn)]
+    previous = mode.enabled
+    mode.enabled = False
+    try:
+        while ready:
+            node = heapq.heappop(ready)[1]
+            _run_backward(capture, node, grads.pop(node), grads, ready, free=False)
+    finally:
+        mode.enabled = previous
+        capture.phase = "forward"
+    return {leaf: var for leaf, var in grads.items() if isinstance(leaf, Tensor)}
+
+
+def _run_backward(capture: Capture, node: Node, g: Var, grads: dict, ready: list, free: bool = True) -> None:
     """One node of the chain rule: its backward, then each input's share, summed where paths meet."""
     if node.edges is None:
         engine._raise_freed(node)
@@ -123,7 +145,8 @@ def _run_backward(capture: Capture, node: Node, g: Var, grads: dict, ready: list
             grads[edge] = pg
             if isinstance(edge, Node):
                 heapq.heappush(ready, (-edge.sequence, edge))
-    node.edges = node.saved_tensors = node.array = None
+    if free:
+        node.edges = node.saved_tensors = node.array = None
 
 
 def _to_input(capture: Capture, pg: Var, data: Any, node: Node) -> Var:
