@@ -36,5 +36,6 @@ __all__ = ["Tensor", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empt
            "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool", "float", "double",
            "half", "long", "int", "short", "finfo", "iinfo", "get_default_dtype", "set_default_dtype",
            "device", "set_default_device", "get_default_device", "ShapeError",
-           "autograd", "backends", "compile", "compiler", "cuda", "linalg", "nn", "optim", "return_types", "utils", "viz", "save", "load",
+           "autograd", "backends", "compile", "compiler", "cuda", "linalg", "nn", "optim", "return_types", "utils",
+           "viz", "save", "load",
            *(name for name in vars(functions) if not name.startswith("_"))]
