@@ -13,7 +13,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..autograd.grad_mode import mode
-from ..autograd.versions import record_write
+from ..autograd.versions import record_writes
 from ..nn.module import Module
 from ..tensor import Tensor
 from . import codegen, runtime
@@ -375,7 +375,7 @@ def _replayer(program: Callable[..., Any], args: tuple, kwargs: dict, capture: C
               n_returned: int) -> Callable[..., Any]:
     """The function a replay calls: read the arrays, run the program, set the .grad it computed, bump
     the version of the parameters it updated, wrap the results. Generated, like the program."""
-    namespace: dict[str, Any] = {"program": program, "make": Tensor._make, "record_write": record_write,
+    namespace: dict[str, Any] = {"program": program, "make": Tensor._make, "record_writes": record_writes,
                                  "rebuild": _rebuild, "structure": structure}
     names = [f"a{i}" for i in range(len(args))]
     reads = [f"a{i}.array" for i, a in enumerate(args) if isinstance(a, Tensor)]
@@ -387,7 +387,8 @@ def _replayer(program: Callable[..., Any], args: tuple, kwargs: dict, capture: C
         owner = f"a{positions[id(leaf)]}" if id(leaf) in positions else _bind(namespace, leaf, "p")
         body.append(f"{owner}.grad = make(values[{n_returned + k}])")
     if any(i.phase == "optimizer" for i in capture.instrs):
-        body += [f"record_write({_getter(v, namespace)})" for v in capture.externals if v.kind == "param"]
+        written = [_getter(v, namespace) for v in capture.externals if v.kind == "param"]
+        body.append(f"record_writes(({', '.join(written)}{',' if len(written) == 1 else ''}))")
     if structure[0] == "var" and not structure[2]:  # one computed scalar or unplanned array: the common case
         body.append("return make(values[0])")
     else:
