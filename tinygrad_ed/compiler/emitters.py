@@ -42,8 +42,8 @@ def planned(*vars: Var) -> None:
         v.planned = isinstance(v.value, np.ndarray) and v.value.size > SMALL
 
 
-def scratch(capture: Capture, shape: tuple, dtype: Any, hint: str) -> Var:
-    """A planned work array, live only within the instruction that declares it in `temps`."""
+def scratch(shape: tuple, dtype: Any, hint: str) -> Var:
+    """A planned array with no value at capture: scratch work (in an instruction's `temps`) or a mask."""
     var = Var("temp", np.empty(0, dtype), hint)
     var.shape, var.dtype = tuple(shape), np.dtype(dtype)
     var.planned = True
@@ -66,7 +66,7 @@ def linear_forward(capture: Capture, reads: list, opts: dict, o: Var, needs: tup
     planned(o)
     temps = []
     if x.shape[0] < 64:  # Linear.forward's choice: W x^T, then a C-ordered copy (here fused with the bias)
-        wx = scratch(capture, (w.shape[0], x.shape[0]), o.dtype, "wx")
+        wx = scratch((w.shape[0], x.shape[0]), o.dtype, "wx")
         temps.append(wx)
 
         def render(n: Names, b: Buffers) -> list[str]:
@@ -108,9 +108,7 @@ def relu_forward(capture: Capture, reads: list, opts: dict, o: Var, needs: tuple
     planned(o)
     mask = None
     if needs[0]:
-        mask = capture.new(np.empty(0, bool), "temp", "positive")
-        mask.shape, mask.dtype = o.shape, np.dtype(bool)
-        planned(mask)
+        mask = scratch(o.shape, bool, "positive")  # saved for the backward, planned like the output
         mask.planned = o.planned
 
     def render(n: Names, b: Buffers) -> list[str]:
@@ -137,8 +135,8 @@ def log_softmax_forward(capture: Capture, reads: list, opts: dict, o: Var, needs
         return None
     planned(o)
     kept = tuple(1 if i == axis % 2 else s for i, s in enumerate(o.shape))
-    top, sums = scratch(capture, kept, o.dtype, "top"), scratch(capture, kept, o.dtype, "sums")
-    shifted, e = scratch(capture, o.shape, o.dtype, "shifted"), scratch(capture, o.shape, o.dtype, "e")
+    top, sums = scratch(kept, o.dtype, "top"), scratch(kept, o.dtype, "sums")
+    shifted, e = scratch(o.shape, o.dtype, "shifted"), scratch(o.shape, o.dtype, "e")
 
     def render(n: Names, b: Buffers) -> list[str]:
         return [f"np.maximum.reduce({n(x)}, axis={axis}, keepdims=True, initial=-np.inf, out={b(top)})",
@@ -154,7 +152,7 @@ def log_softmax_backward(capture: Capture, record: Any, g: Var, outs: list, name
     (gx,) = outs
     planned(gx)
     kept = tuple(1 if i == axis % 2 else s for i, s in enumerate(o.shape))
-    e, sums = scratch(capture, o.shape, o.dtype, "e"), scratch(capture, kept, o.dtype, "sums")
+    e, sums = scratch(o.shape, o.dtype, "e"), scratch(kept, o.dtype, "sums")
 
     def render(n: Names, b: Buffers) -> list[str]:
         return [f"np.multiply(np.exp({n(o)}, out={b(e)}), np.add.reduce({n(g)}, axis={axis}, keepdims=True, "
@@ -364,7 +362,7 @@ def optimizer_update(capture: Capture, optimizer: Any, param: np.ndarray, grad: 
     gr = _external(capture, group, "group", f"group{index}", (optimizer, index))
     emit = _UPDATES.get(type(optimizer))
     lines = emit(group) if emit is not None else None
-    temps = [scratch(capture, p.shape, p.dtype, "work")] if lines is not None else []
+    temps = [scratch(p.shape, p.dtype, "work")] if lines is not None else []
     if lines is None:
         lines = ["{opt}.update({p}, {g}, {state}, {group})"]
 
