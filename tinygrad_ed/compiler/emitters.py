@@ -183,7 +183,9 @@ def pick_backward(capture: Capture, record: Any, g: Var, outs: list, name: str) 
     planned(gx)
 
     def render(n: Names, b: Buffers) -> list[str]:
-        return [f"{n(gx)} = {b(gx)}", f"{n(gx)}.fill(0)", f"{n(gx)}[{', '.join(n(i) for i in idx)}] = {n(g)}"]
+        start = [f"{n(gx)} = {b(gx)}", f"{n(gx)}.fill(0)"] if gx.planned else \
+            [f"{n(gx)} = np.zeros({tuple(gx.shape)!r}, np.{np.dtype(gx.dtype).name})"]
+        return start + [f"{n(gx)}[{', '.join(n(i) for i in idx)}] = {n(g)}"]
     capture.add(Instr([g, *idx], [gx], render, f"{name} {_where(o)}".strip()))
 
 
@@ -249,7 +251,8 @@ def sum_backward(capture: Capture, record: Any, g: Var, outs: list, name: str) -
     _, x, o = record
     (gx,) = outs
     planned(gx)
-    capture.add(Instr([g], [gx], lambda n, b: [f"{n(gx)} = {b(gx)}", f"{n(gx)}[...] = {n(g)}"],
+    capture.add(Instr([g], [gx], lambda n, b: [f"{n(gx)} = {b(gx)}", f"{n(gx)}[...] = {n(g)}"] if gx.planned else
+                      [f"{n(gx)} = np.full({tuple(gx.shape)!r}, {n(g)}, np.{np.dtype(gx.dtype).name})"],
                       f"{name} {_where(o)}".strip()))
 
 
