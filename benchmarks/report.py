@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from benchmarks.suite import Workload
+from benchmarks.suite import COMPILED_TARGETS, Workload
 
-REFERENCE, FRAMEWORK = "numpy", "tinygrad_ed"
+REFERENCE, FRAMEWORK, COMPILED = "numpy", "tinygrad_ed", "compiled"
 CHECK_RTOL, CHECK_ATOL = 1e-4, 1e-6  # float32 rounding, summed in different orders
 MIB = 2 ** 20
 
@@ -22,6 +22,7 @@ class Result:
     memories: list[int] = field(default_factory=list)  # bytes
     check: list[float] | None = None
     data_bytes: int = 0
+    compile_seconds: list[float] = field(default_factory=list)  # the compiled contender's capture, per round
     failure: str | None = None  # "timeout", or "error" with the worker's stderr in `detail`
     detail: str = ""
 
@@ -34,6 +35,8 @@ class Result:
         self.memories.append(outcome["memory"])
         self.check = self.check or outcome["check"]
         self.data_bytes = outcome.get("data_bytes", 0)
+        if "compile_seconds" in outcome:
+            self.compile_seconds.append(outcome["compile_seconds"])
 
     @property
     def ok(self) -> bool:
@@ -102,6 +105,17 @@ def evaluate(workload: Workload, results: Results) -> tuple[str, str]:
     return description, "pass" if passed else "MISS"
 
 
+def evaluate_compiled(workload: Workload, results: Results) -> tuple[str, str]:
+    """The compiled step's target (a ratio to numpy) and 'pass' or 'MISS', where the row has one."""
+    target = COMPILED_TARGETS.get(workload.name)
+    compiled, reference = results[workload.name].get(COMPILED), results[workload.name][REFERENCE]
+    if target is None or compiled is None:
+        return "", ""
+    if not reference.ok:
+        return f"<= {target}x numpy", ""
+    return f"<= {target}x numpy", "pass" if compiled.ok and ratio(compiled, reference) <= target else "MISS"
+
+
 def independent_of_data_size(a: Result, b: Result) -> bool:
     """Equal extra memory on two data sets: within 5% of their size difference (and 1 MiB of noise)."""
     tolerance = max(0.05 * abs(a.data_bytes - b.data_bytes), MIB)
@@ -121,6 +135,8 @@ def time_cell(result: Result, reference: Result, is_reference: bool) -> str:
         cell += f" [{format_ms(min(result.times))}-{format_ms(max(result.times))}]"
     if not is_reference and reference.ok:
         cell += f" ({ratio(result, reference):.2f}x)"
+    if result.compile_seconds:
+        cell += f"; first calls {max(result.compile_seconds):.2f} s"
     return cell
 
 
@@ -135,13 +151,15 @@ def memory_cell(result: Result) -> str:
 
 def table(workloads: list[Workload], contenders: list[str], results: Results) -> list[str]:
     header = (["workload"] + [f"{c} ms" + ("" if c == REFERENCE else " (x numpy)") for c in contenders]
-              + [f"{c} peak MiB" for c in contenders] + ["target", "result"])
+              + [f"{c} peak MiB" for c in contenders] + ["target", "result"]
+              + (["compiled target", "result"] if COMPILED in contenders else []))
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for workload in workloads:
         row = results[workload.name]
         reference = row[REFERENCE]
         cells = ([workload.name] + [time_cell(row[c], reference, c == REFERENCE) for c in contenders]
-                 + [memory_cell(row[c]) for c in contenders] + list(evaluate(workload, results)))
+                 + [memory_cell(row[c]) for c in contenders] + list(evaluate(workload, results))
+                 + (list(evaluate_compiled(workload, results)) if COMPILED in contenders else []))
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -158,7 +176,11 @@ def document(workloads: list[Workload], contenders: list[str], results: Results,
         "step for mem-*. (Nx numpy) is the ratio to the numpy reference: in each round the contenders "
         "run one after another, the round's ratio divides their median times, and the table shows the "
         "median of those ratios over the rounds (a slow spell of the machine that spans a round cancels "
-        "out). Lower is better; 1.00x means no framework overhead.",
+        "out). Lower is better; 1.00x means no framework overhead. The compiled column is tinygrad_ed's "
+        "step under te.compile (captured on its first two calls, replayed after), torch-compiled torch's "
+        "under torch.compile; 'first calls' is the wall time of the first two calls (te.compile's "
+        "captures: the eager step, its recording and the code generation; torch's compilation), not in "
+        "the median.",
         f"Memory: {memory_method}, minus the RSS at its start, in MiB; for mlp-* and sgd1 the region "
         "is every training step after setup, for deep-* the chain runs. For mem-* it is one step, "
         "minus the size of the data that step reads from a memory map (those pages become "

@@ -19,7 +19,10 @@ from pathlib import Path
 
 from benchmarks import environment, memory, problems, report, suite
 
-CONTENDERS = ("numpy", "tinygrad_ed", "torch")
+# compiled: tinygrad_ed under te.compile; torch-compiled: torch under torch.compile, only when named in
+# --contenders (its compilation takes tens of seconds per worker)
+CONTENDERS = ("numpy", "tinygrad_ed", "compiled", "torch", "torch-compiled")
+DEFAULT_CONTENDERS = CONTENDERS[:-1]
 REPO_ROOT = Path(__file__).resolve().parent.parent
 README_START, README_END = "<!-- benchmark table: start -->", "<!-- benchmark table: end -->"
 
@@ -52,16 +55,16 @@ def contenders_to_run(requested: str | None, quick: bool) -> tuple[list[str], di
     left out where it cannot be imported."""
     import tinygrad_ed
     if requested is None:
-        requested = "numpy,tinygrad_ed" if quick else ",".join(CONTENDERS)
+        requested = "numpy,tinygrad_ed" if quick else ",".join(DEFAULT_CONTENDERS)
     names = set(requested.split(",")) | {"numpy"}
     unknown = names - set(CONTENDERS)
     if unknown:
         raise SystemExit(f"unknown contenders: {', '.join(sorted(unknown))}")
     versions = {"tinygrad_ed": tinygrad_ed.__version__}
-    if "torch" in names:
+    if names & {"torch", "torch-compiled"}:
         torch = torch_version()
         if torch is None:
-            names.remove("torch")
+            names -= {"torch", "torch-compiled"}
         versions["torch"] = torch or "not installed"
     return [c for c in CONTENDERS if c in names], versions
 
@@ -110,7 +113,8 @@ def run_suite(workloads: list[suite.Workload], contenders: list[str], env: dict[
             row = results[workload.name] = {c: report.Result() for c in contenders}
             for _ in range(workload.rounds):
                 for contender in contenders:  # interleaved: A B C A B C ...
-                    row[contender].add(measure(workload, contender, env, data_sets))
+                    if not contender.endswith("compiled") or workload.compiled:
+                        row[contender].add(measure(workload, contender, env, data_sets))
             print(f"[{index}/{len(workloads)}] {workload.name} ({time.perf_counter() - start:.1f} s)",
                   file=sys.stderr, flush=True)
     return results

@@ -17,6 +17,9 @@ SGD1_SAMPLES = 256
 DEEP_TARGETS = {100_000: ("ratio", 25), 1_000_000: ("runs", None)}
 DEEP_REPEATS = {1_000: 3, 10_000: 5, 100_000: 2, 1_000_000: 1}
 MEM_BATCH = 1024
+# the compiled contender (te.compile): its step's ratio to numpy, per row
+COMPILED_TARGETS = {"mlp-b1": 0.80, "mlp-b16": 0.86, "mlp-b128": 0.95, "mlp-b1024": 0.97, "sgd1": 1.3,
+                    "deep-1e5": 3}
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class Workload:
     rounds: int = 1  # workers per contender, interleaved with the other contenders'
     target: tuple | None = None
     timeout_s: float = 300
+    compiled: bool = True  # whether the compiled contender runs it (not the 1e6 chain: capturing it takes minutes)
 
 
 def workloads(quick: bool) -> list[Workload]:
@@ -57,7 +61,8 @@ def deep_workloads(quick: bool) -> list[Workload]:
     for n in (1_000, 10_000) if quick else (10_000, 100_000, 1_000_000):
         spec = dict(kind="deep", n=n, repeats=1 if quick else DEEP_REPEATS[n])
         rounds = 1 if quick or n >= 1_000_000 else 3
-        rows.append(Workload(f"deep-1e{len(str(n)) - 1}", spec, rounds, DEEP_TARGETS.get(n)))
+        rows.append(Workload(f"deep-1e{len(str(n)) - 1}", spec, rounds, DEEP_TARGETS.get(n),
+                             compiled=n < 1_000_000))
     return rows
 
 
@@ -76,7 +81,7 @@ def mem_workload(mode: str, source: str, rows: int, target: tuple | None = None,
     """One step of linear regression on `rows` rows: mode "full" (the whole set) or "mini" (one
     batch), source "ram" (loaded before the measurement) or "mmap" (memory-mapped file)."""
     spec = dict(kind="mem", rows=rows, batch=batch if mode == "mini" else None, source=source)
-    return Workload(mem_name(mode, source, rows), spec, 1, target)
+    return Workload(mem_name(mode, source, rows), spec, 1, target, compiled=False)  # one step: nothing to replay
 
 
 def mem_name(mode: str, source: str, rows: int) -> str:

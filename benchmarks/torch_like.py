@@ -3,6 +3,7 @@ run with either library, since tinygrad_ed has PyTorch's names and semantics."""
 from __future__ import annotations
 
 import itertools
+import time
 import warnings
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -23,6 +24,7 @@ class Api:
     tensor: Callable
     float64: Any
     load: Callable[[Any, np.ndarray], None]  # overwrite a parameter's values with an array's
+    compile: Callable  # te.compile or torch.compile
 
 
 def tinygrad_ed_api() -> Api:
@@ -33,7 +35,7 @@ def tinygrad_ed_api() -> Api:
 
     def load(param, array):
         param.data = te.from_numpy(array.copy())
-    return Api(nn, functional, SGD, Adam, te.from_numpy, te.tensor, te.float64, load)
+    return Api(nn, functional, SGD, Adam, te.from_numpy, te.tensor, te.float64, load, te.compile)
 
 
 def torch_api(threads: int) -> Api:
@@ -45,14 +47,16 @@ def torch_api(threads: int) -> Api:
     def load(param, array):
         param.data = torch.from_numpy(array.copy())
     return Api(torch.nn, torch.nn.functional, torch.optim.SGD, torch.optim.Adam, torch.from_numpy, torch.tensor,
-               torch.float64, load)
+               torch.float64, load, torch.compile)
 
 
 class TorchLike:
     """A contender: training steps and the deep chain written with `api`."""
 
-    def __init__(self, api: Api):
+    def __init__(self, api: Api, compiled: bool = False):
         self.api = api
+        self.compiled = compiled  # the training step (or the chain) under te.compile: captured once, replayed
+        self.compile_seconds: float | None = None
 
     def mlp_step(self, weights, x_all, y_all, batch, optimizer="sgd"):
         """A function doing one training step of the MLP on the next batch with `optimizer` ("sgd" with
@@ -80,20 +84,51 @@ class TorchLike:
         x_all, y_all = self.api.from_numpy(x_all), self.api.from_numpy(y_all)  # no copy
         starts = itertools.cycle(range(0, len(x_all) - batch + 1, batch))
 
-        def step():
-            i = next(starts)
+        def train(x, y):
             optimizer.zero_grad()
-            loss = loss_fn(model(x_all[i:i + batch]), y_all[i:i + batch])
+            loss = loss_fn(model(x), y)
             loss.backward()
             optimizer.step()
             return loss
+        train = self._compiled(train)
+
+        def step():
+            i = next(starts)
+            return train(x_all[i:i + batch], y_all[i:i + batch])
         return step
+
+    def _compiled(self, fn):
+        """`fn` itself, or for a compiled contender `fn` under te.compile or torch.compile, noting the wall
+        time of its first two calls (te.compile captures on both) as its capture time."""
+        if not self.compiled:
+            return fn
+        compiled = self.api.compile(fn)
+        calls = []
+
+        def call(*args):
+            if len(calls) >= 2:
+                return compiled(*args)
+            start = time.perf_counter()
+            result = compiled(*args)
+            calls.append(time.perf_counter() - start)
+            self.compile_seconds = sum(calls)
+            return result
+        return call
 
     def deep_chain(self, n: int) -> list[float]:
         """n steps of x = x * scale + shift from a leaf, then backward: [result, d result / d x]."""
         x = self.api.tensor(1.0, dtype=self.api.float64, requires_grad=True)
-        y = x
-        for _ in range(n):
-            y = y * CHAIN_SCALE + CHAIN_SHIFT
-        y.backward()
+        chains = self.__dict__.setdefault("chains", {})
+        if n not in chains:
+            chains[n] = self._compiled(lambda x: _chain(x, n))
+        y = chains[n](x)
         return [float(y), float(x.grad)]
+
+
+def _chain(x, n: int):
+    """n steps of y = y * scale + shift from x, then backward: y (x.grad holds d y / d x)."""
+    y = x
+    for _ in range(n):
+        y = y * CHAIN_SCALE + CHAIN_SHIFT
+    y.backward()
+    return y

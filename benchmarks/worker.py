@@ -32,6 +32,10 @@ def load_contender(name: str):
     from benchmarks import torch_like
     if name == "tinygrad_ed":
         return torch_like.TorchLike(torch_like.tinygrad_ed_api())
+    if name == "compiled":
+        return torch_like.TorchLike(torch_like.tinygrad_ed_api(), compiled=True)
+    if name == "torch-compiled":
+        return torch_like.TorchLike(torch_like.torch_api(environment.worker_threads()), compiled=True)
     if name == "torch":
         return torch_like.TorchLike(torch_like.torch_api(environment.worker_threads()))
     raise ValueError(f"unknown contender {name!r}")
@@ -84,7 +88,7 @@ def collector_pauses(path: str):
             json.dump({"elapsed": elapsed, "pauses": pauses}, file)
 
 
-def measure_training(step, spec: dict, profile_path: str | None) -> dict:
+def measure_training(contender, step, spec: dict, profile_path: str | None) -> dict:
     """Time per training step, in blocks of steps after a warm-up; memory is the peak growth over
     the process after setup (data, model, imports), so activations, gradients and optimizer state."""
     memory.reset_peak()
@@ -99,25 +103,34 @@ def measure_training(step, spec: dict, profile_path: str | None) -> dict:
             for _ in range(spec["block_size"]):
                 step()
             times.append((time.perf_counter() - start) / spec["block_size"])
-    return {"times": times, "memory": memory.peak() - baseline, "check": check}
+    return {"times": times, "memory": memory.peak() - baseline, "check": check, **compile_time(contender)}
+
+
+def compile_time(contender) -> dict:
+    """The seconds the compiled contender's first call spent capturing and generating its program."""
+    seconds = getattr(contender, "compile_seconds", None)
+    return {} if seconds is None else {"compile_seconds": seconds}
 
 
 def mlp(contender, spec: dict, profile_path: str | None) -> dict:
     batch = spec["batch"]
     x, y = problems.mlp_data(spec["batches"] * batch)
     step = contender.mlp_step(problems.mlp_weights(), x, y, batch, spec.get("optimizer", "sgd"))
-    return measure_training(step, spec, profile_path)
+    return measure_training(contender, step, spec, profile_path)
 
 
 def sgd1(contender, spec: dict, profile_path: str | None) -> dict:
     x, y = problems.line_data(spec["samples"])
     step = contender.linear_step(problems.linear_weights(1), x, y, 1)
-    return measure_training(step, spec, profile_path)
+    return measure_training(contender, step, spec, profile_path)
 
 
 def deep(contender, spec: dict, profile_path: str | None) -> dict:
     """Time of forward + backward of the whole chain; memory is the peak growth during it."""
     contender.deep_chain(min(spec["n"], 1000))
+    if getattr(contender, "compiled", False):  # its captures of the whole chain (two calls), timed apart
+        contender.deep_chain(spec["n"])
+        contender.deep_chain(spec["n"])
     memory.reset_peak()
     baseline = memory.current()
     times = []
@@ -126,7 +139,7 @@ def deep(contender, spec: dict, profile_path: str | None) -> dict:
             start = time.perf_counter()
             check = contender.deep_chain(spec["n"])
             times.append(time.perf_counter() - start)
-    return {"times": times, "memory": memory.peak() - baseline, "check": check}
+    return {"times": times, "memory": memory.peak() - baseline, "check": check, **compile_time(contender)}
 
 
 def mem(contender, spec: dict, profile_path: str | None) -> dict:

@@ -19,6 +19,8 @@ from .ops.movement import cat as concat, cat as concatenate
 from .ops.einsum import einsum
 from .serialization import save, load
 from . import autograd, backends, cuda, distributed, functions, linalg, nn, optim, return_types, utils, viz
+from . import compiler
+from .compiler import compile
 from .autograd import functional as _functional  # noqa: F401  (makes te.autograd.functional an attribute)
 from .functions import *  # noqa: F403  te.exp, te.sum, ...: torch's function forms of Tensor methods
 
@@ -34,6 +36,6 @@ __all__ = ["Tensor", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empt
            "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool", "float", "double",
            "half", "long", "int", "short", "finfo", "iinfo", "get_default_dtype", "set_default_dtype",
            "device", "set_default_device", "get_default_device", "ShapeError",
-           "autograd", "backends", "cuda", "linalg", "nn", "optim", "return_types", "utils", "viz", "save", "load",
-           "distributed",
+           "autograd", "backends", "compile", "compiler", "cuda", "linalg", "nn", "optim", "return_types", "utils",
+           "viz", "save", "load", "distributed",
            *(name for name in vars(functions) if not name.startswith("_"))]

@@ -1,0 +1,430 @@
+"""te.compile: a captured training step replayed as generated numpy code gives eager's results.
+
+The oracle is eager tinygrad_ed itself: two copies of a model start from the same weights, one trains
+eagerly, one through te.compile, on the same batches; losses and parameters must be bitwise equal
+(the generated lines make the same numpy calls as the eager ops) after every step.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_ed as te
+import tinygrad_ed.nn.functional as F
+from tinygrad_ed import nn
+
+STEPS = 50
+
+
+def batches(count: int, batch: int, features: int, classes: int, seed: int = 0) -> list[tuple[te.Tensor, te.Tensor]]:
+    rng = np.random.default_rng(seed)
+    return [(te.from_numpy(rng.standard_normal((batch, features), dtype=np.float32)),
+             te.from_numpy(rng.integers(0, classes, batch))) for _ in range(count)]
+
+
+def twins(make_model, make_optimizer):
+    """Two identical (model, optimizer, step) triples; the step is the usual zero_grad/loss/backward/step."""
+    made = []
+    for _ in range(2):
+        te.manual_seed(0)
+        model = make_model()
+        optimizer = make_optimizer(model.parameters())
+
+        def step(x, y, model=model, optimizer=optimizer):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            return loss
+        made.append((model, optimizer, step))
+    return made
+
+
+def train_both(make_model, make_optimizer, data, steps: int = STEPS, seed_each_step: bool = False):
+    (eager_model, _, eager_step), (model, _, step) = twins(make_model, make_optimizer)
+    compiled = te.compile(step)
+    for i in range(steps):
+        x, y = data[i % len(data)]
+        if seed_each_step:
+            te.manual_seed(i)
+        expected = eager_step(x, y)
+        if seed_each_step:
+            te.manual_seed(i)
+        got = compiled(x, y)
+        assert got.item() == expected.item(), f"step {i}: compiled loss {got.item()} != eager {expected.item()}"
+    for (name, p), q in zip(eager_model.named_parameters(), model.parameters()):
+        np.testing.assert_array_equal(q.array, p.array, err_msg=name)
+        np.testing.assert_array_equal(q.grad.array, p.grad.array, err_msg=name + ".grad")
+    return compiled
+
+
+def mlp() -> nn.Module:
+    return nn.Sequential(nn.Linear(20, 32), nn.ReLU(), nn.Linear(32, 16), nn.ReLU(), nn.Linear(16, 5))
+
+
+def test_mlp_with_sgd_momentum_matches_eager_bitwise():
+    compiled = train_both(mlp, lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9), batches(4, 8, 20, 5))
+    code = compiled.code
+    assert "np.dot(" in code and "momentum_buffer" in code and "run_forward" not in code
+
+
+def test_batch_of_one_and_large_batches_take_the_two_linear_forms():
+    train_both(mlp, lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9), batches(3, 1, 20, 5), steps=10)
+    train_both(mlp, lambda ps: te.optim.SGD(ps, lr=0.05), batches(3, 80, 20, 5), steps=10)
+
+
+def test_adam_matches_eager_bitwise():
+    train_both(mlp, lambda ps: te.optim.Adam(ps, lr=1e-2), batches(4, 8, 20, 5))
+
+
+def test_optimizer_without_an_emitter_replays_its_own_update():
+    compiled = train_both(mlp, lambda ps: te.optim.RMSprop(ps, lr=1e-3, momentum=0.5), batches(4, 8, 20, 5),
+                          steps=10)
+    assert ".update(" in compiled.code
+    train_both(mlp, lambda ps: te.optim.AdamW(ps, lr=1e-2, weight_decay=0.1), batches(4, 8, 20, 5), steps=10)
+
+
+def test_a_learning_rate_changed_between_steps_is_read_at_each_replay():
+    (eager_model, eager_opt, eager_step), (model, opt, step) = twins(mlp, lambda ps: te.optim.SGD(ps, lr=0.1))
+    compiled = te.compile(step)
+    for i, (x, y) in enumerate(batches(6, 8, 20, 5)):
+        for o in (eager_opt, opt):
+            o.param_groups[0]["lr"] = 0.1 / (i + 1)
+        assert compiled(x, y).item() == eager_step(x, y).item()
+    for p, q in zip(eager_model.parameters(), model.parameters()):
+        np.testing.assert_array_equal(q.array, p.array)
+
+
+def test_dropout_in_training_mode_draws_afresh_like_eager():
+    def model():
+        return nn.Sequential(nn.Linear(20, 32), nn.ReLU(), nn.Dropout(0.3), nn.Linear(32, 5))
+    compiled = train_both(model, lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9), batches(4, 8, 20, 5),
+                          seed_each_step=True)
+    assert "generator()" in compiled.code
+
+
+def test_dropout_masks_differ_between_replays():
+    te.manual_seed(0)
+    layer = nn.Dropout(0.5)
+    compiled = te.compile(lambda x: layer(x) * 1.0)
+    x = te.ones(64)
+    masks = [compiled(x).numpy().copy() for _ in range(3)]
+    assert not np.array_equal(masks[1], masks[2])
+    assert set(np.unique(masks[2])) <= {0.0, 2.0}
+
+
+def images(count: int = 3) -> list[tuple[te.Tensor, te.Tensor]]:
+    rng = np.random.default_rng(3)
+    return [(te.from_numpy(rng.standard_normal((6, 1, 8, 8), dtype=np.float32)),
+             te.from_numpy(rng.integers(0, 5, 6))) for _ in range(count)]
+
+
+def test_cnn_matches_eager_bitwise():
+    def cnn():
+        return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.AvgPool2d(2), nn.Conv2d(4, 4, 3),
+                             nn.Tanh(), nn.Flatten(), nn.Linear(4 * 2 * 2, 5))
+    compiled = train_both(cnn, lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9), images())
+    assert "run_forward(Unfold" in compiled.code  # the convolution's unfold replays through its primitive
+
+
+def test_max_pool_argmax_is_found_data_dependent_and_runs_eagerly():
+    def cnn():
+        return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64, 5))
+    compiled = train_both(cnn, lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9), images(), steps=6)
+    (entry,) = compiled.cache.values()
+    assert entry.replay is None and "changed between two calls" in entry.eager_reason
+
+
+class Cube(te.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x * x
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * 3 * x * x
+
+
+def test_custom_function_matches_eager_bitwise():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(20, 16), nn.Linear(16, 5)
+
+        def forward(self, x):
+            return self.b(Cube.apply(self.a(x)))
+    train_both(Net, lambda ps: te.optim.SGD(ps, lr=0.01, momentum=0.9), batches(4, 8, 20, 5))
+
+
+def test_a_new_batch_size_is_captured_again_and_both_are_kept():
+    (_, _, eager_step), (_, _, step) = twins(mlp, lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9))
+    compiled = te.compile(step)
+    data = batches(2, 8, 20, 5) + batches(2, 3, 20, 5, seed=1)
+    for i in range(8):
+        x, y = data[i % 4]
+        assert compiled(x, y).item() == eager_step(x, y).item()
+    assert len(compiled.cache) == 2
+    assert "(3, 32)" in compiled.code
+
+
+def test_training_flag_and_grad_mode_are_guarded():
+    model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5))
+    compiled = te.compile(model)
+    x = te.ones(2, 4)
+    with te.no_grad():
+        compiled(x)
+        model.eval()
+        np.testing.assert_array_equal(compiled(x).numpy(), model(x).numpy())
+    assert len(compiled.cache) == 2
+
+
+def test_recompiling_too_often_warns_and_falls_back_to_eager(monkeypatch):
+    from tinygrad_ed.compiler import compiled as compiled_module
+    monkeypatch.setattr(compiled_module, "cache_size_limit", 2)
+    compiled = te.compile(lambda x: x * 2)
+    compiled(te.ones(1))
+    compiled(te.ones(2))
+    with pytest.warns(UserWarning, match="captured 2 times"):
+        out = compiled(te.ones(3))
+    np.testing.assert_array_equal(out.numpy(), [2, 2, 2])
+
+
+def test_module_compiled_for_inference():
+    te.manual_seed(0)
+    model = mlp()
+    compiled = te.compile(model)
+    x = batches(1, 8, 20, 5)[0][0]
+    with te.no_grad():
+        for _ in range(3):
+            out = compiled(x)
+            np.testing.assert_array_equal(out.numpy(), model(x).numpy())
+    assert "backward" not in compiled.code
+    held = out.numpy().copy()
+    with te.no_grad():
+        compiled(x * 2)
+    np.testing.assert_array_equal(out.numpy(), held)  # a returned array is not a buffer reused next call
+
+
+def test_module_compiled_inside_an_eager_training_loop_matches_eager():
+    te.manual_seed(0)
+    eager_model = mlp()
+    te.manual_seed(0)
+    model = mlp()
+    compiled = te.compile(model)
+    eager_opt = te.optim.SGD(eager_model.parameters(), lr=0.05, momentum=0.9)
+    opt = te.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    for x, y in batches(4, 8, 20, 5) * 3:
+        for net, optimizer in ((eager_model, eager_opt), (compiled, opt)):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(net(x), y)
+            loss.backward()
+            optimizer.step()
+    for p, q in zip(eager_model.parameters(), model.parameters()):
+        np.testing.assert_array_equal(q.array, p.array)
+    assert "CompiledFunctionBackward" in repr(compiled(x).grad_fn) and "_backward(grad_output" in compiled.code
+
+
+def test_two_forwards_before_their_backwards_keep_their_own_saved_values():
+    te.manual_seed(0)
+    model = mlp()
+    compiled = te.compile(model)
+    (x1, _), (x2, _) = batches(2, 8, 20, 5)
+    for _ in range(2):
+        compiled(x1)  # the two captures
+    expected = []
+    for x in (x1, x2):
+        model.zero_grad()
+        model(x).sum().backward()
+        expected.append(model[0].weight.grad.numpy().copy())
+    a, b = compiled(x1), compiled(x2)
+    model.zero_grad()
+    a.sum().backward()
+    np.testing.assert_allclose(model[0].weight.grad.numpy(), expected[0], rtol=1e-6)
+    model.zero_grad()
+    b.sum().backward()
+    np.testing.assert_allclose(model[0].weight.grad.numpy(), expected[1], rtol=1e-6)
+
+
+def test_returned_item_becomes_a_recorded_output():
+    (_, _, eager_step), (_, _, step) = twins(mlp, lambda ps: te.optim.SGD(ps, lr=0.05))
+    compiled = te.compile(lambda x, y: step(x, y).item())
+    for x, y in batches(3, 8, 20, 5) * 2:
+        got = compiled(x, y)
+        assert isinstance(got, float) and got == eager_step(x, y).item()
+    explained = te.compiler.explain(te.compile(lambda x, y: step(x, y).item()), *batches(1, 8, 20, 5)[0])
+    assert explained.graph_count == 1 and "item" in explained.break_reasons[0]
+
+
+def branchy(x):
+    y = x * 2
+    if y.sum() > 0:
+        return y + 1
+    return y - 1
+
+
+def test_a_value_used_in_python_breaks_the_graph_and_runs_eagerly():
+    compiled = te.compile(branchy)
+    for sign in (1, -1, 1):
+        x = te.ones(3) * sign
+        np.testing.assert_array_equal(compiled(x).numpy(), branchy(x).numpy())
+    explained = te.compiler.explain(branchy, te.ones(3))
+    assert explained.graph_count == 0 and explained.graph_break_count == 1
+    assert "bool(tensor)" in explained.break_reasons[0] and "if y.sum() > 0" in explained.break_reasons[0]
+
+
+def test_fullgraph_raises_naming_the_line():
+    compiled = te.compile(branchy, fullgraph=True)
+    with pytest.raises(RuntimeError, match=r"fullgraph=True.*if y.sum\(\) > 0"):
+        compiled(te.ones(3))
+
+
+def test_printing_breaks_the_graph():
+    def noisy(x):
+        y = x * 3
+        print(y)
+        return y
+    with pytest.raises(RuntimeError, match="printing a tensor"):
+        te.compile(noisy, fullgraph=True)(te.ones(2))
+
+
+def test_generated_code_runs_alone_with_numpy_only():
+    (eager_model, _, eager_step), (model, opt, step) = twins(mlp, lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9))
+    compiled = te.compile(step)
+    data = batches(3, 8, 20, 5)
+    compiled(*data[0])
+    eager_step(*data[0])
+    namespace: dict = {}
+    exec(compiled.code, namespace)  # a fresh namespace: the code imports numpy and math, nothing else
+    program = namespace["step"]
+    params = [p.array.copy() for p in model.parameters()]
+    states = [{"momentum_buffer": opt.state[p]["momentum_buffer"].copy()} for p in model.parameters()]
+    x, y = data[1]
+    interleaved = [a for pair in zip(params, states) for a in pair]
+    # the signature lists each parameter, then its optimizer state and group where first used
+    arguments = {"x": x.array, "y": y.array, "group0": dict(opt.param_groups[0])}
+    names = program.__code__.co_varnames[:program.__code__.co_argcount]
+    by_name = dict(zip([n for n in names if n.startswith("model")], params))
+    by_name.update(zip([n for n in names if n.startswith("state_")], states))
+    results = program(*[arguments.get(n, by_name.get(n)) for n in names])
+    expected = eager_step(x, y)
+    assert results[0] == expected.item()
+    for p, q in zip(eager_model.parameters(), params):
+        np.testing.assert_array_equal(q, p.array)
+    del interleaved
+
+
+def test_code_names_the_ops_and_layers():
+    (_, _, _), (_, _, step) = twins(mlp, lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9))
+    compiled = te.compile(step)
+    compiled(*batches(1, 8, 20, 5)[0])
+    code = compiled.code
+    for text in ("# linear model.0 (Linear)", "# relu model.1 (ReLU)", "LinearBackward0 model.4 (Linear)",
+                 "# forward", "# backward", "# optimizer step", "SGD update of model.0.weight"):
+        assert text in code
+
+
+def test_reset_forgets_every_capture():
+    compiled = te.compile(lambda x: x + 1)
+    compiled(te.ones(2))
+    te.compiler.reset()
+    assert not compiled.cache
+    with pytest.raises(RuntimeError, match="not compiled yet"):
+        print(compiled.code)
+
+
+def test_compile_signature_and_options():
+    def f(x):
+        return x * 2
+    assert te.compile(f, disable=True) is f
+    decorated = te.compile(fullgraph=True, mode="reduce-overhead", backend="inductor", options={})(f)
+    np.testing.assert_array_equal(decorated(te.ones(2)).numpy(), [2, 2])
+    with pytest.raises(RuntimeError, match="unrecognized mode"):
+        te.compile(f, mode="fastest")
+    with pytest.raises(TypeError, match="function or a Module"):
+        te.compile(3)
+
+
+def test_gradient_of_an_argument_goes_to_this_calls_argument():
+    def chain(x):
+        y = x * 1.5 + 0.25
+        y = y * y
+        y.backward()
+        return y
+    compiled = te.compile(chain)
+    for value in (1.0, 2.0, -3.0):
+        x = te.tensor(value, dtype=te.float64, requires_grad=True)
+        xe = te.tensor(value, dtype=te.float64, requires_grad=True)
+        assert compiled(x).item() == chain(xe).item()
+        assert x.grad.item() == xe.grad.item()
+
+
+def test_a_long_chain_becomes_loops_and_matches_eager():
+    def chain(x):
+        y = x
+        for _ in range(1500):
+            y = y * 1.0001 + 0.001
+        y.backward()
+        return y
+    compiled = te.compile(chain)
+    for value in (1.0, 0.5, 2.0):
+        x, xe = (te.tensor(value, dtype=te.float64, requires_grad=True) for _ in range(2))
+        assert compiled(x).item() == chain(xe).item() and x.grad.item() == xe.grad.item()
+    assert compiled.code.count("for _ in range(") == 2 and len(compiled.code.splitlines()) < 40
+
+
+def test_a_compiled_module_inside_a_compiled_step_is_captured_with_it():
+    (eager_model, _, eager_step), (model, opt, _) = twins(mlp, lambda ps: te.optim.SGD(ps, lr=0.05))
+    inner = te.compile(model)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.cross_entropy(inner(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    compiled = te.compile(step)
+    for x, y in batches(3, 8, 20, 5) * 2:
+        assert compiled(x, y).item() == eager_step(x, y).item()
+    assert not inner.cache and "LinearBackward0" in compiled.code
+
+
+def test_a_replaced_parameter_is_guarded():
+    te.manual_seed(0)
+    layer = nn.Linear(3, 2)
+    compiled = te.compile(layer)
+    x = te.ones(1, 3)
+    with te.no_grad():
+        for _ in range(3):
+            compiled(x)
+        layer.weight = nn.Parameter(te.zeros(2, 3))
+        np.testing.assert_array_equal(compiled(x).numpy(), layer.bias.detach().numpy()[None])
+    assert len(compiled.cache) == 2
+
+
+def test_a_hook_in_the_graph_stops_the_capture_and_the_step_runs_eagerly():
+    w = te.ones(3, requires_grad=True)
+    seen = []
+    w.register_hook(lambda g: seen.append(g.numpy().copy()))
+    unrelated = te.ones(2, requires_grad=True)
+    unrelated.register_hook(lambda g: g)
+
+    def step(x):
+        loss = (w * x).sum()
+        loss.backward()
+        return loss
+    compiled = te.compile(step)
+    for _ in range(3):
+        compiled(te.ones(3) * 2)
+    assert len(seen) == 3 and "hooks" in next(iter(compiled.cache.values())).eager_reason
+    v = te.ones(3, requires_grad=True)
+
+    def other_step(x):
+        loss = (v * x).sum()
+        loss.backward()
+        return loss
+    plain = te.compile(other_step)
+    plain(te.ones(3))
+    plain(te.ones(3))
+    assert next(iter(plain.cache.values())).replay is not None  # the unrelated hook does not matter

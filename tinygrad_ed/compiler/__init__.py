@@ -1,0 +1,13 @@
+"""te.compile: capture a step once, replay it as a generated, printable numpy program (docs/compile.md).
+
+- capture.py: the record of one call (symbolic buffers, instructions, what the replay reads);
+- recording.py: the entry points swapped in while the step runs eagerly once, recording its work;
+- emitters.py: the numpy lines each piece of work becomes;
+- codegen.py: names, buffers planned by liveness, the source;
+- compiled.py: the cache per function, its guards, the replay; `compile`, `reset`;
+- explain.py: what a capture found (graph breaks, guards, ops).
+"""
+from .compiled import CompiledFunction, compile, reset
+from .explain import ExplainOutput, explain
+
+__all__ = ["compile", "reset", "explain", "CompiledFunction", "ExplainOutput"]

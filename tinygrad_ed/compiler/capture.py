@@ -1,0 +1,220 @@
+"""Capture: run the step eagerly once while recording, at the level of the numpy work, everything it
+computes: each primitive's forward, each backward rule the engine runs, the engine's sums and casts
+of gradients, the leaves' .grad, and each optimizer update.
+
+Recording is switched on by swapping a handful of entry points for recording versions, only for
+the duration of the capture (`Capture.active`); eager code pays nothing for it. Values are followed
+by identity: every array a recorded piece of work produces gets a `Var`, and an array met later is
+looked up by `id` (the capture keeps every array alive, so ids are not reused).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ..autograd import engine
+from ..autograd.engine import Node
+from ..nn.module import Module
+from ..tensor import Tensor
+from . import emitters
+from .program import Instr, Var
+
+class GraphBreak(Exception):
+    """A value of the step was read back into Python, so the step cannot be one straight-line program."""
+
+    def __init__(self, reason: str, where: str):
+        super().__init__(f"{reason} at {where}" if where else reason)
+        self.reason, self.where = reason, where
+
+
+class Capture:
+    """The record of one traced call: Vars, Instrs and what the replay must read and write."""
+
+    active: Capture | None = None
+
+    def __init__(self, fullgraph: bool, roots: dict[str, Module]):
+        self.fullgraph = fullgraph
+        self.module_names: dict[int, str] = {}
+        self.tensor_names: dict[int, str] = {}
+        for root_name, root in roots.items():
+            self.name_modules(root_name, root)
+        self.vars: dict[int, Var] = {}
+        self.untracked: dict[int, str] = {}  # id -> where: arrays made outside any recorded op (a comparison...)
+        self.by_address: dict[tuple, Var] = {}  # (memory address, bytes, dtype) -> the input or parameter there
+        self.keep: list[Any] = []  # every array seen: their ids stay unique while capturing
+        self.instrs: list[Instr] = []
+        self.externals: list[Var] = []  # parameters, incoming grads, optimizer state and groups, in first use order
+        self.modules: dict[int, Module] = {}  # every module called: their `training` flags are guarded
+        self.module_stack: list[Module] = []
+        self.forward_records: dict[int, Any] = {}  # id(node) -> what the node's backward emitter needs
+        self.grads_set: list[tuple[Tensor, Var]] = []  # (leaf, its new .grad)
+        self.readbacks: list[tuple[Any, Var, str, str]] = []  # (Python value, its Var, how it was read, where)
+        self.broken: str | None = None  # why recording stopped (the step then runs on eagerly)
+        self.phase = "forward"
+        self.depth = 0  # >0 inside a recorded op: its own numpy work is not recorded again
+
+    def name_modules(self, root_name: str, root: Module) -> None:
+        """Names for `root`, its submodules and their parameters, for the comments and variable names."""
+        for path, module in root.named_modules():
+            self.module_names.setdefault(id(module), f"{root_name}.{path}" if path else root_name)
+        for path, t in [*root.named_parameters(), *root.named_buffers()]:
+            self.tensor_names.setdefault(id(t), f"{root_name}.{path}")
+
+    def give_up(self, reason: str, where: str) -> None:
+        """Stop recording: with fullgraph=True an error, otherwise the step finishes eagerly."""
+        if self.fullgraph:
+            raise GraphBreak(reason, where)
+        if self.broken is None:
+            self.broken = f"{reason} at {where}"
+
+    # -- Vars ------------------------------------------------------------------------------------
+    def new(self, value: Any, kind: str = "temp", hint: str = "t", source: Any = None) -> Var:
+        var = Var(kind, value, hint, source)
+        self.vars[id(value)] = var
+        if kind in ("input", "param") and isinstance(value, np.ndarray):  # what views are looked up against
+            self.by_address.setdefault(_address(value), var)
+        self.keep.append(value)
+        return var
+
+    def var_of_tensor(self, t: Tensor) -> Var:
+        """The Var of a Tensor's array met as an op's input: known, or a parameter/buffer from outside the
+        step, or a constant made inside it."""
+        array = t.array
+        var = self.vars.get(id(array))
+        if var is not None:
+            return var
+        if t.grad_fn is not None:
+            self.give_up("a tensor from a graph built outside the step", user_line())
+        if t.requires_grad or id(t) in self.tensor_names:
+            var = self.new(array, "param", self.tensor_name(t), source=t)
+            self.externals.append(var)
+            return var
+        return self.value(array)
+
+    def value(self, value: Any) -> Any:
+        """An op's non-Tensor argument: a Var for an array (known, a view of a known one, or a constant),
+        the value itself for anything else (rendered as a literal or a namespace constant)."""
+        if isinstance(value, (np.ndarray, np.generic)):
+            var = self.vars.get(id(value))
+            if var is not None:
+                return var
+            known = self.by_address.get(_address(value)) \
+                if isinstance(value, np.ndarray) and value.base is not None else None
+            if known is not None and value.flags.c_contiguous and known.value.flags.c_contiguous:
+                view = self.new(value, "temp", known.hint)
+                view.view_of = [known]
+                self.add(Instr([known], [view], _reshape_line(view, known), "a view of the same memory"))
+                return view
+            if id(value) in self.untracked:
+                self.give_up("a tensor computed by an operation that has no recorded form", self.untracked[id(value)])
+            return self.new(value, "const", "const")
+        if isinstance(value, tuple):
+            return tuple(self.value(v) for v in value)
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        return value
+
+    def tensor_name(self, t: Tensor) -> str:
+        return self.tensor_names.get(id(t), "param")
+
+    def add(self, instr: Instr) -> Instr:
+        instr.phase = self.phase
+        self.instrs.append(instr)
+        return instr
+
+    def layer(self) -> str:
+        """Where the current op is: the innermost module being called, as 'model.0 (Linear)'."""
+        for module in reversed(self.module_stack):
+            name = self.module_names.get(id(module))
+            if name is not None:
+                return f"{name} ({type(module).__name__})"
+        return ""
+
+    # -- recording -------------------------------------------------------------------------------
+    def record_primitive(self, cls: type, args: tuple, options: dict, result: Tensor) -> None:
+        reads = [self.var_of_tensor(a) if isinstance(a, Tensor) else self.value(a) for a in args]
+        opts = {k: self.value(v) for k, v in options.items()}
+        out = self.new(result.array, "temp", cls.__name__.lower(), source=self.layer())
+        node = result.grad_fn
+        needs = node.needs_input_grad if node is not None else (False,) * len(args)
+        emitter = emitters.FORWARD.get(cls)
+        where = self.layer()
+        state = emitter(self, reads, opts, out, needs, where) if emitter is not None else None
+        if state is None:
+            state = self.fallback_forward(cls, reads, opts, out, needs, where)
+        if node is not None:
+            self.forward_records[id(node)] = state
+            self.keep.append(node)
+
+    def fallback_forward(self, cls: type, reads: list, opts: dict, out: Var, needs: tuple, where: str) -> Any:
+        ctx = Var("object", None, f"ctx_{cls.__name__.lower()}")
+        array_reads = _vars_in(reads) + _vars_in(list(opts.values()))
+        out.view_of = list(array_reads)  # the op may return a view of an input
+
+        def render(n: Callable[[Any], str], b: Callable[[Var], str]) -> list[str]:
+            args = ", ".join([n(cls), n(needs)] + [n(r) for r in reads] + [f"{k}={n(v)}" for k, v in opts.items()])
+            return [f"{n(out)}, {n(ctx)} = run_forward({args})"]
+        self.add(Instr(array_reads, [out, ctx], render, f"{cls.__name__.lower()} {where}".strip()))
+        return ("fallback", ctx, array_reads + [out])
+
+    def record_backward(self, node: Node, g: Var, grads: tuple) -> list[Var | None]:
+        """The Vars of the gradients `node`'s backward returned for its inputs (None where none)."""
+        outs: list[Var | None] = []
+        fresh: list[Var] = []
+        for a, needed in zip(grads, node.needs_input_grad):
+            known = None if a is None else self.vars.get(id(a))
+            if a is None or not needed or known is not None:
+                outs.append(known if needed else None)  # add's backward hands `g` itself on: no new value
+            else:
+                made = self.new(a, "temp", "grad")
+                outs.append(made)
+                fresh.append(made)
+        record = self.forward_records[id(node)]
+        name = node.name()
+        if record[0] != "fallback":
+            emitters.BACKWARD[type(node)](self, record, g, outs, name)
+            return outs
+        _, ctx, saved = record
+        for o in fresh:
+            o.view_of = [g] + saved
+
+        def render(n: Callable[[Any], str], b: Callable[[Var], str]) -> list[str]:
+            targets = ", ".join(n(o) if any(o is f for f in fresh) else "_" for o in outs)
+            return [f"{targets}{',' if len(outs) == 1 else ''} = as_tuple({n(type(node))}.backward({n(ctx)}, {n(g)}))"]
+        self.add(Instr([g] + saved, fresh, render, name))
+        return outs
+
+    def record_readback(self, tensor: Tensor, how: str, result: Any) -> Any:
+        var = self.vars.get(id(tensor.array))
+        where = user_line()
+        if var is None and id(tensor.array) not in self.untracked or var is not None and var.kind == "const":
+            return result  # a value fixed at capture (a constant): reading it changes nothing
+        if self.fullgraph:
+            raise GraphBreak(f"{how} reads a value of the step back into Python (fullgraph=True)", where)
+        if var is None:  # computed outside the recorded ops: it cannot become an output either
+            self.give_up(f"{how} reads a value of the step back into Python", where)
+            return result
+        self.readbacks.append((result, var, how, where))
+        return result
+
+
+def _reshape_line(view: Var, known: Var) -> Any:
+    return lambda n, b: [f"{n(view)} = {n(known)}.reshape({view.shape})"]
+
+
+def _address(array: np.ndarray) -> tuple:
+    return (array.__array_interface__["data"][0], array.nbytes, array.dtype.str)
+
+
+def _vars_in(values: Any) -> list[Var]:
+    found: list[Var] = []
+    for v in values:
+        if isinstance(v, Var):
+            found.append(v)
+        elif isinstance(v, (tuple, list)):
+            found += _vars_in(v)
+    return found
+
+
+user_line = engine.user_frame  # the innermost line of user code on the stack, as 'File ..., line N: source'

@@ -1,0 +1,426 @@
+"""`te.compile`: the cache of captured programs per function, its guards, and the replay."""
+from __future__ import annotations
+
+import builtins
+import inspect
+import math
+import time
+import warnings
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from ..autograd.grad_mode import mode
+from ..autograd.versions import record_writes
+from ..nn.module import Module
+from ..tensor import Tensor
+from . import codegen, runtime
+from .capture import Capture, GraphBreak
+from .recording import capturing
+from .split import split_programs
+from .program import Var
+
+cache_size_limit = 8  # captures per compiled function before it runs eagerly for good (torch's recompile limit)
+_compiled: weakref.WeakSet = weakref.WeakSet()
+_SCALARS = (int, float, str, bool, type(None))
+
+
+@dataclass
+class Entry:
+    """One capture: the generated program and how to call it, or why the call runs eagerly."""
+    source: str = ""
+    replay: Callable[..., Any] | None = None
+    eager_reason: str | None = None
+    breaks: list[str] = field(default_factory=list)
+    guards: list[str] = field(default_factory=list)
+    op_count: int = 0
+    compile_seconds: float = 0.0
+    constants: list[tuple[Any, str]] = field(default_factory=list)  # (value, the op that read it), in order
+    confirmed: bool = False  # captured twice with the same constants: replays from now on
+    attempts: int = 1  # captures so far for this guard
+
+
+class CompiledFunction:
+    """A function (or a Module's forward) whose calls are captured once per guard and then replayed.
+
+    `code` is the generated numpy program of the latest capture; `entries` every capture's outcome.
+    """
+
+    def __init__(self, fn: Callable[..., Any], fullgraph: bool, dynamic: bool | None):
+        self.fn = fn
+        self.fullgraph, self.dynamic = fullgraph, dynamic
+        self.__name__ = getattr(fn, "__name__", type(fn).__name__.lower())
+        self.__doc__ = getattr(fn, "__doc__", None)
+        self.cache: dict[Any, Entry] = {}
+        self.watched_modules: list[Module] = []
+        self.watched_tensors: list[Tensor] = []  # requires_grad guarded
+        self.watched_grads: list[Tensor] = []  # `.grad is None` guarded: the program reads or sets their .grad
+        self.key: Callable[..., Any] = self._first_key
+        self.latest: Entry | None = None
+        self.gave_up = False
+        _compiled.add(self)
+
+    @property
+    def code(self) -> str:
+        """The generated source of the latest capture."""
+        if self.latest is None:
+            raise RuntimeError(f"{self.__name__}: not compiled yet; call it once first")
+        return self.latest.source or f"# runs eagerly: {self.latest.eager_reason}\n"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.gave_up or Capture.active is not None:  # inside another capture: recorded as part of it
+            return self.fn(*args, **kwargs)
+        key = self.key(*args, **kwargs)
+        entry = self.cache.get(key)
+        if entry is None:
+            if len(self.cache) >= cache_size_limit:
+                self.gave_up = True
+                warnings.warn(f"te.compile: {self.__name__} was captured {cache_size_limit} times (each new shape, "
+                              "dtype, requires_grad, training flag or grad mode needs its own capture); it runs "
+                              "eagerly from now on. te.compiler.reset() starts over.", UserWarning, stacklevel=2)
+                return self.fn(*args, **kwargs)
+            return self._capture(args, kwargs, None)
+        if not entry.confirmed:
+            return self._capture(args, kwargs, entry)
+        if entry.replay is None:
+            return self.fn(*args, **kwargs)
+        return entry.replay(*args, **kwargs)
+
+    def reset(self) -> None:
+        self.cache.clear()
+        self.watched_modules, self.watched_tensors, self.watched_grads = [], [], []
+        self.key, self.latest, self.gave_up = self._first_key, None, False
+
+    # -- capture ---------------------------------------------------------------------------------
+    def _first_key(self, *args: Any, **kwargs: Any) -> Any:
+        return None  # nothing captured yet: no entry matches
+
+    def _capture(self, args: tuple, kwargs: dict, first: Entry | None) -> Any:
+        """Run the call eagerly while recording it. Each guard's program is captured on two calls and
+        kept only if both baked the same constants: a value computed from the step's data by plain
+        numpy code outside the recorded ops (an argmax...) would otherwise be frozen into the program."""
+        start = time.perf_counter()
+        capture = Capture(self.fullgraph, self._roots())
+        names = _argument_names(self.fn, len(args))
+        inputs: list[Var] = []
+        for name, a in zip(names, args):
+            if isinstance(a, Tensor):
+                if a.grad_fn is not None:
+                    capture.give_up(f"argument {name} is part of a graph built outside the step", "the call")
+                inputs.append(capture.new(a.array, "input", name))
+                capture.tensor_names[id(a)] = name
+        for name, a in kwargs.items():
+            if isinstance(a, Tensor):
+                inputs.append(capture.new(a.array, "input", name))
+        try:
+            with capturing(capture):
+                result = self.fn(*args, **kwargs)
+        except GraphBreak as error:
+            raise RuntimeError(f"te.compile(fullgraph=True): {self.__name__} cannot be captured as one graph: "
+                               f"{error}") from None
+        entry = Entry()
+        try:
+            self._build(capture, inputs, args, kwargs, result, entry)
+        except GraphBreak as error:
+            if self.fullgraph:
+                raise RuntimeError(f"te.compile(fullgraph=True): {self.__name__} cannot be captured as one graph: "
+                                   f"{error}") from None
+            entry.eager_reason = str(error)
+        if entry.eager_reason is not None:
+            entry.breaks.append(entry.eager_reason)
+        self._watch(capture)
+        entry.compile_seconds = time.perf_counter() - start + (first.compile_seconds if first else 0.0)
+        entry.constants = _constants(capture)
+        if first is not None:
+            entry.confirmed = True
+            entry.attempts = first.attempts + 1
+            changed = _first_difference(first.constants, entry.constants)
+            if changed is not None and entry.replay is not None and entry.attempts < 3 \
+                    and len(first.constants) != len(entry.constants):
+                entry.confirmed = False  # a first call that took another path (a lazy initialisation): try again
+            elif changed is not None and entry.replay is not None:
+                entry.replay, entry.source = None, ""
+                entry.eager_reason = (f"{changed} reads a value that changed between two calls although no recorded "
+                                      "op computed it (plain numpy work on the step's data, outside the ops)")
+                entry.breaks.append(entry.eager_reason)
+        self.cache[self.key(*args, **kwargs)] = entry
+        self.latest = entry
+        return result
+
+    def _roots(self) -> dict[str, Module]:
+        """The modules the function can reach (its globals and closure), by name, for the comments."""
+        fn = self.fn
+        if isinstance(fn, Module):
+            return {"model": fn}
+        roots: dict[str, Module] = {}
+        code = getattr(fn, "__code__", None)
+        if code is None:
+            return roots
+        for name, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or ()):
+            try:
+                value = cell.cell_contents
+            except ValueError:
+                continue
+            if isinstance(value, Module):
+                roots[name] = value
+        defaults = [*(getattr(fn, "__defaults__", None) or ())]
+        positional = code.co_varnames[:code.co_argcount]
+        for name, value in zip(positional[len(positional) - len(defaults):], defaults):
+            if isinstance(value, Module):
+                roots[name] = value
+        for name in code.co_names:
+            value = getattr(fn, "__globals__", {}).get(name)
+            if isinstance(value, Module):
+                roots.setdefault(name, value)
+        return roots
+
+    def _build(self, capture: Capture, inputs: list[Var], args: tuple, kwargs: dict, result: Any,
+               entry: Entry) -> None:
+        if capture.broken:
+            raise GraphBreak(capture.broken, "")
+        if isinstance(result, Tensor) and _graph_alive(result) and id(result) not in map(id, args):
+            entry.source, entry.replay = split_programs(capture, self.__name__, inputs, args, result,
+                                                        lambda v: _getter_function(v))
+            entry.op_count = len(capture.instrs)
+            return
+        returned: list[Var] = []
+        structure = _structure(capture, result, returned, {id(a): i for i, a in enumerate(args)})
+        returned_ids = _returned_ids(result)
+        for value, _, how, where in capture.readbacks:
+            if id(value) not in returned_ids:
+                raise GraphBreak(f"{how} reads a value of the step back into Python", where)
+        grads = [var for _, var in capture.grads_set]
+        namer = codegen.Namer()
+        namer.namespace.update(run_forward=runtime.run_forward, as_tuple=runtime.as_tuple)
+        params = inputs + capture.externals
+        function_name = namer.unique(self.__name__)
+        entry.source = codegen.generate(function_name, capture.instrs, params, returned + grads,
+                                        returned + grads, namer)
+        namespace: dict[str, Any] = {"np": np, "math": math, **namer.namespace}
+        exec(builtins.compile(entry.source, f"<te.compile {self.__name__}>", "exec"), namespace)
+        program = namespace[function_name]
+        entry.replay = _replayer(program, args, kwargs, capture, structure, len(returned))
+        entry.op_count = len(capture.instrs)
+        entry.breaks += [f"{how} at {where} (a returned value)" for _, _, how, where in capture.readbacks]
+
+    def _watch(self, capture: Capture) -> None:
+        """Add what this capture depended on to the guard, and rebuild the key function."""
+        for module in capture.modules.values():
+            if all(m is not module for m in self.watched_modules):
+                self.watched_modules.append(module)
+        for var in capture.externals:
+            if var.kind in ("param", "grad") and all(t is not var.source for t in self.watched_tensors):
+                self.watched_tensors.append(var.source)
+        for leaf in [leaf for leaf, _ in capture.grads_set] + [v.source for v in capture.externals if v.kind == "grad"]:
+            if all(t is not leaf for t in self.watched_grads):
+                self.watched_grads.append(leaf)
+        self.key = _key_function(self.watched_modules, self.watched_tensors, self.watched_grads)
+
+
+def _constants(capture: Capture) -> list[tuple[Any, str]]:
+    """The values baked into the program, each with the comment of the first line that reads it."""
+    readers: dict[int, str] = {}
+    for instr in capture.instrs:
+        for v in instr.reads:
+            readers.setdefault(id(v), instr.comment or "an op")
+    return [(v.value, readers.get(id(v), "an op")) for v in capture.vars.values() if v.kind == "const"]
+
+
+def _first_difference(first: list[tuple[Any, str]], second: list[tuple[Any, str]]) -> str | None:
+    """The op reading the first constant that differs between two captures (None when all agree)."""
+    if len(first) != len(second):
+        return "an op"
+    for (a, _), (b, reader) in zip(first, second):
+        if np.shape(a) != np.shape(b) or not np.array_equal(a, b, equal_nan=np.asarray(a).dtype.kind == "f"):
+            return reader
+    return None
+
+
+def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        parameters = []
+    names = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return (names + [f"arg{i}" for i in range(len(names), count)])[:count]
+
+
+def _key_function(modules: list[Module], tensors: list[Tensor], grads: list[Tensor]) -> Callable[..., Any]:
+    """The guard: what a capture assumed, as one tuple to look up (inputs' shapes, dtypes and
+    requires_grad, non-Tensor arguments, grad mode, the modules' training flags and which Parameter
+    objects they hold, the parameters' requires_grad and whether their .grad is None). Generated, so
+    that a replay pays one call."""
+    parts = ["tuple(map(arg_key, args))", "tuple((k, arg_key(v)) for k, v in sorted(kwargs.items())) if kwargs else ()",
+             "mode.enabled"]
+    parts += [f"m{i}.training, tuple(map(id, m{i}._parameters.values()))" for i in range(len(modules))]
+    parts += [f"t{i}.requires_grad" for i in range(len(tensors))]
+    parts += [f"g{i}.grad is None" for i in range(len(grads))]
+    namespace = {"arg_key": _arg_key, "mode": mode, **{f"m{i}": m for i, m in enumerate(modules)},
+                 **{f"t{i}": t for i, t in enumerate(tensors)}, **{f"g{i}": t for i, t in enumerate(grads)}}
+    exec(f"def key(*args, **kwargs):\n    return ({', '.join(parts)})\n", namespace)
+    key: Callable[..., Any] = namespace["key"]  # type: ignore[assignment]
+    return key
+
+
+def _arg_key(a: Any) -> Any:
+    if type(a) is Tensor:
+        array = a.array
+        return (array.shape, array.dtype, a.requires_grad)
+    if isinstance(a, _SCALARS):
+        return (type(a), a)
+    return id(a)
+
+
+def _returned_ids(result: Any) -> set[int]:
+    found: set[int] = set()
+    todo = [result]
+    while todo:
+        value = todo.pop()
+        found.add(id(value))
+        if isinstance(value, (tuple, list)):
+            todo += list(value)
+        elif isinstance(value, dict):
+            todo += list(value.values())
+    return found
+
+
+def _graph_alive(t: Tensor) -> bool:
+    """Whether `t` has a graph its backward has not consumed yet."""
+    return t.grad_fn is not None and getattr(t.grad_fn, "edges", None) is not None
+
+
+def _getter_function(var: Var) -> Callable[[], Any]:
+    """A function reading an external Var at replay (see _getter)."""
+    namespace: dict[str, Any] = {}
+    expression = _getter(var, namespace)
+    exec(f"def read():\n    return {expression}\n", namespace)
+    read: Callable[[], Any] = namespace["read"]
+    return read
+
+
+def _structure(capture: Capture, value: Any, returned: list[Var], arg_index: dict[int, int]) -> Any:
+    """The returned value as a recipe: ("var", i) for the i-th computed array, ("arg", i) for an
+    argument returned as it is, ("read", i, how) for a value read back, ("const", v) for anything else."""
+    if isinstance(value, Tensor):
+        if id(value) in arg_index:
+            return ("arg", arg_index[id(value)])
+        if _graph_alive(value):
+            raise GraphBreak("a result whose backward is still to run, inside a tuple, list or dict (return it "
+                             "alone, or compile the whole training step)", "return")
+        var = capture.vars.get(id(value.array))
+        if var is None or var.kind == "const":
+            return ("const", value)
+        returned.append(var)
+        return ("var", len(returned) - 1, var.planned)
+    for read_value, var, how, _ in capture.readbacks:
+        if read_value is value:
+            returned.append(var)
+            return ("read", len(returned) - 1, how)
+    if isinstance(value, (tuple, list)):
+        return (type(value), [_structure(capture, v, returned, arg_index) for v in value])
+    if isinstance(value, dict):
+        return (dict, {k: _structure(capture, v, returned, arg_index) for k, v in value.items()})
+    return ("const", value)
+
+
+_CONVERSIONS = {".item()": lambda a: a.item(), "float(tensor)": lambda a: float(a), "int(tensor)": lambda a: int(a),
+                ".tolist()": lambda a: a.tolist(), ".numpy()": lambda a: np.array(a)}
+
+
+def _rebuild(recipe: Any, values: tuple, args: tuple) -> Any:
+    kind = recipe[0]
+    if kind == "var":
+        array = values[recipe[1]]
+        return Tensor._make(array.copy() if recipe[2] else array)  # a planned buffer is reused next step
+    if kind == "arg":
+        return args[recipe[1]]
+    if kind == "read":
+        if recipe[2] not in _CONVERSIONS:
+            raise GraphBreak(f"{recipe[2]} reads a value of the step back into Python", "return")
+        return _CONVERSIONS[recipe[2]](values[recipe[1]])
+    if kind == "const":
+        return recipe[1]
+    if kind is dict:
+        return {k: _rebuild(v, values, args) for k, v in recipe[1].items()}
+    items = [_rebuild(v, values, args) for v in recipe[1]]
+    return tuple(items) if kind is tuple else kind(items)
+
+
+def _getter(var: Var, namespace: dict[str, Any]) -> str:
+    """How the replay reads an external Var (an expression over objects it puts in `namespace`): a
+    parameter's current array, its .grad, an optimizer's state for a parameter, a parameter group."""
+    source = var.source
+    if var.kind in ("param", "grad"):
+        name = _bind(namespace, source, "p")
+        return f"{name}.array" if var.kind == "param" else f"{name}.grad.array"
+    optimizer, key = source
+    name = _bind(namespace, optimizer, "optimizer")
+    if var.kind == "state":
+        return f"{name}.state[{_bind(namespace, key, 'p')}]"
+    return f"{name}.param_groups[{key}]"
+
+
+def _bind(namespace: dict[str, Any], value: Any, prefix: str) -> str:
+    for name, known in namespace.items():
+        if known is value:
+            return name
+    name = f"{prefix}{len(namespace)}"
+    namespace[name] = value
+    return name
+
+
+def _replayer(program: Callable[..., Any], args: tuple, kwargs: dict, capture: Capture, structure: Any,
+              n_returned: int) -> Callable[..., Any]:
+    """The function a replay calls: read the arrays, run the program, set the .grad it computed, bump
+    the version of the parameters it updated, wrap the results. Generated, like the program."""
+    namespace: dict[str, Any] = {"program": program, "make": Tensor._make, "record_writes": record_writes,
+                                 "rebuild": _rebuild, "structure": structure}
+    names = [f"a{i}" for i in range(len(args))]
+    reads = [f"a{i}.array" for i, a in enumerate(args) if isinstance(a, Tensor)]
+    reads += [f"kwargs[{k!r}].array" for k, a in kwargs.items() if isinstance(a, Tensor)]
+    reads += [_getter(v, namespace) for v in capture.externals]
+    body = [f"values = program({', '.join(reads)})"]
+    positions = {id(a): i for i, a in enumerate(args)}
+    for k, (leaf, _) in enumerate(capture.grads_set):
+        owner = f"a{positions[id(leaf)]}" if id(leaf) in positions else _bind(namespace, leaf, "p")
+        body.append(f"{owner}.grad = make(values[{n_returned + k}])")
+    if any(i.phase == "optimizer" for i in capture.instrs):
+        written = [_getter(v, namespace) for v in capture.externals if v.kind == "param"]
+        body.append(f"record_writes(({', '.join(written)}{',' if len(written) == 1 else ''}))")
+    if structure[0] == "var" and not structure[2]:  # one computed scalar or unplanned array: the common case
+        body.append("return make(values[0])")
+    else:
+        body.append(f"return rebuild(structure, values, ({', '.join(names)}{',' if names else ''}))")
+    source = f"def replay({', '.join(names + ['**kwargs'])}):\n" + "".join(f"    {line}\n" for line in body)
+    exec(source, namespace)
+    return namespace["replay"]
+
+
+def compile(model: Any = None, *, fullgraph: bool = False, dynamic: bool | None = None, backend: Any = "inductor",
+            mode: str | None = None, options: dict | None = None, disable: bool = False) -> Any:
+    """torch.compile's signature. Captures the calls of `model` (a function, e.g. a whole training step
+    with backward() and the optimizer's step(), or a Module's forward) and replays them as generated numpy
+    code. `backend`, `mode` and `options` choose among torch's compilers and are accepted but have no
+    effect here (there is one: this one); `dynamic=True` is accepted, but every new shape still gets its
+    own capture. `disable=True` returns `model` itself."""
+    if model is None:
+        return lambda m: compile(m, fullgraph=fullgraph, dynamic=dynamic, backend=backend, mode=mode,
+                                 options=options, disable=disable)
+    if not callable(model):
+        raise TypeError(f"te.compile: expected a function or a Module, got {type(model).__name__}")
+    if mode not in (None, "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs"):
+        raise RuntimeError(f"te.compile: unrecognized mode={mode!r}")
+    if options is not None and not isinstance(options, dict):
+        raise TypeError(f"te.compile: options must be a dict, got {type(options).__name__}")
+    if disable:
+        return model
+    return CompiledFunction(model, fullgraph, dynamic)
+
+
+def reset() -> None:
+    """Forget every capture of every compiled function (torch.compiler.reset)."""
+    for compiled in list(_compiled):
+        compiled.reset()
+

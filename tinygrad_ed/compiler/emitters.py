@@ -1,0 +1,417 @@
+"""The numpy lines each captured piece of work becomes.
+
+The ops on the hot paths (linear, relu, log_softmax, elementwise arithmetic, sums, the loss's pick, the
+SGD and Adam updates) have an emitter here: the same numpy calls their eager code makes, in the same
+order (so the results are bitwise equal), written with `out=` into buffers the planner preallocates.
+Every other primitive replays through its own forward and backward (`run_forward`, `Cls.backward`):
+the same work, in a line that names the op rather than spelling it out.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+
+from ..autograd import engine
+from ..ops import elementwise, index, matmul, movement, reduce
+from ..optim.adam import Adam
+from ..optim.sgd import SGD
+from ..tensor import Tensor
+from .program import Instr, Var
+
+if TYPE_CHECKING:
+    from .capture import Capture
+
+# reductions as np.add.reduce / np.maximum.reduce: what ndarray.sum and .max call, without np.sum's
+# Python-level wrapper (a few microseconds per call)
+Names = Callable[[Any], str]
+Buffers = Callable[[Var], str]
+
+
+def out(b: Buffers, v: Var) -> str:
+    """`, out=buffer` for a planned Var; nothing for a scalar (numpy returns scalars, no buffer needed)."""
+    return f", out={b(v)}" if v.planned else ""
+
+
+SMALL = 64  # elements: below, a fresh array costs less than passing out= (numpy's keyword handling)
+
+
+def planned(*vars: Var) -> None:
+    """Mark results that get a preallocated buffer: arrays of more than SMALL elements."""
+    for v in vars:
+        v.planned = isinstance(v.value, np.ndarray) and v.value.size > SMALL
+
+
+def scratch(shape: tuple, dtype: Any, hint: str) -> Var:
+    """A planned array with no value at capture: scratch work (in an instruction's `temps`) or a mask."""
+    var = Var("temp", np.empty(0, dtype), hint)
+    var.shape, var.dtype = tuple(shape), np.dtype(dtype)
+    var.planned = True
+    return var
+
+
+def is_array(v: Any) -> bool:
+    return isinstance(v, Var) and isinstance(v.value, np.ndarray)
+
+
+# ---------------------------------------------------------------------------------------------
+# Forward emitters: (capture, reads, options, out, needs_input_grad, where) -> what backward needs,
+# or None to fall back to run_forward
+
+
+def linear_forward(capture: Capture, reads: list, opts: dict, o: Var, needs: tuple, where: str) -> Any:
+    x, w, bias = reads
+    if not (is_array(x) and is_array(w) and (bias is None or is_array(bias))):
+        return None
+    planned(o)
+    temps = []
+    if x.shape[0] < 64:  # Linear.forward's choice: W x^T, then a C-ordered copy (here fused with the bias)
+        wx = scratch((w.shape[0], x.shape[0]), o.dtype, "wx")
+        temps.append(wx)
+
+        def render(n: Names, b: Buffers) -> list[str]:
+            first = f"{n(wx)} = np.dot({n(w)}, {n(x)}.T, out={b(wx)})"
+            if bias is None:
+                copy = f"np.copyto({b(o)}, {n(wx)}.T) or {b(o)}" if o.planned else f"np.ascontiguousarray({n(wx)}.T)"
+                return [first, f"{n(o)} = {copy}"]
+            return [first, f"{n(o)} = np.add({n(wx)}.T, {n(bias)}{out(b, o)})"]
+    else:
+        def render(n: Names, b: Buffers) -> list[str]:
+            lines = [f"{n(o)} = np.dot({n(x)}, {n(w)}.T{out(b, o)})"]
+            return lines + ([] if bias is None else [f"np.add({n(o)}, {n(bias)}, out={n(o)})"])
+    reads_ = [v for v in (x, w, bias) if v is not None]
+    capture.add(Instr(reads_, [o], render, f"linear {where}".strip(), temps))
+    return ("linear", x, w, bias, needs, o)
+
+
+def linear_backward(capture: Capture, record: Any, g: Var, outs: list, name: str) -> None:
+    _, x, w, bias, needs, o = record
+    gx, gw, gb = outs
+    planned(*(v for v in outs if v is not None))
+
+    def render(n: Names, b: Buffers) -> list[str]:
+        lines = []
+        if gx is not None:
+            lines.append(f"{n(gx)} = np.dot({n(g)}, {n(w)}{out(b, gx)})")
+        if gw is not None:
+            lines.append(f"{n(gw)} = np.dot({n(g)}.T, {n(x)}{out(b, gw)})")
+        if gb is not None:
+            lines.append(f"{n(gb)} = np.add.reduce({n(g)}, axis=0{out(b, gb)})")
+        return lines
+    capture.add(Instr([g, x, w], [v for v in outs if v is not None], render, f"{name} {_where(o)}".strip()))
+
+
+def relu_forward(capture: Capture, reads: list, opts: dict, o: Var, needs: tuple, where: str) -> Any:
+    (x,) = reads
+    if not is_array(x):
+        return None
+    planned(o)
+    mask = None
+    if needs[0]:
+        mask = scratch(o.shape, bool, "positive")  # saved for the backward, planned like the output
+        mask.planned = o.planned
+
+    def render(n: Names, b: Buffers) -> list[str]:
+        lines = [f"{n(o)} = np.maximum({n(x)}, 0{out(b, o)})"]
+        if mask is not None:
+            lines.append(f"{n(mask)} = np.greater({n(o)}, 0{out(b, mask)})")
+        return lines
+    capture.add(Instr([x], [o] + ([mask] if mask else []), render, f"relu {where}".strip()))
+    return ("relu", mask, o)
+
+
+def relu_backward(capture: Capture, record: Any, g: Var, outs: list, name: str) -> None:
+    _, mask, o = record
+    (gx,) = outs
+    planned(gx)
+    capture.add(Instr([g, mask], [gx], lambda n, b: [f"{n(gx)} = np.multiply({n(g)}, {n(mask)}{out(b, gx)})"],
+                      f"{name} {_where(o)}".strip()))
+
+
+def log_softmax_forward(capture: Capture, reads: list, opts: dict, o: Var, needs: tuple, where: str) -> Any:
+    (x,) = reads
+    axis = opts["axis"]
+    if not is_array(x) or o.value.ndim != 2:
+        return None
+    planned(o)
+    kept = tuple(1 if i == axis % 2 else s for i, s in enumerate(o.shape))
+    top, sums = scratch(kept, o.dtype, "top"), scratch(kept, o.dtype, "sums")
+    shifted, e = scratch(o.shape, o.dtype, "shifted"), scratch(o.shape, o.dtype, "e")
+
+    def render(n: Names, b: Buffers) -> list[str]:
+        return [f"np.maximum.reduce({n(x)}, axis={axis}, keepdims=True, initial=-np.inf, out={b(top)})",
+                f"np.subtract({n(x)}, {b(top)}, out={b(shifted)})",
+                f"np.add.reduce(np.exp({b(shifted)}, out={b(e)}), axis={axis}, keepdims=True, out={b(sums)})",
+                f"{n(o)} = np.subtract({b(shifted)}, np.log({b(sums)}, out={b(sums)}){out(b, o)})"]
+    capture.add(Instr([x], [o], render, f"log_softmax {where}".strip(), [top, sums, shifted, e]))
+    return ("log_softmax", axis, o)
+
+
+def log_softmax_backward(capture: Capture, record: Any, g: Var, outs: list, name: str) -> None:
+    _, axis, o = record
+    (gx,) = outs
+    planned(gx)
+    kept = tuple(1 if i == axis % 2 else s for i, s in enumerate(o.shape))
+    e, sums = scratch(o.shape, o.dtype, "e"), scratch(kept, o.dtype, "sums")
+
+    def render(n: Names, b: Buffers) -> list[str]:
+        return [f"np.multiply(np.exp({n(o)}, out={b(e)}), np.add.reduce({n(g)}, axis={axis}, keepdims=True, "
+                f"out={b(sums)}), out={b(e)})",
+                f"{n(gx)} = np.subtract({n(g)}, {b(e)}{out(b, gx)})"]
+    capture.add(Instr([g, o], [gx], render, f"{name} {_where(o)}".strip(), [e, sums]))
+
+
+def pick_forward(capture: Capture, reads: list, opts: dict, o: Var, needs: tuple, where: str) -> Any:
+    """GetItem with an index of arrays (the loss's x[rows, labels]): a gather, its backward a scatter."""
+    (x,) = reads
+    idx = opts["index"]
+    if not is_array(x) or opts["advanced"] or not isinstance(idx, tuple) \
+            or not all(isinstance(i, Var) for i in idx):
+        return None
+    planned(o)
+
+    def render(n: Names, b: Buffers) -> list[str]:
+        return [f"{n(o)} = {n(x)}[{', '.join(n(i) for i in idx)}]"]
+    capture.add(Instr([x, *idx], [o], render, f"getitem {where}".strip()))
+    o.planned = False  # fancy indexing has no out=: numpy allocates the (small) result
+    return ("pick", x, idx, o)
+
+
+def pick_backward(capture: Capture, record: Any, g: Var, outs: list, name: str) -> None:
+    _, x, idx, o = record
+    (gx,) = outs
+    planned(gx)
+
+    def render(n: Names, b: Buffers) -> list[str]:
+        start = [f"{n(gx)} = {b(gx)}", f"{n(gx)}.fill(0)"] if gx.planned else \
+            [f"{n(gx)} = np.zeros({tuple(gx.shape)!r}, np.{np.dtype(gx.dtype).name})"]
+        return start + [f"{n(gx)}[{', '.join(n(i) for i in idx)}] = {n(g)}"]
+    capture.add(Instr([g, *idx], [gx], render, f"{name} {_where(o)}".strip()))
+
+
+OPERATORS = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/"}
+
+
+def _apply(ufunc: str, x: str, y: str, result: Var, b: Buffers) -> str:
+    """`x op y` for scalars (numpy scalars compute with operators fastest), np.ufunc(x, y, out=...) else."""
+    if result.planned:
+        return f"np.{ufunc}({x}, {y}{out(b, result)})"
+    return f"{x} {OPERATORS[ufunc]} {y}"
+
+
+def _binary(ufunc: str) -> Callable[..., Any]:
+    def forward(capture: Capture, reads: list, opts: dict, o: Var, needs: tuple, where: str) -> Any:
+        a, c = reads
+        if not isinstance(o.value, (np.ndarray, np.generic)):
+            return None
+        planned(o)
+        capture.add(Instr(_vars_of(a, c), [o], lambda n, b: [f"{n(o)} = {_apply(ufunc, n(a), n(c), o, b)}"],
+                          f"{ufunc} {where}".strip()))
+        return (ufunc, a, c, needs, o)
+    return forward
+
+
+def binary_backward(capture: Capture, record: Any, g: Var, outs: list, name: str) -> None:
+    """Add: g, g (no line: the same array goes on). Sub: g, -g. Mul: g*b, g*a. Div: g/b, -(g/b)*a/b,
+    Div.backward's exact sequence."""
+    op, a, c, needs, o = record
+    ga, gc = outs
+    written = [v for v in outs if v is not None and v is not g]
+    if not written:
+        return
+    planned(*written)
+    lines: list[Callable[[Names, Buffers], str]] = []
+    if op == "subtract":
+        lines.append(lambda n, b: f"{n(gc)} = " + (f"np.negative({n(g)}{out(b, gc)})" if gc.planned else f"-{n(g)}"))
+    elif op == "multiply":
+        if ga is not None:
+            lines.append(lambda n, b: f"{n(ga)} = {_apply('multiply', n(g), n(c), ga, b)}")
+        if gc is not None:
+            lines.append(lambda n, b: f"{n(gc)} = {_apply('multiply', n(g), n(a), gc, b)}")
+    else:
+        lines.append(lambda n, b: f"{n(ga)} = {_apply('divide', n(g), n(c), ga, b)}")
+        if gc is not None:  # (-ga * a) / b, as Div.backward computes it
+            gc.planned = False
+            lines.append(lambda n, b: f"{n(gc)} = -{n(ga)} * {n(a)} / {n(c)}")
+    used = {"subtract": (), "multiply": (c if ga is not None else None, a if gc is not None else None),
+            "divide": (c, a if gc is not None else None)}[op]
+    capture.add(Instr(_vars_of(g, *used), written, lambda n, b: [line(n, b) for line in lines],
+                      f"{name} {_where(o)}".strip()))
+
+
+def sum_forward(capture: Capture, reads: list, opts: dict, o: Var, needs: tuple, where: str) -> Any:
+    (x,) = reads
+    if not is_array(x) or opts["axis"] is not None or opts["keepdims"]:
+        return None
+    capture.add(Instr([x], [o], lambda n, b: [f"{n(o)} = {n(x)}.sum()"], f"sum {where}".strip()))
+    return ("sum", x, o)
+
+
+def sum_backward(capture: Capture, record: Any, g: Var, outs: list, name: str) -> None:
+    _, x, o = record
+    (gx,) = outs
+    planned(gx)
+    capture.add(Instr([g], [gx], lambda n, b: [f"{n(gx)} = {b(gx)}", f"{n(gx)}[...] = {n(g)}"] if gx.planned else
+                      [f"{n(gx)} = np.full({tuple(gx.shape)!r}, {n(g)}, np.{np.dtype(gx.dtype).name})"],
+                      f"{name} {_where(o)}".strip()))
+
+
+def reshape_forward(capture: Capture, reads: list, opts: dict, o: Var, needs: tuple, where: str) -> Any:
+    (x,) = reads
+    if not is_array(x):
+        return None
+    o.view_of = [x]
+    capture.add(Instr([x], [o], lambda n, b: [f"{n(o)} = {n(x)}.reshape({opts['shape']!r})"],
+                      f"reshape {where}".strip()))
+    return ("reshape", x, o)
+
+
+def reshape_backward(capture: Capture, record: Any, g: Var, outs: list, name: str) -> None:
+    _, x, o = record
+    (gx,) = outs
+    gx.view_of = [g]
+    capture.add(Instr([g], [gx], lambda n, b: [f"{n(gx)} = {n(g)}.reshape({x.shape!r})"], name))
+
+
+FORWARD: dict[type, Callable[..., Any]] = {
+    matmul.Linear: linear_forward, elementwise.Relu: relu_forward, reduce.LogSoftmax: log_softmax_forward,
+    index.GetItem: pick_forward, elementwise.Add: _binary("add"), elementwise.Sub: _binary("subtract"),
+    elementwise.Mul: _binary("multiply"), elementwise.Div: _binary("divide"), reduce.Sum: sum_forward,
+    movement.Reshape: reshape_forward,
+}
+BACKWARD: dict[type, Callable[..., None]] = {
+    matmul.Linear: linear_backward, elementwise.Relu: relu_backward, reduce.LogSoftmax: log_softmax_backward,
+    index.GetItem: pick_backward, elementwise.Add: binary_backward, elementwise.Sub: binary_backward,
+    elementwise.Mul: binary_backward, elementwise.Div: binary_backward, reduce.Sum: sum_backward,
+    movement.Reshape: reshape_backward,
+}
+
+
+def _where(o: Var) -> str:
+    """The layer a forward result was computed in, for its backward's comment."""
+    return o.source if isinstance(o.source, str) else ""
+
+
+def _vars_of(*values: Any) -> list[Var]:
+    return [v for v in values if isinstance(v, Var)]
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine's own work on gradients
+
+
+def add_gradients(capture: Capture, earlier: Var, pg: Var) -> Var:
+    """Two contributions to one gradient: `earlier + pg`, as the engine sums them."""
+    total = capture.new(earlier.value + pg.value, "temp", "grad")
+    planned(total)
+    capture.add(Instr([earlier, pg], [total], lambda n, b: [
+        f"{n(total)} = {_apply('add', n(earlier), n(pg), total, b)}"], "two paths meet: their gradients add"))
+    return total
+
+
+def call(capture: Capture, fn: Callable[..., Any], args: tuple, hint: str, comment: str) -> Var:
+    """Record `fn(*args)` as one line calling it (the engine's sum_to and cast)."""
+    value = fn(*(a.value if isinstance(a, Var) else a for a in args))
+    result = capture.new(value, "temp", hint)
+    result.view_of = _vars_of(*args)
+    capture.add(Instr(_vars_of(*args), [result], lambda n, b: [
+        f"{n(result)} = {n(fn)}({', '.join(n(a) for a in args)})"], comment))
+    return result
+
+
+def accumulate_grad(capture: Capture, leaf: Tensor, g: Var, given: set) -> None:
+    """The leaf's .grad, as engine.accumulate_grad sets it (run for real), recorded."""
+    before = leaf.grad
+    engine.accumulate_grad(leaf, g.value, given)
+    assert leaf.grad is not None
+    new = leaf.grad.array
+    name = capture.tensor_name(leaf)
+    if before is not None:
+        held = capture.new(before.array, "grad", "grad_" + name, source=leaf)
+        capture.externals.append(held)
+        var = capture.new(new, "temp", "grad_" + name)
+        planned(var)
+        capture.add(Instr([held, g], [var], lambda n, b: [f"{n(var)} = np.add({n(held)}, {n(g)}{out(b, var)})"],
+                          f"{name}.grad += this step's gradient"))
+    elif new is g.value:
+        var = g
+    else:
+        var = capture.new(new, "temp", "grad_" + name)
+        planned(var)
+        capture.add(Instr([g], [var], lambda n, b: [f"{n(var)} = np.copyto({b(var)}, {n(g)}) or {b(var)}" if var.planned
+                                                    else f"{n(var)} = np.array({n(g)})"],
+                          f"{name}.grad: a copy (the array is shared or read-only)"))
+    var.pinned = True
+    if var.hint in ("grad", "t"):
+        var.hint = "grad_" + name
+    capture.grads_set.append((leaf, var))
+
+
+# ---------------------------------------------------------------------------------------------
+# Optimizer updates
+
+
+def optimizer_update(capture: Capture, optimizer: Any, param: np.ndarray, grad: np.ndarray, state: dict,
+                     group: dict) -> None:
+    """One parameter's update: the optimizer's numpy calls written out (SGD, Adam in their common
+    settings) or a call of its `update` (every other optimizer and setting)."""
+    p, g = capture.vars.get(id(param)), capture.vars.get(id(grad))
+    if p is None or g is None or p.kind != "param":
+        capture.give_up("an optimizer step on a parameter or gradient the step did not compute", engine.user_frame())
+        return
+    tensor = p.source
+    st = _external(capture, state, "state", "state_" + p.hint, (optimizer, tensor))
+    index = next(i for i, gr in enumerate(optimizer.param_groups) if gr is group)
+    gr = _external(capture, group, "group", f"group{index}", (optimizer, index))
+    emit = _UPDATES.get(type(optimizer))
+    lines = emit(group) if emit is not None else None
+    temps = [scratch(p.shape, p.dtype, "work")] if lines is not None else []
+    if lines is None:
+        lines = ["{opt}.update({p}, {g}, {state}, {group})"]
+
+    def render(n: Names, b: Buffers) -> list[str]:
+        work = b(temps[0]) if temps else ""
+        return [line.format(opt=n(optimizer), p=n(p), g=n(g), state=n(st), group=n(gr), work=work)
+                for line in lines]
+    capture.add(Instr([p, g, st, gr], [], render, f"{type(optimizer).__name__} update of {p.hint}", temps))
+
+
+def _external(capture: Capture, obj: Any, kind: str, hint: str, source: Any) -> Var:
+    var = capture.vars.get(id(obj))
+    if var is None:
+        var = capture.new(obj, kind, hint, source=source)
+        capture.externals.append(var)
+    return var
+
+
+def sgd_lines(group: dict) -> list[str] | None:
+    """SGD.update's numpy calls for momentum without weight decay, dampening, Nesterov or maximize."""
+    if group["weight_decay"] or group["dampening"] or group["nesterov"] or group["maximize"]:
+        return None
+    if not group["momentum"]:
+        return ["np.subtract({p}, np.multiply({g}, {group}['lr'], out={work}), out={p})"]
+    return ["buf = {state}['momentum_buffer']",
+            "np.multiply(buf, {group}['momentum'], out=buf)",
+            "np.add(buf, {g}, out=buf)",
+            "np.subtract({p}, np.multiply(buf, {group}['lr'], out={work}), out={p})"]
+
+
+def adam_lines(group: dict) -> list[str] | None:
+    """Adam.update's numpy calls without weight decay, amsgrad or maximize."""
+    if group["weight_decay"] or group["amsgrad"] or group["maximize"]:
+        return None
+    return ["lr, (beta1, beta2) = {group}['lr'], {group}['betas']",
+            "{state}['step'] = count = {state}['step'] + 1",
+            "exp_avg, exp_avg_sq = {state}['exp_avg'], {state}['exp_avg_sq']",
+            "np.add(exp_avg, np.multiply(np.subtract({g}, exp_avg, out={work}), 1 - beta1, out={work}), out=exp_avg)",
+            "np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)",
+            "np.add(exp_avg_sq, np.multiply(np.multiply({g}, {g}, out={work}), 1 - beta2, out={work}), "
+            "out=exp_avg_sq)",
+            "np.sqrt(exp_avg_sq, out={work})",
+            "np.divide({work}, math.sqrt(1 - beta2 ** count), out={work})",
+            "np.add({work}, {group}['eps'], out={work})",
+            "np.subtract({p}, np.multiply(np.divide(exp_avg, {work}, out={work}), lr / (1 - beta1 ** count), "
+            "out={work}), out={p})"]
+
+
+_UPDATES: dict[type, Callable[[dict], list[str] | None]] = {SGD: sgd_lines, Adam: adam_lines}

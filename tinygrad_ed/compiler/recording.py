@@ -1,0 +1,317 @@
+"""The recording versions of the entry points a capture swaps in, only for the duration of one call
+(`capturing`): Primitive.apply, the engine's backpropagate, each optimizer's update, Module.__call__,
+Tensor._make, the Tensor methods that read values back into Python, and the package's generator."""
+from __future__ import annotations
+
+import contextlib
+import heapq
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from .. import random as package_random
+from ..autograd import engine, versions
+from ..autograd.engine import Node, Primitive
+from ..autograd.grad_mode import mode
+from ..nn.module import Module
+from ..optim.optimizer import Optimizer
+from ..tensor import Tensor
+from . import emitters
+from .capture import Capture, user_line
+from .program import Instr, Var
+
+
+_original_apply = Primitive.__dict__["apply"].__func__
+_original_backpropagate = engine.backpropagate
+_original_module_call = Module.__call__
+_original_updates: dict[type, Callable[..., None]] = {}
+
+
+def _recording_apply(cls: type, *args: Any, **options: Any) -> Tensor:
+    capture = Capture.active
+    if capture is None or capture.depth or capture.broken:
+        return _original_apply(cls, *args, **options)
+    capture.depth += 1
+    try:
+        result = _original_apply(cls, *args, **options)
+    finally:
+        capture.depth -= 1
+    capture.record_primitive(cls, args, options, result)
+    return result
+
+
+def _recording_backpropagate(roots: Any, root_grads: Any, retain_graph: Any, create_graph: bool,
+                             wanted: Any = None) -> Any:
+    """The chain rule, run for real and recorded: the engine's order (newest node first), its sums of
+    gradient contributions (`a + b`, in arrival order), casts and reductions to each input's shape."""
+    capture = Capture.active
+    assert capture is not None
+    if create_graph or wanted is not None or retain_graph:
+        capture.give_up("backward with create_graph, retain_graph, inputs= or autograd.grad()", user_line())
+    if _hooked(roots):
+        capture.give_up("backward through a tensor with hooks or retain_grad()", user_line())
+    if capture.broken:
+        return _original_backpropagate(roots, root_grads, retain_graph, create_graph, wanted)
+    capture.phase = "backward"
+    grads: dict[Any, Var] = {}
+    ready: list[tuple[int, Node]] = []
+    for root, g in zip(roots, root_grads):
+        key = root.grad_fn or root
+        grads[key] = capture.new(g, "const", "ones")
+        if isinstance(key, Node):
+            heapq.heappush(ready, (-key.sequence, key))
+    previous = mode.enabled
+    mode.enabled = False
+    try:
+        while ready:
+            node = heapq.heappop(ready)[1]
+            _run_backward(capture, node, grads.pop(node), grads, ready)
+        given: set[int] = set()
+        for leaf, g in grads.items():
+            if isinstance(leaf, Tensor):
+                emitters.accumulate_grad(capture, leaf, g, given)
+    finally:
+        mode.enabled = previous
+        capture.phase = "forward"
+    return None
+
+
+def _hooked(roots: Any) -> bool:
+    """Whether a node or leaf of the graph below `roots` has a hook (or a retained grad)."""
+    from ..autograd.hooks import grad_hooks, post_accumulate_hooks, retained
+    if not (grad_hooks or retained or post_accumulate_hooks):
+        return False
+    todo, seen = [r.grad_fn or r for r in roots], set()
+    while todo:
+        item = todo.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if item in grad_hooks or item in retained or item in post_accumulate_hooks:
+            return True
+        if isinstance(item, Node):
+            todo += [e for e in item.edges or () if e is not None]
+    return False
+
+
+def record_later_backward(capture: Capture, root: Tensor, g: Var) -> dict[Tensor, Var]:
+    """The chain rule from `root` with the gradient `g`, recorded as a later `root.backward(g)` would run
+    it, without touching any .grad or freeing the graph (the caller's own backward still runs it):
+    each leaf's gradient Var."""
+    if _hooked([root]):
+        capture.give_up("a result with hooks in its graph", user_line())
+        return {}
+    capture.phase = "backward"
+    grads: dict[Any, Var] = {root.grad_fn: g}
+    ready: list[tuple[int, Node]] = [(-root.grad_fn.sequence, root.grad_fn)]
+    previous = mode.enabled
+    mode.enabled = False
+    try:
+        while ready:
+            node = heapq.heappop(ready)[1]
+            _run_backward(capture, node, grads.pop(node), grads, ready, free=False)
+    finally:
+        mode.enabled = previous
+        capture.phase = "forward"
+    return {leaf: var for leaf, var in grads.items() if isinstance(leaf, Tensor)}
+
+
+def _run_backward(capture: Capture, node: Node, g: Var, grads: dict, ready: list, free: bool = True) -> None:
+    """One node of the chain rule: its backward, then each input's share, summed where paths meet."""
+    if node.edges is None:
+        engine._raise_freed(node)
+    if node.sequence < versions.latest_write:
+        engine._check_saved_versions(node)
+    outs: list[Var | None]
+    if isinstance(node, Primitive):
+        capture.depth += 1
+        try:
+            input_grads = node.backward(node, g.value)
+        finally:
+            capture.depth -= 1
+        outs = capture.record_backward(node, g, input_grads if type(input_grads) is tuple else (input_grads,))
+    else:  # a user Function: the Tensor ops of its backward were recorded one by one
+        input_grads = node.backward(node, g.value)
+        outs = [None if a is None else capture.value(a) for a in
+                (input_grads if type(input_grads) is tuple else (input_grads,))]
+    for edge, pg, needed in zip(node.edges, outs, node.needs_input_grad):
+        if pg is None or not needed:
+            continue
+        pg = _to_input(capture, pg, edge.array, node)
+        earlier = grads.get(edge)
+        if earlier is not None:
+            grads[edge] = emitters.add_gradients(capture, earlier, pg)
+        else:
+            grads[edge] = pg
+            if isinstance(edge, Node):
+                heapq.heappush(ready, (-edge.sequence, edge))
+    if free:
+        node.edges = node.saved_tensors = node.array = None
+
+
+def _to_input(capture: Capture, pg: Var, data: Any, node: Node) -> Var:
+    """The engine's reduction of a broadcast gradient to its input's shape, and cast to its dtype."""
+    if pg.shape != data.shape:
+        pg = emitters.call(capture, engine._reduce_to_input, (pg, data.shape, node), "grad", "unbroadcast")
+    if pg.dtype != data.dtype:
+        pg = emitters.call(capture, engine.cast, (pg, data.dtype), "grad", "cast")
+    return pg
+
+
+def _recording_update(self: Optimizer, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+    capture = Capture.active
+    assert capture is not None
+    original = next(_original_updates[c] for c in type(self).__mro__ if c in _original_updates)
+    if capture.broken:
+        return original(self, param, grad, state, group)
+    capture.phase = "optimizer"
+    try:
+        emitters.optimizer_update(capture, self, param, grad, state, group)
+    finally:
+        capture.phase = "forward"
+    capture.depth += 1
+    try:
+        original(self, param, grad, state, group)
+    finally:
+        capture.depth -= 1
+
+
+def _recording_module_call(self: Module, *args: Any, **kwargs: Any) -> Any:
+    capture = Capture.active
+    assert capture is not None
+    capture.modules[id(self)] = self
+    if id(self) not in capture.module_names and not capture.module_stack:
+        capture.name_modules(type(self).__name__.lower(), self)
+    capture.module_stack.append(self)
+    try:
+        return _original_module_call(self, *args, **kwargs)
+    finally:
+        capture.module_stack.pop()
+
+
+_original_make = Tensor.__dict__["_make"].__func__
+
+
+def _recording_make(data: Any, grad_fn: Any = None) -> Tensor:
+    """Tensor._make outside a recorded op: an array the capture has not seen was computed by plain numpy
+    code (a comparison, an argmax...); it is marked, and using it stops the capture."""
+    capture = Capture.active
+    if capture is not None and not capture.depth and isinstance(data, (np.ndarray, np.generic)) \
+            and id(data) not in capture.vars and id(data) not in capture.untracked:
+        capture.untracked[id(data)] = user_line()
+        capture.keep.append(data)
+    return _original_make(data, grad_fn)
+
+
+def _readback(name: str, how: str) -> Callable[..., Any]:
+    original = Tensor.__dict__[name]
+
+    def read(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        capture = Capture.active
+        result = original(self, *args, **kwargs)
+        if capture is None or capture.depth or capture.broken:
+            return result
+        return capture.record_readback(self, how, result)
+    return read
+
+
+_READBACKS = {"item": ".item()", "tolist": ".tolist()", "__float__": "float(tensor)", "__int__": "int(tensor)",
+              "__bool__": "bool(tensor) (an if or while on a tensor)", "numpy": ".numpy()",
+              "__repr__": "printing a tensor", "__index__": "using a tensor as an index"}
+
+
+class Drawn(np.ndarray):
+    """Random numbers drawn while capturing, and arrays computed from them outside any op (dropout's
+    mask): numpy's own protocol records those computations, so a replay draws afresh and recomputes."""
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        plain = tuple(i.view(np.ndarray) if isinstance(i, Drawn) else i for i in inputs)
+        result = getattr(ufunc, method)(*plain, **kwargs)
+        capture = Capture.active
+        if capture is None or capture.depth or capture.broken or method != "__call__" or kwargs:
+            return result
+        reads = [capture.value(i) for i in inputs]
+        return _drawn(capture, result, lambda n: f"np.{ufunc.__name__}({', '.join(n(r) for r in reads)})",
+                      [r for r in reads if isinstance(r, Var)], ufunc.__name__)
+
+    def astype(self, dtype: Any, *args: Any, **kwargs: Any) -> Any:
+        result = self.view(np.ndarray).astype(dtype, *args, **kwargs)
+        capture = Capture.active
+        if capture is None or capture.depth or capture.broken:
+            return result
+        source = capture.value(self)
+        return _drawn(capture, result, lambda n: f"{n(source)}.astype({n(np.dtype(dtype))})", [source], "cast")
+
+
+def _drawn(capture: Capture, value: Any, expression: Callable[[Callable[[Any], str]], str], reads: list[Var],
+           hint: str) -> Any:
+    if not isinstance(value, np.ndarray):
+        return value
+    value = value.view(Drawn)
+    var = capture.new(value, "temp", hint)
+    capture.add(Instr(reads, [var], lambda n, b: [f"{n(var)} = {expression(n)}"], f"random {capture.layer()}".strip()))
+    return value
+
+
+class RecordingGenerator:
+    """The package's numpy generator while capturing: each draw becomes a line drawing afresh at replay."""
+
+    def __init__(self, real: np.random.Generator, capture: Capture):
+        self.real, self.capture = real, capture
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.real, name)
+        if not callable(method):
+            return method
+
+        def draw(*args: Any, **kwargs: Any) -> Any:
+            value = method(*args, **kwargs)
+            capture = self.capture
+            if capture.depth or capture.broken:
+                return value
+            reads = [capture.value(a) for a in args]
+            options = {k: capture.value(v) for k, v in kwargs.items()}
+
+            def expression(n: Callable[[Any], str]) -> str:
+                parts = [n(a) for a in reads] + [f"{k}={n(v)}" for k, v in options.items()]
+                return f"{n(package_random.generator)}().{name}({', '.join(parts)})"
+            return _drawn(capture, value, expression, [r for r in reads if isinstance(r, Var)], "drawn")
+        return draw
+
+
+@contextlib.contextmanager
+def capturing(capture: Capture) -> Iterator[Capture]:
+    """Swap in the recording entry points for the duration of one call."""
+    saved: list[tuple[Any, str, Any]] = []
+
+    def swap(owner: Any, name: str, new: Any) -> None:
+        saved.append((owner, name, owner.__dict__[name]))
+        setattr(owner, name, new)
+    Capture.active = capture
+    try:
+        swap(Primitive, "apply", classmethod(_recording_apply))
+        swap(engine, "backpropagate", _recording_backpropagate)
+        swap(Module, "__call__", _recording_module_call)
+        swap(Tensor, "_make", staticmethod(_recording_make))
+        for cls in _optimizer_classes():
+            _original_updates[cls] = cls.__dict__["update"]
+            swap(cls, "update", _recording_update)
+        for name, how in _READBACKS.items():
+            swap(Tensor, name, _readback(name, how))
+        generator = package_random.default_generator
+        swap(generator, "numpy", RecordingGenerator(generator.numpy, capture))
+        yield capture
+    finally:
+        for owner, name, value in reversed(saved):
+            setattr(owner, name, value)
+        Capture.active = None
+
+
+def _optimizer_classes() -> list[type]:
+    found, todo = [], list(Optimizer.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        if "update" in cls.__dict__:
+            found.append(cls)
+    return found
