@@ -439,7 +439,7 @@ class Tensor(TensorConversions):
         if inplace.recording(self, value):
             inplace.write(self, "__setitem__", index_ops.index_put, (index, value), {}, casting="unsafe")
         else:
-            inplace.store(self, "__setitem__", value, index=index_ops.numpy_index(index), casting="unsafe")
+            inplace.store(self, "__setitem__", value, steps=index_ops.index_steps(index), casting="unsafe")
 
     add_ = in_place(add)
     sub_ = in_place(sub)

@@ -72,16 +72,17 @@ class Scatter(Primitive):
 
 
 class IndexPut(Primitive):
-    """x with x[index] replaced by value: the out-of-place form of `x[index] = value`."""
+    """x with x[index] replaced by value: the out-of-place form of `x[index] = value`. The index is
+    torch's, as the numpy `steps` of `index_steps`, applied in turn."""
 
-    __slots__ = ("index", "winners")
+    __slots__ = ("steps", "winners")
 
     @staticmethod
-    def forward(ctx, x, value, index, advanced):
+    def forward(ctx, x, value, steps, advanced):
         out = x.copy()
-        out[index] = value
-        ctx.index = index
-        ctx.winners = _last_writes(x.shape, index) if advanced else None
+        _write_at(out, steps, value)
+        ctx.steps = steps
+        ctx.winners = _last_writes(x.shape, steps) if advanced else None
         return out
 
     @staticmethod
@@ -89,38 +90,50 @@ class IndexPut(Primitive):
         need_x, need_value = ctx.needs_input_grad
         gx = gv = None
         if need_x:  # the overwritten positions do not reach the output
-            gx = IndexPut.apply(g, 0.0, index=ctx.index, advanced=False) if isinstance(g, Tensor) else g.copy()
+            gx = IndexPut.apply(g, 0.0, steps=ctx.steps, advanced=False) if isinstance(g, Tensor) else g.copy()
             if not isinstance(g, Tensor):
-                gx[ctx.index] = 0
+                _write_at(gx, ctx.steps, 0)
         if need_value:
-            gv = g[ctx.index]
+            gv = _read_at(g, ctx.steps)
             if ctx.winners is not None:  # a repeated position takes its last value: the others get no gradient
                 gv = gv * ctx.winners
         return gx, gv
 
 
-def _last_writes(shape: tuple, index: tuple) -> np.ndarray:
+def _read_at(x: Any, steps: tuple) -> Any:
+    """x indexed by each step in turn (an array or a Tensor)."""
+    for step in steps:
+        x = x[step]
+    return x
+
+
+def _write_at(array: np.ndarray, steps: tuple, value: Any) -> None:
+    """array[steps] = value, torch's rule: all steps but the last are basic indices, so they give views."""
+    _read_at(array, steps[:-1])[steps[-1]] = value
+
+
+def _last_writes(shape: tuple, steps: tuple) -> np.ndarray:
     """Which elements of `x[index] = value` are the last write to their position (numpy's rule)."""
     ids = np.full(shape, -1, np.int64)
-    selected = ids[index].shape
+    selected = _read_at(ids, steps).shape
     order = np.arange(int(np.prod(selected)), dtype=np.int64).reshape(selected)
-    ids[index] = order
-    return ids[index] == order
+    _write_at(ids, steps, order)
+    return _read_at(ids, steps) == order
 
 
 def index_put(x: Tensor, index: Any, value: Any) -> Tensor:
     """x with x[index] = value, out of place (what `x[index] = value` records in the graph)."""
-    items = numpy_index(index)
-    advanced = any(isinstance(i, np.ndarray) and i.dtype != np.bool_ for i in items)
+    steps = index_steps(index)
+    advanced = any(isinstance(i, np.ndarray) and i.dtype != np.bool_ for i in steps[-1])
     if isinstance(value, Tensor):
         if value.array.dtype != x.array.dtype:
             value = value.to(x.array.dtype)
-        target_ndim = np.ndim(x.array[items])
-        while value.ndim > target_ndim and value.shape[0] == 1:  # numpy drops leading 1s when assigning
+        target_ndim = np.ndim(_read_at(x.array, steps))
+        while value.ndim > target_ndim and value.shape[0] == 1:  # leading 1s are dropped when assigning
             value = value.reshape(value.shape[1:])
     else:
         value = np.asarray(value, dtype=x.array.dtype)
-    return IndexPut.apply(x, value, index=items, advanced=advanced)
+    return IndexPut.apply(x, value, steps=steps, advanced=advanced)
 
 
 def filled(x: Tensor, value: Any) -> Tensor:
