@@ -202,3 +202,55 @@ def test_torchs_keyword_spellings():
         else:
             for got, expected in zip(ours, results):
                 np.testing.assert_array_equal(got, expected.detach().numpy())
+
+
+# ---------------------------------------------------------------------------------------------
+# view(dtype): the same bytes read as another dtype, with torch's rules on sizes and strides
+
+VIEW_DTYPES = ["float32", "float64", "float16", "int64", "int32", "int16", "int8", "uint8", "bool"]
+VIEW_INPUTS = {  # a function of (tensor constructor, the tensor's transpose) giving the tensor to view
+    "matrix": lambda t: t,
+    "transposed": lambda t: t.t(),
+    "offset 1": lambda t: t[:, 1:5],
+    "offset 2": lambda t: t[:, 2:6],
+    "odd row stride": lambda t: t.reshape(4, 6)[:, :4],
+    "step 2": lambda t: t[:, ::2],
+    "last dim 1, stride 2": lambda t: t[:, ::2][:, :1],
+    "expanded": lambda t: t[:1].expand(3, 8),
+    "0-d": lambda t: t[0, 0],
+    "empty": lambda t: t[:0],
+    "1-d": lambda t: t[0],
+}
+
+
+@pytest.mark.parametrize("source", ["int16", "float32", "uint8", "float64"])
+@pytest.mark.parametrize("name", sorted(VIEW_INPUTS))
+def test_view_dtype_matches_torch(source, name):
+    torch = pytest.importorskip("torch")
+    data = np.random.default_rng(3).integers(0, 50, size=(3, 8)).astype(source)
+    for target in VIEW_DTYPES:
+        try:
+            expected = VIEW_INPUTS[name](torch.from_numpy(data.copy())).view(getattr(torch, target))
+        except RuntimeError:
+            with pytest.raises(RuntimeError, match="view"):
+                VIEW_INPUTS[name](te.tensor(data)).view(getattr(te, target))
+            continue
+        got = VIEW_INPUTS[name](te.tensor(data)).view(getattr(te, target))
+        assert got.shape == tuple(expected.shape) and got.dtype == getattr(te, target)
+        np.testing.assert_array_equal(got.numpy(), expected.numpy(), err_msg=f"{name} {source} -> {target}")
+
+
+def test_view_dtype_shares_memory_and_leaves_the_graph():
+    torch = pytest.importorskip("torch")
+    x = te.zeros(4, requires_grad=True)
+    bits = x.view(te.int32)
+    assert not bits.requires_grad and bits.grad_fn is None
+    assert not torch.zeros(4, requires_grad=True).view(torch.int32).requires_grad  # torch's rule too
+    base = te.zeros(4)
+    base.view(dtype=te.int32)[0] = 1
+    expected = torch.zeros(4)
+    expected.view(dtype=torch.int32)[0] = 1
+    np.testing.assert_array_equal(base.numpy(), expected.numpy())
+    assert te.ones(2, 3).view(-1).shape == (6,) and te.ones(2, 3).view((3, 2)).shape == (3, 2)
+    with pytest.raises(TypeError):
+        te.ones(2).view(te.int32, 2)

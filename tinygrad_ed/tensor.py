@@ -608,7 +608,9 @@ class Tensor(TensorConversions):
 
     # -- shape -----------------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor: return movement.reshape(self, *shape)
-    def view(self, *shape: Any) -> Tensor: return movement.reshape(self, *shape)
+    def view(self, *shape: Any, dtype: Any = None) -> Tensor:
+        return movement.view(self, *shape, dtype=dtype)
+
     def permute(self, *args: Any, dims: Any = None) -> Tensor:
         return movement.permute(self, *(args if dims is None else (dims,)))
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..autograd.engine import Primitive
 from ..errors import ShapeError
-from ..dtypes import promote
+from ..dtypes import promote, to_dtype
 from ..tensor import Tensor
 from . import backward_math as bm
 from .dims import normalize_dim, normalize_dims
@@ -85,6 +85,48 @@ def reshape(x: Tensor, *shape: Any) -> Tensor:
     if shape and min(shape) < -1:
         raise ShapeError(f"reshape: invalid shape {shape} for input of shape {x.shape} (only -1 may be negative)")
     return Reshape.apply(x, shape=shape)
+
+
+def view(x: Tensor, *shape: Any, dtype: Any = None) -> Tensor:
+    """torch's two views: `view(*shape)` is reshape; `view(dtype)` reads the same bytes as another dtype."""
+    if dtype is None and len(shape) == 1 and isinstance(shape[0], np.dtype):
+        dtype, shape = shape[0], ()
+    if dtype is None:
+        return reshape(x, *shape)
+    if shape:
+        raise TypeError(f"view: give either a shape or a dtype, got {shape} and dtype={dtype!r}")
+    return view_dtype(x, to_dtype(dtype))
+
+
+def view_dtype(x: Tensor, dtype: np.dtype) -> Tensor:
+    """The same memory read as `dtype`, outside the graph (as torch's). A different element size scales the
+    last dimension, under torch's conditions on the strides and the offset (checked in torch's order)."""
+    array = x._writable_array()
+    old, new = array.dtype.itemsize, dtype.itemsize
+    if old != new:
+        what = f"to view {array.dtype} as {dtype} (different element sizes)"
+        if array.ndim == 0:
+            raise RuntimeError(f"view: self.dim() cannot be 0 {what}")
+        strides = [s // old for s in array.strides]
+        if old > new and strides[-1] != 1:
+            raise RuntimeError(f"view: self.stride(-1) must be 1 {what}, but got {strides[-1]}")
+        if old < new:
+            ratio = new // old
+            offset = (array.__array_interface__["data"][0] - _storage_address(array)) // old
+            for name, got in [("size(-1)", array.shape[-1]), ("storage_offset()", offset)] + [
+                    (f"stride({d})", s) for d, s in enumerate(strides[:-1])]:
+                if got % ratio:
+                    raise RuntimeError(f"view: self.{name} must be divisible by {ratio} {what}, but got {got}")
+            if strides[-1] != 1:
+                raise RuntimeError(f"view: self.stride(-1) must be 1 {what}, but got {strides[-1]}")
+    return Tensor._make(array.view(dtype))
+
+
+def _storage_address(array: np.ndarray) -> int:
+    base = array
+    while isinstance(base.base, np.ndarray):
+        base = base.base
+    return base.__array_interface__["data"][0]
 
 
 def permute(x: Tensor, *dims: Any) -> Tensor:
