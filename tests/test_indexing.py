@@ -191,8 +191,9 @@ def _assign(make, index, value, tensor):
 def test_setitem_matches_torch_over_index_kinds():
     torch = pytest.importorskip("torch")
     rng, checked = np.random.default_rng(9), 0
+    random_items = [_random_index(rng) for _ in range(400)]
     indices = [CASES[name] for name in sorted(CASES)] + [
-        (lambda T, items=_random_index(rng): _built(items, T)) for _ in range(400)]
+        (lambda T, items=items: _built(items, T)) for items in random_items]
     for build in indices:
         torch_index = build(lambda v: torch.tensor(np.asarray(v)))
         try:

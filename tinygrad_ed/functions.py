@@ -63,6 +63,7 @@ repeat_interleave = _Tensor.repeat_interleave
 gather = _Tensor.gather
 scatter = _Tensor.scatter
 scatter_add = _Tensor.scatter_add
+scatter_reduce = _Tensor.scatter_reduce
 index_select = _Tensor.index_select
 index_add = _Tensor.index_add
 masked_fill = _Tensor.masked_fill

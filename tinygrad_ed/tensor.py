@@ -29,7 +29,7 @@ def in_place(op: Callable[..., Tensor], name: str | None = None) -> Callable[...
     return method
 
 
-# the out-of-place forms that masked_fill_, index_add_ and scatter_ write (ops/index.py)
+# the out-of-place forms that masked_fill_, index_add_, scatter_ and scatter_reduce_ write (ops/index.py)
 def _masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
     return index_ops.masked_fill(x, mask, value)
 
@@ -40,6 +40,10 @@ def _index_add(x: Tensor, dim: int, index: Any, source: Tensor, *, alpha: Any = 
 
 def _scatter(x: Tensor, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
     return index_ops.scatter(x, dim, index, src, value)
+
+
+def _scatter_reduce(x: Tensor, dim: int, index: Any, src: Tensor, reduce: str, *, include_self: bool = True) -> Tensor:
+    return index_ops.scatter_reduce(x, dim, index, src, reduce, include_self=include_self)
 
 
 class Tensor(TensorConversions):
@@ -508,6 +512,7 @@ class Tensor(TensorConversions):
     masked_fill_ = in_place(_masked_fill, "masked_fill_")
     index_add_ = in_place(_index_add, "index_add_")
     scatter_ = in_place(_scatter, "scatter_")
+    scatter_reduce_ = in_place(_scatter_reduce, "scatter_reduce_")
 
     # -- reductions and scans (dim may be an int or a tuple; torch's axis=/keepdims= aliases work) --
     def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None,
@@ -660,6 +665,9 @@ class Tensor(TensorConversions):
 
     def scatter(self, dim: int, index: Any, src: Any = None, value: Any = None, *, reduce: str | None = None) -> Tensor:
         return index_ops.scatter(self, dim, index, src, value, reduce)
+
+    def scatter_reduce(self, dim: int, index: Any, src: Tensor, reduce: str, *, include_self: bool = True) -> Tensor:
+        return index_ops.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
 
     def index_add(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
         return index_ops.index_add(self, dim, index, source, alpha)

@@ -90,8 +90,10 @@ class IndexPut(Primitive):
         need_x, need_value = ctx.needs_input_grad
         gx = gv = None
         if need_x:  # the overwritten positions do not reach the output
-            gx = IndexPut.apply(g, 0.0, steps=ctx.steps, advanced=False) if isinstance(g, Tensor) else g.copy()
-            if not isinstance(g, Tensor):
+            if isinstance(g, Tensor):
+                gx = IndexPut.apply(g, 0.0, steps=ctx.steps, advanced=False)
+            else:
+                gx = g.copy()
                 _write_at(gx, ctx.steps, 0)
         if need_value:
             gv = _read_at(g, ctx.steps)
@@ -310,6 +312,72 @@ def scatter(x: Tensor, dim: int, index: Any, src: Any = None, value: Any = None,
     out = x.array.copy()
     (np.add if reduce == "add" else np.multiply).at(out, at, part.array)
     return Tensor._make(out)
+
+
+SCATTER_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+
+
+def scatter_reduce(x: Tensor, dim: int, index: Any, src: Tensor, reduce: str, *, include_self: bool = True) -> Tensor:
+    """A copy of `x` with each src[i][j] combined into x[i][index[i][j]] (dim=1) by `reduce`; x's own value
+    takes part when include_self. Positions no index reaches keep x. An integer mean rounds down.
+
+    sum and mean are scatter_adds. prod, amax and amin reduce a table with one row per position reached
+    (x's value first when include_self, then the src values sent there, padded with the reduction's
+    identity), so their gradients are prod's and amax's: the product of the others, an even split
+    among ties (torch's rules).
+    """
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # torch accepts these undocumented spellings
+    if reduce not in SCATTER_REDUCTIONS:
+        raise RuntimeError(f"scatter_reduce: reduce must be one of {', '.join(SCATTER_REDUCTIONS)}, got {reduce!r}")
+    index = _index_array(index, "scatter_reduce")
+    src = src if isinstance(src, Tensor) else Tensor(src)
+    if src.dtype != x.dtype:
+        raise RuntimeError(f"scatter_reduce: expected self.dtype to be equal to src.dtype, got {x.dtype} and "
+                           f"{src.dtype}")
+    if x.ndim == 0:
+        one = scatter_reduce(x.reshape(1), 0, index.reshape(-1), src.reshape(-1), reduce, include_self=include_self)
+        return one.reshape(())
+    axis = _check_along(x, dim, index, "scatter_reduce", src)
+    part, at = _src_part(src, x, index, "scatter_reduce"), _along(index, axis)
+    if reduce in ("sum", "mean"):
+        return _scatter_mean(x, part, at, include_self, reduce == "mean")
+    positions = np.ravel_multi_index(np.broadcast_arrays(*at), x.shape).reshape(-1)
+    targets, group, counts = np.unique(positions, return_inverse=True, return_counts=True)
+    order = np.argsort(group, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order)) - np.repeat(np.cumsum(counts) - counts, counts)  # place within its group
+    table = np.full((len(targets), counts.max(initial=0) + include_self), _identity(reduce, x.dtype), x.dtype)
+    table_t = Scatter.apply(table, part.reshape(-1), index=(group.reshape(-1), rank + include_self))
+    flat = x.reshape(-1)
+    if include_self:
+        own = GetItem.apply(flat, index=(targets,), advanced=True)
+        table_t = Scatter.apply(table_t, own, index=(np.arange(len(targets)), 0 * targets))
+    reduced = table_t.prod(1) if reduce == "prod" else table_t.amax(1) if reduce == "amax" else table_t.amin(1)
+    return Scatter.apply(flat, reduced.to(x.dtype), index=(targets,)).reshape(x.shape)
+
+
+def _scatter_mean(x: Tensor, part: Tensor, at: tuple, include_self: bool, mean: bool) -> Tensor:
+    """scatter_reduce's sum (or mean): x (or 0 where reached, without include_self) plus the src values."""
+    count = np.zeros(x.shape, np.int64)
+    np.add.at(count, at, 1)
+    reached = count > 0
+    base = x if include_self else masked_fill(x, Tensor._make(reached), 0)
+    total = add(base, ScatterAdd.apply(part, shape=x.shape, index=at, advanced=True))
+    if not mean:
+        return total
+    count = np.where(reached, count + include_self, 1).astype(x.dtype)
+    return total // count if x.dtype.kind in "iu" else total / count
+
+
+def _identity(reduce: str, dtype: np.dtype) -> Any:
+    """The value that leaves a product, maximum or minimum unchanged, in `dtype`."""
+    if reduce == "prod":
+        return 1
+    if dtype.kind == "f":
+        return -np.inf if reduce == "amax" else np.inf
+    if dtype.kind == "b":
+        return reduce == "amin"
+    return np.iinfo(dtype).min if reduce == "amax" else np.iinfo(dtype).max
 
 
 def index_select(x: Tensor, dim: int, index: Any) -> Tensor:
