@@ -12,13 +12,11 @@ from .sampling import (rand, randn, randint, randperm, normal, bernoulli, multin
                        randint_like)
 from .structured import tril, triu, diag, diag_embed, meshgrid
 from .random import Generator, default_generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state
-from .ops.elementwise import maximum, minimum
 from .ops.index import where
-from .ops.movement import cat, stack, hstack, vstack, dstack, column_stack
-from .ops.movement import cat as concat, cat as concatenate
+from .ops.movement import hstack, vstack, dstack, column_stack
 from .ops.einsum import einsum
 from .serialization import save, load
-from . import autograd, backends, cuda, functions, linalg, nn, optim, return_types, utils, viz
+from . import accelerator, autograd, backends, cuda, functions, linalg, nn, optim, return_types, utils, viz
 from .autograd import functional as _functional  # noqa: F401  (makes te.autograd.functional an attribute)
 from .functions import *  # noqa: F403  te.exp, te.sum, ...: torch's function forms of Tensor methods
 
@@ -29,10 +27,11 @@ __all__ = ["Tensor", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empt
            "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "rand_like", "randn_like",
            "randint_like", "tril", "triu", "diag", "diag_embed", "meshgrid",
            "Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
-           "set_rng_state", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "maximum", "minimum",
-           "where", "cat", "stack", "concat", "concatenate", "hstack", "vstack", "dstack", "column_stack", "einsum",
+           "set_rng_state", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+           "where", "hstack", "vstack", "dstack", "column_stack", "einsum",
            "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool", "float", "double",
            "half", "long", "int", "short", "finfo", "iinfo", "get_default_dtype", "set_default_dtype",
            "device", "set_default_device", "get_default_device", "ShapeError",
-           "autograd", "backends", "cuda", "linalg", "nn", "optim", "return_types", "utils", "viz", "save", "load",
+           "accelerator", "autograd", "backends", "cuda", "linalg", "nn", "optim", "return_types", "utils", "viz",
+           "save", "load",
            *(name for name in vars(functions) if not name.startswith("_"))]

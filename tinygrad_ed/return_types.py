@@ -46,3 +46,11 @@ class cummax(ValuesIndices):
 
 class cummin(ValuesIndices):
     __slots__ = ()
+
+
+class histogram(NamedTuple):
+    hist: Any
+    bin_edges: Any
+
+    def __repr__(self) -> str:
+        return f"tinygrad_ed.return_types.histogram(\nhist={self.hist!r},\nbin_edges={self.bin_edges!r})"

@@ -71,8 +71,9 @@ def _encode(obj: Any, arrays: list[np.ndarray], where: str) -> Any:
                     "(Tensors, arrays, numbers, strings, None, dicts, lists and tuples can)")
 
 
-def load(path: str | os.PathLike) -> Any:
-    """Load what `save` wrote. Tensors come back as Tensors, arrays as arrays."""
+def load(path: str | os.PathLike, map_location: Any = None, *, weights_only: bool | None = None, **_: Any) -> Any:
+    """Load what `save` wrote. Tensors come back as Tensors, arrays as arrays. torch's `map_location` and
+    `weights_only` are accepted: everything is on the CPU, and nothing is ever unpickled."""
     try:
         with zipfile.ZipFile(path) as archive:
             if any(name.endswith("data.pkl") for name in archive.namelist()):

@@ -29,7 +29,7 @@ def in_place(op: Callable[..., Tensor], name: str | None = None) -> Callable[...
     return method
 
 
-# the out-of-place forms that masked_fill_, index_add_, scatter_ and scatter_reduce_ write (ops/index.py)
+# the out-of-place forms that masked_fill_, index_add_, index_fill_, scatter_ and scatter_reduce_ write (ops/index.py)
 def _masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
     return index_ops.masked_fill(x, mask, value)
 
@@ -40,6 +40,10 @@ def _index_add(x: Tensor, dim: int, index: Any, source: Tensor, *, alpha: Any = 
 
 def _scatter(x: Tensor, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
     return index_ops.scatter(x, dim, index, src, value)
+
+
+def _index_fill(x: Tensor, dim: int, index: Any, value: Any) -> Tensor:
+    return index_ops.index_fill(x, dim, index, value)
 
 
 def _scatter_reduce(x: Tensor, dim: int, index: Any, src: Tensor, reduce: str, *, include_self: bool = True) -> Tensor:
@@ -187,8 +191,10 @@ class Tensor(TensorConversions):
 
     def __repr__(self) -> str:
         data = self.array
-        # torch prints 4 decimals unless every float is a whole number ("tensor([1., 2.])")
-        fixed = data.dtype.kind == "f" and bool(np.any(np.isfinite(data) & (data != np.round(data))))
+        # torch prints 4 decimals unless every float is a whole number ("tensor([1., 2.])") that fits
+        # without an exponent ("tensor([1.0000e+06, 1.0000e+00])")
+        fixed = data.dtype.kind == "f" and (bool(np.any(np.isfinite(data) & (data != np.round(data))))
+                                            or _needs_exponent(data))
         body = np.array2string(data, precision=4, separator=", ", prefix="tensor(",
                                floatmode="fixed" if fixed else "maxprec")
         extras = []
@@ -274,6 +280,26 @@ class Tensor(TensorConversions):
         self.requires_grad = requires_grad
         return self
 
+    # -- new tensors in this one's dtype (torch's new_* methods) ---------------------------------
+    def _own_dtype(self, dtype: Any) -> Any:
+        return self.array.dtype if dtype is None else dtype
+
+    def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        return creation.tensor(data, dtype=self._own_dtype(dtype), device=device, requires_grad=requires_grad)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        return creation.zeros(*size, dtype=self._own_dtype(dtype), device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        return creation.ones(*size, dtype=self._own_dtype(dtype), device=device, requires_grad=requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        return creation.empty(*size, dtype=self._own_dtype(dtype), device=device, requires_grad=requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        return creation.full(size, fill_value, dtype=self._own_dtype(dtype), device=device, requires_grad=requires_grad)
+
     # -- random fills (outside the graph, as torch's) -------------------------------------------
     def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None) -> Tensor:
         return sampling.uniform_(self, from_, to, generator)
@@ -312,6 +338,8 @@ class Tensor(TensorConversions):
     def __ge__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.ge)
     def __eq__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.eq)  # type: ignore[override]
     def __ne__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.ne)  # type: ignore[override]
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+    greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
     def __invert__(self) -> Tensor: return binary.bitwise_not(self)
     def __and__(self, other: Any) -> Tensor: return binary.bitwise(self, other, operator.and_)
     def __or__(self, other: Any) -> Tensor: return binary.bitwise(self, other, operator.or_)
@@ -513,6 +541,7 @@ class Tensor(TensorConversions):
     index_add_ = in_place(_index_add, "index_add_")
     scatter_ = in_place(_scatter, "scatter_")
     scatter_reduce_ = in_place(_scatter_reduce, "scatter_reduce_")
+    index_fill_ = in_place(_index_fill, "index_fill_")
 
     # -- reductions and scans (dim may be an int or a tuple; torch's axis=/keepdims= aliases work) --
     def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None,
@@ -602,6 +631,9 @@ class Tensor(TensorConversions):
     def bincount(self, weights: Any = None, minlength: int = 0) -> Tensor:
         return sorting.bincount(self, weights, minlength)
 
+    def histogram(self, bins: Any = 100, *, range: Any = None, weight: Any = None, density: bool = False) -> Any:
+        return sorting.histogram(self, bins, range=range, weight=weight, density=density)
+
     def histc(self, bins: int = 100, min: builtins.float = 0, max: builtins.float = 0) -> Tensor:
         return sorting.histc(self, bins, min, max)
 
@@ -622,6 +654,7 @@ class Tensor(TensorConversions):
     def transpose(self, dim0: int, dim1: int) -> Tensor: return movement.transpose(self, dim0, dim1)
     def expand(self, *sizes: Any) -> Tensor: return movement.expand(self, *sizes)
     def expand_as(self, other: Tensor) -> Tensor: return movement.expand(self, other.shape)
+    def broadcast_to(self, size: Any) -> Tensor: return movement.expand(self, size)
     def unsqueeze(self, dim: int) -> Tensor: return movement.unsqueeze(self, dim)
     def squeeze(self, dim: Any = None) -> Tensor: return movement.squeeze(self, dim)
     def contiguous(self) -> Tensor: return self
@@ -651,6 +684,9 @@ class Tensor(TensorConversions):
     def flip(self, *args: Any, dims: Any = None) -> Tensor:
         return movement.flip(self, *(args if dims is None else (dims,)))
 
+    def unfold(self, dimension: int, size: int, step: int) -> Tensor:
+        return movement.unfold(self, dimension, size, step)
+
     def repeat_interleave(self, repeats: Any = None, dim: int | None = None, *,
                           output_size: int | None = None) -> Tensor:
         return movement.repeat_interleave(self, repeats, dim, output_size)
@@ -668,6 +704,9 @@ class Tensor(TensorConversions):
 
     def scatter_reduce(self, dim: int, index: Any, src: Tensor, reduce: str, *, include_self: bool = True) -> Tensor:
         return index_ops.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def index_fill(self, dim: int, index: Any, value: Any) -> Tensor:
+        return index_ops.index_fill(self, dim, index, value)
 
     def index_add(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
         return index_ops.index_add(self, dim, index, source, alpha)
@@ -739,6 +778,12 @@ def as_array(data: Any, dtype: Any, op: str) -> np.ndarray:
     return array
 
 
+def _needs_exponent(data: np.ndarray) -> bool:
+    """Whether numpy prints these whole floats in scientific notation (a large one, or a wide range)."""
+    sizes = np.abs(data[np.isfinite(data) & (data != 0)])
+    return bool(sizes.size) and bool(sizes.max() >= 1e8 or sizes.max() / sizes.min() > 1000)
+
+
 def _holds_numpy_float64(data: Any) -> bool:
     while isinstance(data, (list, tuple)) and data:
         data = data[0]
@@ -748,4 +793,4 @@ def _holds_numpy_float64(data: Any) -> bool:
 from .autograd import engine, hooks, inplace, versions  # noqa: E402  (the engine and the ops need Tensor defined first)
 from .ops import binary, dims, elementwise, reduce, movement, scan, sorting, unary  # noqa: E402
 from .ops import index as index_ops, matmul as matmul_ops, linalg as linalg_ops  # noqa: E402
-from . import linalg, sampling, structured  # noqa: E402
+from . import creation, linalg, sampling, structured  # noqa: E402

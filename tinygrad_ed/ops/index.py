@@ -410,6 +410,23 @@ def index_add(x: Tensor, dim: int, index: Any, source: Any, alpha: Any = 1) -> T
     return add(x, ScatterAdd.apply(source.to(x.dtype).reshape(expected), shape=x.shape, index=at, advanced=True))
 
 
+def index_fill(x: Tensor, dim: int, index: Any, value: Any) -> Tensor:
+    """A copy of `x` with `value` (a number or a 0-d tensor, differentiable) at positions `index` along `dim`."""
+    index = _index_array(index, "index_fill")
+    if index.ndim > 1:
+        raise IndexError(f"index_fill: index must be 0-d or 1-d, got shape {index.shape}")
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(f"index_fill: only supports a 0-dimensional value tensor, got shape {value.shape}")
+    axis = normalize_dim(dim, x.ndim, "index_fill")
+    size = x.shape[axis] if x.ndim else 1
+    if index.size and (index.min() < -size or index.max() >= size):
+        raise IndexOutOfRange(f"index_fill: index {index.min() if index.min() < -size else index.max()} is out of "
+                              f"bounds for dimension {dim} with size {size}")
+    if x.ndim == 0:
+        return index_put(x.reshape(1), (index.reshape(-1),), value).reshape(())
+    return index_put(x, (slice(None),) * axis + (index.reshape(-1),), value)
+
+
 def take_along_dim(x: Tensor, indices: Any, dim: int | None = None) -> Tensor:
     """gather with broadcasting: the entries at `indices` along `dim` (of the flattened x if dim is None)."""
     indices = _index_array(indices, "take_along_dim")

@@ -166,6 +166,20 @@ def expand(x: Tensor, *sizes: Any) -> Tensor:
     return Expand.apply(x, shape=shape)
 
 
+def broadcast_shapes(*shapes: Any) -> tuple[int, ...]:
+    """The shape that all `shapes` broadcast to (an int counts as a 1-d shape)."""
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise RuntimeError(f"broadcast_shapes: shapes {list(shapes)} cannot be broadcast together") from None
+
+
+def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
+    """Each tensor expanded (without copying) to the shape they all broadcast to."""
+    shape = broadcast_shapes(*(t.shape for t in tensors))
+    return tuple(expand(t, shape) for t in tensors)
+
+
 def view_as(x: Tensor, other: Tensor) -> Tensor:
     return reshape(x, other.shape)
 
@@ -263,6 +277,22 @@ def narrow(x: Tensor, dim: int, start: Any, length: int) -> Tensor:
     if not 0 <= start <= size or length < 0 or start + length > size:
         raise IndexError(f"narrow: start {start} with length {length} exceeds dimension {dim} of size {size}")
     return _slice_along(x, axis, start, start + length)
+
+
+def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """Every window of `size` along `dimension`, `step` apart: that dimension becomes the number of windows
+    and a new last dimension holds each window (torch's Tensor.unfold)."""
+    axis = normalize_dim(dimension, x.ndim, "unfold")
+    length = x.shape[axis] if x.ndim else 1
+    if size > length or size < 0:
+        raise RuntimeError(f"unfold: maximum size for tensor at dimension {dimension} is {length} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"unfold: step is {step} but must be > 0")
+    windows = np.arange((length - size) // step + 1)[:, None] * step + np.arange(size)
+    if x.ndim == 0:
+        return GetItem.apply(x.reshape(1), index=(windows.reshape(-1),), advanced=True)
+    out = GetItem.apply(x, index=(slice(None),) * axis + (windows,), advanced=True)
+    return movedim(out, axis + 1, -1)
 
 
 def _slice_along(x: Tensor, axis: int, start: int, stop: int) -> Tensor:

@@ -6,6 +6,7 @@ the positions found (`take_along`), so the gradient goes back to the elements se
 from __future__ import annotations
 
 import builtins
+from typing import Any
 
 import numpy as np
 
@@ -106,6 +107,20 @@ def bincount(x: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Te
         raise RuntimeError(f"bincount: weights of shape {w.shape} must match the input's shape {x.shape}")
     dtype = w.dtype if w.dtype.kind == "f" else np.float64  # as torch: float weights keep their dtype
     return Tensor._make(np.bincount(x.array, weights=w, minlength=minlength).astype(dtype))
+
+
+def histogram(x: Tensor, bins: Any = 100, *, range: Any = None, weight: Any = None,
+              density: bool = False) -> return_types.histogram:
+    """(hist, bin_edges): counts (or summed weights, or a density) in `bins` equal bins over `range` (the
+    data's range by default), or between the edges of a 1-D tensor `bins`; the last bin includes its right edge."""
+    if x.array.dtype.kind != "f":
+        raise NotImplementedError(f"histogram: input must be floating point, got {x.array.dtype}")
+    edges = bins.array if isinstance(bins, Tensor) else builtins.int(bins)
+    weights = weight.array if isinstance(weight, Tensor) else weight
+    if weights is not None and np.shape(weights) != x.shape:
+        raise RuntimeError(f"histogram: weight of shape {np.shape(weights)} should have the input's shape {x.shape}")
+    hist, edges = np.histogram(x.array, bins=edges, range=range, weights=weights, density=density)
+    return return_types.histogram(Tensor._make(hist.astype(x.array.dtype)), Tensor._make(edges.astype(x.array.dtype)))
 
 
 def histc(x: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
