@@ -199,3 +199,133 @@ def test_functional_inplace_keywords_match_torch():
                                     [0.5, 2e4], [1e-5, 1.0]])
 def test_repr_of_whole_floats_with_exponents_matches_torch(values):
     assert repr(te.tensor(values)) == repr(torch.tensor(values))
+
+
+# ---------------------------------------------------------------------------------------------
+# more of torch's names: statistics, splitting, distances, small methods
+
+
+def test_zero_dim_index_into_a_vector_as_the_transforms_tutorial():
+    for lib in (te, torch):
+        def one_hot(y, lib=lib):
+            return lib.zeros(10, dtype=lib.float).scatter_(0, lib.tensor(y), value=1)
+        assert one_hot(3).tolist() == [0.0, 0.0, 0.0, 1.0] + [0.0] * 6
+    for name, call in {"gather": lambda lib, x, i: x.gather(0, i),
+                       "scatter": lambda lib, x, i: x.scatter(0, i, lib.tensor([5.0, 6.0])),
+                       "scatter_add": lambda lib, x, i: x.scatter_add(0, i, lib.tensor([5.0, 6.0])),
+                       "scatter_reduce": lambda lib, x, i: x.scatter_reduce(0, i, lib.tensor([5.0, 6.0]), "amax")}.items():
+        ours, theirs = call(te, te.zeros(3), te.tensor(1)), call(torch, torch.zeros(3), torch.tensor(1))
+        _same(ours, theirs)
+    with pytest.raises(RuntimeError):
+        te.zeros(2, 3).scatter_(1, te.tensor(1), value=1.0)  # torch refuses it for a matrix too
+
+
+SMALL_METHODS = {
+    "abs()": lambda lib, x: abs(x), "where": lambda lib, x: x.where(x > 0, lib.zeros_like(x)),
+    "scatter_add_": lambda lib, x: x.clone().scatter_add_(1, lib.tensor([[0, 0, 1], [2, 2, 2]]), x),
+    "ravel": lambda lib, x: x.ravel(), "multiply": lambda lib, x: lib.multiply(x, 2), "divide": lambda lib, x: x.divide(3),
+    "true_divide": lambda lib, x: lib.true_divide(x, x + 5), "subtract": lambda lib, x: lib.subtract(x, 1, alpha=2),
+    "addcmul": lambda lib, x: lib.addcmul(x, x, x, value=0.5), "addcdiv_": lambda lib, x: x.clone().addcdiv_(x, x + 5, value=2),
+    "logaddexp": lambda lib, x: lib.logaddexp(x, x.flip(0)), "diff": lambda lib, x: lib.diff(x, dim=0),
+    "diff n=2 prepend": lambda lib, x: x.diff(2, prepend=lib.zeros(2, 1)), "nansum": lambda lib, x: lib.nansum(_with_nan(x), 1),
+    "nanmean": lambda lib, x: _with_nan(x).nanmean(0, keepdim=True), "kthvalue": lambda lib, x: x.kthvalue(2, 1).values,
+    "kthvalue indices": lambda lib, x: lib.kthvalue(x, 1, 0, True).indices, "aminmax": lambda lib, x: lib.stack(x.aminmax(dim=1)),
+    "cdist": lambda lib, x: lib.cdist(x, x * 2), "cdist p=1": lambda lib, x: lib.cdist(x, x.flip(0), p=1),
+    "isin": lambda lib, x: lib.isin(x, lib.tensor([0.0, 3.0])), "argwhere": lambda lib, x: lib.argwhere(x > 0),
+    "atleast_3d": lambda lib, x: lib.atleast_3d(x[0]), "atleast_2d list": lambda lib, x: lib.stack(lib.atleast_2d([x[0], x[1]])),
+    "tril_indices": lambda lib, x: lib.tril_indices(3, 4, 1), "triu_indices": lambda lib, x: lib.triu_indices(4, 3, -1),
+    "fill_diagonal_": lambda lib, x: x.clone().fill_diagonal_(9.0), "quantile": lambda lib, x: x.quantile(0.4, dim=1),
+}
+
+
+def _with_nan(x):
+    return x.masked_fill(x == 0, float("nan"))
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_METHODS))
+def test_small_methods_match_torch(name):
+    ours = SMALL_METHODS[name](te, te.tensor(DATA))
+    theirs = SMALL_METHODS[name](torch, torch.tensor(DATA))
+    _same(ours, theirs)
+
+
+def test_quantile_matches_torch_over_forms():
+    data = np.random.default_rng(0).standard_normal((3, 5))
+    for q in (0.3, [0.1, 0.5, 1.0], 0.0):
+        for dim in (None, 0, -1):
+            for keepdim in (False, True):
+                for interpolation in ("linear", "lower", "higher", "midpoint", "nearest"):
+                    ours_q = te.tensor(q, dtype=te.float64) if isinstance(q, list) else q
+                    theirs_q = torch.tensor(q, dtype=torch.float64) if isinstance(q, list) else q
+                    _same(te.quantile(te.tensor(data), ours_q, dim, keepdim, interpolation=interpolation),
+                          torch.quantile(torch.tensor(data), theirs_q, dim, keepdim, interpolation=interpolation))
+
+
+def test_composed_statistics_are_differentiable(leaf):
+    x = leaf(3, 4)
+    assert gradcheck(lambda t: t.quantile(te.tensor([0.25, 0.9], dtype=te.float64), dim=1), (x,))
+    assert gradcheck(lambda t: t.kthvalue(2, 0).values, (x,))
+    assert gradcheck(lambda t: te.cdist(t, t[:2] * 0.5), (x,))
+    assert gradcheck(lambda t, u: te.logaddexp(t, u), (x, leaf(3, 4)))
+    assert gradgradcheck(lambda t, u: te.logaddexp(t, u), (x, leaf(3, 4)))
+    assert gradcheck(lambda t: t.diff(2, dim=1), (x,))
+    assert gradcheck(lambda t: t.nanmean(1) + t.nansum(0).sum(), (x,))
+
+
+def test_splits_match_torch():
+    data = np.arange(24.0).reshape(4, 6)
+    for args in [(3,), (4, 1), ([1, 4],), ([0, 3, 10], 1), ([-2],), ([5, 2], 1), (9, 1), (te.tensor([1, 2]),)]:
+        theirs_args = tuple(torch.tensor(a.tolist()) if isinstance(a, te.Tensor) else a for a in args)
+        ours, theirs = te.tensor_split(te.tensor(data), *args), torch.tensor_split(torch.tensor(data), *theirs_args)
+        assert len(ours) == len(theirs)
+        for piece, expected in zip(ours, theirs):
+            _same(piece, expected)
+    for name in ("hsplit", "vsplit"):
+        for sections in (2, [1, 3]):
+            ours, theirs = getattr(te, name)(te.tensor(data), sections), getattr(torch, name)(torch.tensor(data), sections)
+            assert [p.shape for p in ours] == [tuple(p.shape) for p in theirs]
+        for lib in (te, torch):
+            with pytest.raises(RuntimeError):
+                getattr(lib, name)(lib.tensor(data), 5)
+
+
+def test_size_stride_and_byte_counts():
+    assert te.ones(2, 3).shape == te.Size([2, 3]) == torch.Size([2, 3]) and te.Size([2, 3]).numel() == 6
+    x, y = te.ones(2, 3, dtype=te.float64), torch.ones(2, 3, dtype=torch.float64)
+    assert (x.stride(), x.t().stride(), x.stride(1)) == (y.stride(), y.t().stride(), y.stride(1))
+    assert (x.nbytes, x.itemsize, x.ndimension()) == (y.nbytes, y.itemsize, y.ndimension())
+
+
+def test_set_printoptions_matches_torch():
+    cases = [({"precision": 2}, [1.23456, 2.0]), ({"precision": 2}, [1e-6, 1.0]), ({"sci_mode": False}, [1e-6, 1.0]),
+             ({"sci_mode": True}, [1e6, 1.0]), ({"threshold": 5}, list(range(10))), ({"profile": "short"}, [1.23456])]
+    try:
+        for options, values in cases:
+            te.set_printoptions(**options)
+            torch.set_printoptions(**options)
+            assert repr(te.tensor(values, dtype=te.float32)) == repr(torch.tensor(values, dtype=torch.float32)), options
+            te.set_printoptions(profile="default")
+            torch.set_printoptions(profile="default")
+    finally:
+        te.set_printoptions(profile="default")
+        torch.set_printoptions(profile="default")
+    with pytest.raises(ValueError):
+        te.set_printoptions(profile="long")
+
+
+def test_inference_mode_records_nothing():
+    w = te.ones(2, requires_grad=True)
+    with te.inference_mode():
+        assert not (w * 2).requires_grad
+
+    @te.inference_mode()
+    def predict(x):
+        return x * 2
+
+    @te.inference_mode
+    def bare(x):
+        return x * 3
+
+    assert not predict(w).requires_grad and not bare(w).requires_grad and te.is_grad_enabled()
+    with te.inference_mode(False):
+        assert (w * 2).requires_grad

@@ -10,8 +10,9 @@ import numpy as _np
 
 from .autograd import inplace as _inplace
 from .autograd.grad_mode import is_grad_enabled as _is_grad_enabled
-from .ops import elementwise as _elementwise, movement as _movement, reduce as _reduce
-from .tensor import Tensor as _Tensor
+from . import linalg as _linalg, printing as _printing, structured as _structured
+from .ops import binary as _binary, elementwise as _elementwise, movement as _movement, reduce as _reduce
+from .tensor import Size as _Size, Tensor as _Tensor
 
 
 def _out_form(op: _Callable[..., _Tensor]) -> _Callable[..., _Tensor]:
@@ -238,6 +239,35 @@ histc = _out_form(_Tensor.histc)
 histogram = _Tensor.histogram
 var_mean = _reduce.var_mean
 std_mean = _reduce.std_mean
+
+# found missing by running tutorial and lecture idioms
+multiply = _out_form(_Tensor.multiply)
+divide = _out_form(_Tensor.divide)
+true_divide = _out_form(_Tensor.true_divide)
+subtract = _out_form(_Tensor.subtract)
+addcmul = _out_form(_Tensor.addcmul)
+addcdiv = _out_form(_Tensor.addcdiv)
+logaddexp = _out_form(_Tensor.logaddexp)
+nansum = _out_form(_Tensor.nansum)
+nanmean = _out_form(_Tensor.nanmean)
+quantile = _out_form(_Tensor.quantile)
+diff = _out_form(_Tensor.diff)
+aminmax = _Tensor.aminmax
+kthvalue = _Tensor.kthvalue
+argwhere = _Tensor.argwhere
+ravel = _Tensor.ravel
+tensor_split = _Tensor.tensor_split
+hsplit = _Tensor.hsplit
+vsplit = _Tensor.vsplit
+atleast_1d = _movement.atleast_1d
+atleast_2d = _movement.atleast_2d
+atleast_3d = _movement.atleast_3d
+isin = _binary.isin
+cdist = _linalg.cdist
+tril_indices = _structured.tril_indices
+triu_indices = _structured.triu_indices
+set_printoptions = _printing.set_printoptions
+Size = _Size
 
 # tensor basics (surface group)
 clone = _Tensor.clone

@@ -22,8 +22,8 @@ from .ops.linalg import linalg_solve as solve
 from .ops.linalg import linalg_svdvals as svdvals
 from .ops.matmul import matmul
 
-__all__ = ["LinAlgError", "cross", "det", "inv", "matmul", "matrix_norm", "norm", "slogdet", "solve", "svdvals",
-           "vector_norm"]
+__all__ = ["LinAlgError", "cdist", "cross", "det", "inv", "matmul", "matrix_norm", "norm", "slogdet", "solve",
+           "svdvals", "vector_norm"]
 
 
 def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
@@ -107,6 +107,17 @@ def tensor_norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = Fals
     if p == "nuc":
         return matrix_norm(x, "nuc", (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
     return vector_norm(x, p, dim, keepdim, dtype=dtype)
+
+
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
+    """The p-norm distance between each row of x1 (..., P, M) and each row of x2 (..., R, M): (..., P, R).
+    Composed from vector_norm of the broadcast differences, so a zero distance has gradient 0, as in torch."""
+    if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"cdist: x1 {x1.shape} and x2 {x2.shape} must be at least 2-D with the same last "
+                           "dimension")
+    if p < 0:
+        raise RuntimeError(f"cdist: only supports non-negative p values, got {p}")
+    return vector_norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, -1)
 
 
 def _floating_input(x: Tensor, dtype: Any, op: str) -> Tensor:

@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from . import dtypes
+from . import dtypes, printing
 from .conversion import TensorConversions, to_arguments
 from .device import check_device
 
@@ -29,7 +29,7 @@ def in_place(op: Callable[..., Tensor], name: str | None = None) -> Callable[...
     return method
 
 
-# the out-of-place forms that masked_fill_, index_add_, index_fill_, scatter_ and scatter_reduce_ write (ops/index.py)
+# the out-of-place forms that masked_fill_, index_add_, index_fill_ and the scatter_ family write (ops/index.py)
 def _masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
     return index_ops.masked_fill(x, mask, value)
 
@@ -40,6 +40,14 @@ def _index_add(x: Tensor, dim: int, index: Any, source: Tensor, *, alpha: Any = 
 
 def _scatter(x: Tensor, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
     return index_ops.scatter(x, dim, index, src, value)
+
+
+def _fill_diagonal(x: Tensor, fill_value: Any, wrap: bool = False) -> Tensor:
+    return index_ops.fill_diagonal(x, fill_value, wrap)
+
+
+def _scatter_add(x: Tensor, dim: int, index: Any, src: Any) -> Tensor:
+    return index_ops.scatter_add(x, dim, index, src)
 
 
 def _index_fill(x: Tensor, dim: int, index: Any, value: Any) -> Tensor:
@@ -136,6 +144,22 @@ class Tensor(TensorConversions):
     def dim(self) -> int:
         return self.array.ndim
 
+    ndimension = dim
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.array.nbytes)
+
+    @property
+    def itemsize(self) -> int:
+        return int(self.array.itemsize)
+
+    def stride(self, dim: int | None = None) -> Any:
+        """Steps in elements between neighbours along each dimension, of this tensor's numpy memory layout
+        (which can differ from torch's for the same computation)."""
+        steps = tuple(s // self.array.itemsize for s in np.asarray(self.array).strides)
+        return steps if dim is None else steps[dim]
+
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -190,21 +214,9 @@ class Tensor(TensorConversions):
         return (self[i] for i in range(len(self)))
 
     def __repr__(self) -> str:
-        data = self.array
-        # torch prints 4 decimals unless every float is a whole number ("tensor([1., 2.])") that fits
-        # without an exponent ("tensor([1.0000e+06, 1.0000e+00])")
-        fixed = data.dtype.kind == "f" and (bool(np.any(np.isfinite(data) & (data != np.round(data))))
-                                            or _needs_exponent(data))
-        body = np.array2string(data, precision=4, separator=", ", prefix="tensor(",
-                               floatmode="fixed" if fixed else "maxprec")
-        extras = []
-        if self.array.dtype not in (dtypes.default_float, dtypes.int64, dtypes.bool_):
-            extras.append(f"dtype={self.array.dtype}")
         if self.grad_fn is not None:
-            extras.append(f"grad_fn={self.grad_fn!r}")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        return "tensor(" + ", ".join([body] + extras) + ")"
+            return printing.tensor_repr(self.array, [f"grad_fn={self.grad_fn!r}"])
+        return printing.tensor_repr(self.array, ["requires_grad=True"] if self.requires_grad else [])
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """torch's to(dtype), to(device, dtype) and to(other); the device can only be the CPU."""
@@ -330,6 +342,7 @@ class Tensor(TensorConversions):
     def __matmul__(self, other: Any) -> Tensor: return matmul_ops.matmul(self, other)
     def __rmatmul__(self, other: Any) -> Tensor: return matmul_ops.matmul(other, self)
     def __neg__(self) -> Tensor: return elementwise.Neg.apply(self)
+    def __abs__(self) -> Tensor: return elementwise.Abs.apply(self)
     def __pos__(self) -> Tensor: return self
 
     def __lt__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.lt)
@@ -364,6 +377,15 @@ class Tensor(TensorConversions):
     def matmul(self, other: Any) -> Tensor: return matmul_ops.matmul(self, other)
     def neg(self) -> Tensor: return elementwise.Neg.apply(self)
     negative = neg
+    multiply, divide, true_divide = mul, div, div
+
+    def subtract(self, other: Any, *, alpha: Any = 1) -> Tensor: return self.sub(other, alpha=alpha)
+
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return binary.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return binary.addcdiv(self, tensor1, tensor2, value=value)
 
     # -- elementwise -----------------------------------------------------------------------------
     def exp(self) -> Tensor: return elementwise.Exp.apply(elementwise.floating(self))
@@ -420,6 +442,7 @@ class Tensor(TensorConversions):
     def floor_divide(self, other: Any) -> Tensor: return binary.floor_divide(self, other)
     def lerp(self, end: Any, weight: Any) -> Tensor: return binary.lerp(self, end, weight)
     def xlogy(self, other: Any) -> Tensor: return binary.xlogy(self, other)
+    def logaddexp(self, other: Any) -> Tensor: return binary.logaddexp(self, other)
     def logical_and(self, other: Any) -> Tensor: return binary.logical_and(self, other)
     def logical_or(self, other: Any) -> Tensor: return binary.logical_or(self, other)
     def logical_xor(self, other: Any) -> Tensor: return binary.logical_xor(self, other)
@@ -474,6 +497,8 @@ class Tensor(TensorConversions):
             inplace.store(self, "__setitem__", value, steps=index_ops.index_steps(index), casting="unsafe")
 
     add_ = in_place(add)
+    addcmul_ = in_place(addcmul)
+    addcdiv_ = in_place(addcdiv)
     sub_ = in_place(sub)
     mul_ = in_place(mul)
     div_ = in_place(div)
@@ -540,8 +565,10 @@ class Tensor(TensorConversions):
     masked_fill_ = in_place(_masked_fill, "masked_fill_")
     index_add_ = in_place(_index_add, "index_add_")
     scatter_ = in_place(_scatter, "scatter_")
+    scatter_add_ = in_place(_scatter_add, "scatter_add_")
     scatter_reduce_ = in_place(_scatter_reduce, "scatter_reduce_")
     index_fill_ = in_place(_index_fill, "index_fill_")
+    fill_diagonal_ = in_place(_fill_diagonal, "fill_diagonal_")
 
     # -- reductions and scans (dim may be an int or a tuple; torch's axis=/keepdims= aliases work) --
     def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None,
@@ -590,6 +617,15 @@ class Tensor(TensorConversions):
     def count_nonzero(self, dim: Any = None, *, axis: Any = None) -> Tensor:
         return reduce.count_nonzero(self, dim if axis is None else dims.dim_or_axis("count_nonzero", dim, axis))
 
+    def nansum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return reduce.nansum(self, dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return reduce.nanmean(self, dim, keepdim, dtype=dtype)
+
+    def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> Any:
+        return reduce.aminmax(self, dim=dim, keepdim=keepdim)
+
     def logsumexp(self, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor:
         return reduce.logsumexp(self, dim, keepdim, **aliases)
 
@@ -623,6 +659,16 @@ class Tensor(TensorConversions):
 
     def median(self, dim: int | None = None, keepdim: bool = False, **aliases: Any) -> Any:
         return sorting.median(self, *dims.torch_aliases("median", dim, keepdim, aliases))
+
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+        return sorting.kthvalue(self, k, dim, keepdim)
+
+    def quantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
+                 interpolation: str = "linear") -> Tensor:
+        return sorting.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
+        return scan.diff(self, n, dim, prepend, append)
 
     def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
                dim: int | None = None) -> Any:
@@ -674,6 +720,7 @@ class Tensor(TensorConversions):
     def movedim(self, source: Any, destination: Any) -> Tensor: return movement.movedim(self, source, destination)
     def moveaxis(self, source: Any, destination: Any) -> Tensor: return movement.movedim(self, source, destination)
     def narrow(self, dim: int, start: Any, length: int) -> Tensor: return movement.narrow(self, dim, start, length)
+    def ravel(self) -> Tensor: return movement.reshape(self, -1)
     def split(self, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]: return movement.split(self, split_size, dim)
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]: return movement.chunk(self, chunks, dim)
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]: return movement.unbind(self, dim)
@@ -683,6 +730,12 @@ class Tensor(TensorConversions):
 
     def flip(self, *args: Any, dims: Any = None) -> Tensor:
         return movement.flip(self, *(args if dims is None else (dims,)))
+
+    def tensor_split(self, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        return movement.tensor_split(self, indices_or_sections, dim)
+
+    def hsplit(self, sections: Any) -> tuple[Tensor, ...]: return movement.hsplit(self, sections)
+    def vsplit(self, sections: Any) -> tuple[Tensor, ...]: return movement.vsplit(self, sections)
 
     def unfold(self, dimension: int, size: int, step: int) -> Tensor:
         return movement.unfold(self, dimension, size, step)
@@ -698,6 +751,8 @@ class Tensor(TensorConversions):
     def masked_select(self, mask: Any) -> Tensor: return index_ops.masked_select(self, mask)
     def take(self, index: Any) -> Tensor: return index_ops.take(self, index)
     def nonzero(self, *, as_tuple: bool = False) -> Any: return index_ops.nonzero(self, as_tuple)
+    def argwhere(self) -> Tensor: return index_ops.argwhere(self)
+    def where(self, condition: Any, y: Any) -> Tensor: return index_ops.where(condition, self, y)
 
     def scatter(self, dim: int, index: Any, src: Any = None, value: Any = None, *, reduce: str | None = None) -> Tensor:
         return index_ops.scatter(self, dim, index, src, value, reduce)
@@ -753,6 +808,16 @@ class Tensor(TensorConversions):
         return matmul_ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
 
 
+class Size(tuple):
+    """torch.Size: a tuple of dimension sizes. `Tensor.shape` is a plain tuple here, which compares equal."""
+
+    def numel(self) -> int:
+        return int(np.prod(self, dtype=np.int64))
+
+    def __repr__(self) -> str:
+        return f"tinygrad_ed.Size({list(self)})"
+
+
 def as_array(data: Any, dtype: Any, op: str) -> np.ndarray:
     """Validate and convert user data; Python floats become float32 and ints int64, as in torch."""
     if isinstance(data, Tensor):
@@ -776,12 +841,6 @@ def as_array(data: Any, dtype: Any, op: str) -> np.ndarray:
     if array is given:
         array = array.copy()  # Tensor(ndarray) copies, as torch.tensor does; from_numpy shares
     return array
-
-
-def _needs_exponent(data: np.ndarray) -> bool:
-    """Whether numpy prints these whole floats in scientific notation (a large one, or a wide range)."""
-    sizes = np.abs(data[np.isfinite(data) & (data != 0)])
-    return bool(sizes.size) and bool(sizes.max() >= 1e8 or sizes.max() / sizes.min() > 1000)
 
 
 def _holds_numpy_float64(data: Any) -> bool:

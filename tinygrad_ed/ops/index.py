@@ -232,7 +232,9 @@ def _index_item(item: Any) -> Any:
 def _along(index: np.ndarray, axis: int) -> tuple:
     """A numpy index tuple picking `index` along `axis` and position i in every other dimension i,
     over index's shape (torch's gather/scatter addressing)."""
-    grids = np.ogrid[tuple(slice(n) for n in index.shape)] if index.ndim else []
+    if index.ndim == 0:  # torch counts a 0-d index as one position along a 1-d tensor
+        return (index,)
+    grids = np.ogrid[tuple(slice(n) for n in index.shape)]
     return tuple(index if d == axis else grids[d] for d in range(index.ndim))
 
 
@@ -245,7 +247,7 @@ def _index_array(index: Any, op: str) -> np.ndarray:
 
 def _check_along(x: Tensor, dim: int, index: np.ndarray, op: str, src: Tensor | None = None) -> int:
     axis = normalize_dim(dim, x.ndim, op)
-    if index.ndim != x.ndim and index.size:
+    if max(index.ndim, 1) != max(x.ndim, 1) and index.size:
         raise RuntimeError(f"{op}: index should have the same number of dimensions as the input "
                            f"({x.ndim}), got shape {index.shape}")
     for d, n in enumerate(index.shape):
@@ -275,6 +277,8 @@ def gather(x: Tensor, dim: int, index: Any) -> Tensor:
 def _src_part(src: Any, x: Tensor, index: np.ndarray, op: str) -> Tensor:
     """The part of `src` scatter ops read: src[:index.shape[0], :index.shape[1], ...], in x's dtype."""
     src = (src if isinstance(src, Tensor) else Tensor(src)).to(x.dtype)
+    if index.ndim == 0:
+        return src.reshape(-1)[0] if src.ndim else src
     if src.ndim != index.ndim:
         raise RuntimeError(f"{op}: src of shape {src.shape} should have as many dimensions as index {index.shape}")
     return src if src.shape == index.shape else src[tuple(slice(n) for n in index.shape)]
@@ -427,6 +431,19 @@ def index_fill(x: Tensor, dim: int, index: Any, value: Any) -> Tensor:
     return index_put(x, (slice(None),) * axis + (index.reshape(-1),), value)
 
 
+def fill_diagonal(x: Tensor, fill_value: Any, wrap: bool = False) -> Tensor:
+    """A copy of `x` with `fill_value` on its main diagonal (all dims equal, or a matrix; `wrap` restarts
+    the diagonal below a tall matrix's square part, as torch's fill_diagonal_)."""
+    if x.ndim < 2:
+        raise RuntimeError(f"fill_diagonal_: dimensions must be larger than 1, got shape {x.shape}")
+    if x.ndim > 2 and len(set(x.shape)) != 1:
+        raise RuntimeError(f"fill_diagonal_: all dimensions of input must be of equal length, got {x.shape}")
+    step = 1 + sum(int(np.prod(x.shape[d + 1:])) for d in range(x.ndim - 1)) if x.ndim > 2 else x.shape[1] + 1
+    end = x.numel() if wrap or x.ndim > 2 else x.shape[1] * min(x.shape)
+    positions = np.unravel_index(np.arange(0, end, step), x.shape)
+    return index_put(x, positions, fill_value)
+
+
 def take_along_dim(x: Tensor, indices: Any, dim: int | None = None) -> Tensor:
     """gather with broadcasting: the entries at `indices` along `dim` (of the flattened x if dim is None)."""
     indices = _index_array(indices, "take_along_dim")
@@ -484,6 +501,11 @@ def nonzero(x: Tensor, as_tuple: bool = False) -> Tensor | tuple[Tensor, ...]:
     if as_tuple:
         return tuple(Tensor._make(p.astype(np.int64)) for p in positions)
     return Tensor._make(np.stack(positions, axis=1).astype(np.int64)[:, :x.ndim])
+
+
+def argwhere(x: Tensor) -> Tensor:
+    """The (n, ndim) int64 positions of the non-zero entries (nonzero's default form)."""
+    return Tensor._make(np.argwhere(x.array).astype(np.int64))
 
 
 def where(condition: Any, input: Any = None, other: Any = None) -> Any:

@@ -324,6 +324,45 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     return split(x, max(-(-size // chunks), 1), dim)
 
 
+def tensor_split(x: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """`n` pieces as equal as can be (the first ones one longer), or the pieces between the listed indices."""
+    axis = normalize_dim(dim, x.ndim, "tensor_split")
+    size = x.shape[axis]
+    if isinstance(indices_or_sections, Tensor):
+        indices_or_sections = indices_or_sections.tolist()
+    if isinstance(indices_or_sections, (list, tuple)):
+        bounds = [0] + [min(max(int(i) + size if int(i) < 0 else int(i), 0), size) for i in indices_or_sections]
+        bounds.append(size)
+    else:
+        sections = int(indices_or_sections)
+        if sections <= 0:
+            raise RuntimeError(f"tensor_split: number of sections must be larger than 0, got {sections}")
+        small, extra = divmod(size, sections)
+        bounds = list(np.cumsum([0] + [small + (k < extra) for k in range(sections)]))
+    return tuple(_slice_along(x, axis, int(a), int(max(a, b))) for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def hsplit(x: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:
+    """tensor_split along dim 1 (dim 0 of a 1-d tensor); a number of sections must divide that dim."""
+    return _split_evenly(x, indices_or_sections, 0 if x.ndim == 1 else 1, "hsplit")
+
+
+def vsplit(x: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:
+    """tensor_split along dim 0 of a tensor with at least 2 dims; a number of sections must divide it."""
+    if x.ndim < 2:
+        raise RuntimeError(f"vsplit: requires a tensor with at least 2 dimensions, got shape {x.shape}")
+    return _split_evenly(x, indices_or_sections, 0, "vsplit")
+
+
+def _split_evenly(x: Tensor, indices_or_sections: Any, axis: int, op: str) -> tuple[Tensor, ...]:
+    if x.ndim == 0:
+        raise RuntimeError(f"{op}: requires a tensor with at least 1 dimension, got a 0-d tensor")
+    if isinstance(indices_or_sections, int) and (indices_or_sections <= 0 or x.shape[axis] % indices_or_sections):
+        raise RuntimeError(f"{op}: dim {axis} of size {x.shape[axis]} is not divisible by the split size "
+                           f"{indices_or_sections}")
+    return tensor_split(x, indices_or_sections, axis)
+
+
 def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     """The slices along `dim`, with that dimension removed."""
     axis = normalize_dim(dim, x.ndim, "unbind")
@@ -433,6 +472,27 @@ def column_stack(tensors: Sequence[Tensor]) -> Tensor:
     """hstack, with 0-d and 1-d tensors as columns."""
     tensors = as_tensors(tensors, "column_stack")
     return cat([reshape(t, (-1, 1)) if t.ndim < 2 else t for t in tensors], 1)
+
+
+def atleast_1d(*tensors: Any) -> Any:
+    return _each_at_least(tensors, 1)
+
+
+def atleast_2d(*tensors: Any) -> Any:
+    return _each_at_least(tensors, 2)
+
+
+def atleast_3d(*tensors: Any) -> Any:
+    return _each_at_least(tensors, 3)
+
+
+def _each_at_least(tensors: tuple, ndim: int) -> Any:
+    """torch's atleast_nd: one tensor gives a tensor; several (or a list) give a tuple."""
+    if len(tensors) == 1 and isinstance(tensors[0], Tensor):
+        return _at_least(tensors[0], ndim)
+    if len(tensors) == 1:
+        tensors = tuple(tensors[0])
+    return tuple(_at_least(t, ndim) for t in tensors)
 
 
 def _at_least(x: Tensor, ndim: int) -> Tensor:
