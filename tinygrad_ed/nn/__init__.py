@@ -1,5 +1,5 @@
 """Neural-network building blocks: Module, layers, losses, functional, init, optim, data."""
-from . import functional, init, optim, data, utils
+from . import functional, init, optim, data, utils, parallel
 from .module import Module, Parameter
 from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 from .layers import (Linear, Identity, Unflatten, ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, Dropout, Dropout1d,
@@ -27,4 +27,5 @@ __all__ = ["functional", "init", "optim", "data", "utils", "Module", "Parameter"
            "HuberLoss", "SmoothL1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss",
            "CosineEmbeddingLoss", "HingeEmbeddingLoss", "MarginRankingLoss", "MultiMarginLoss", "SoftMarginLoss",
            "TripletMarginLoss", "TripletMarginWithDistanceLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss",
-           "GaussianNLLLoss", "KLDivLoss", "PoissonNLLLoss"]
+           "GaussianNLLLoss", "KLDivLoss", "PoissonNLLLoss",
+           "parallel"]
