@@ -692,6 +692,8 @@ class Tensor(TensorConversions):
     # -- shape -----------------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor: return movement.reshape(self, *shape)
     def view(self, *shape: Any, dtype: Any = None) -> Tensor:
+        if dtype is None and not (len(shape) == 1 and isinstance(shape[0], np.dtype)):  # view(*shape): reshape
+            return movement.reshape(self, *shape)
         return movement.view(self, *shape, dtype=dtype)
 
     def permute(self, *args: Any, dims: Any = None) -> Tensor:
