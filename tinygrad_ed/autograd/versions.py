@@ -51,6 +51,10 @@ def storage_of(array: Any) -> np.ndarray | None:
     return array
 
 
+def shares_storage(a: Any, b: Any) -> bool:
+    return storage_of(a) is storage_of(b)
+
+
 def record_write(array: Any, writer: int = UNTRACKED) -> None:
     """Bump the version of `array`'s storage: call it after every in-place write."""
     record_writes((array,), writer)
