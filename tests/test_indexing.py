@@ -159,3 +159,81 @@ def test_random_indices_gradients():
             continue
         assert gradcheck(lambda t, index=index: t[index] * 2.0, (x,))
         checked += 1
+
+
+# ---------------------------------------------------------------------------------------------
+# x[index] = value: the same rule as reading (the value broadcasts to torch's shape of x[index])
+
+
+def _unique_positions(index, torch):
+    """Whether `index` reaches every position at most once (else which write wins is torch's choice)."""
+    ids = torch.arange(X.size).reshape(X.shape)[index].reshape(-1)
+    return len(ids.unique()) == len(ids)
+
+
+def _value_for(shape, rng):
+    """A value that broadcasts to `shape`: full, with some dims 1, with leading dims dropped, or a number."""
+    kind = int(rng.integers(0, 4))
+    if kind == 0:
+        return float(rng.integers(-9, 9))
+    dims = [n if (kind == 1 or rng.random() < 0.5) else 1 for n in shape]
+    if kind == 3 and dims:
+        dims = dims[int(rng.integers(0, len(dims) + 1)):]
+    return rng.standard_normal(dims)
+
+
+def _assign(make, index, value, tensor):
+    x = make(X.copy())
+    x[index] = tensor(value) if isinstance(value, np.ndarray) else value
+    return x
+
+
+def test_setitem_matches_torch_over_index_kinds():
+    torch = pytest.importorskip("torch")
+    rng, checked = np.random.default_rng(9), 0
+    random_items = [_random_index(rng) for _ in range(400)]
+    indices = [CASES[name] for name in sorted(CASES)] + [
+        (lambda T, items=items: _built(items, T)) for items in random_items]
+    for build in indices:
+        torch_index = build(lambda v: torch.tensor(np.asarray(v)))
+        try:
+            shape = torch.tensor(X)[torch_index].shape
+        except (IndexError, RuntimeError, ValueError):
+            continue
+        if not _unique_positions(torch_index, torch):
+            continue
+        value = _value_for(tuple(shape), rng)
+        expected = _assign(torch.tensor, torch_index, value, torch.tensor).numpy()
+        ours = _assign(te.tensor, build(_ours), value, te.tensor)
+        np.testing.assert_array_equal(ours.numpy(), expected, err_msg=str(build(_ours)))
+        checked += 1
+    assert checked > 200
+
+
+def test_setitem_refuses_values_torch_refuses():
+    torch = pytest.importorskip("torch")
+    for name in ("int, slice, tensor", "slice, int, tensor, int", "int, slice, broadcast tensors"):
+        shape = tuple(torch.tensor(X)[CASES[name](lambda v: torch.tensor(np.asarray(v)))].shape)
+        wrong = np.ones(shape[::-1] + (3,))  # numpy's order of the dims, or too many: torch refuses both
+        with pytest.raises(RuntimeError):
+            _assign(torch.tensor, CASES[name](lambda v: torch.tensor(np.asarray(v))), wrong, torch.tensor)
+        x = te.tensor(X)
+        with pytest.raises(RuntimeError):
+            x[CASES[name](_ours)] = te.tensor(wrong)
+        np.testing.assert_array_equal(x.numpy(), X)  # unchanged
+
+
+@pytest.mark.parametrize("name", ["int, slice, tensor", "slice, int, tensor, int", "None, int, slice, tensor",
+                                  "int, ellipsis, tensor", "tensor, slice, tensor, int"])
+def test_setitem_in_the_graph_gradients(name):
+    index = CASES[name](_ours)
+    shape = te.tensor(X)[index].shape
+    x = te.tensor(np.random.default_rng(1).standard_normal(X.shape), requires_grad=True)
+    value = te.tensor(np.random.default_rng(2).standard_normal(shape), requires_grad=True)
+
+    def assigned(x, value):
+        y = x * 1.0
+        y[index] = value * 3.0
+        return y
+
+    assert gradcheck(assigned, (x, value))

@@ -346,6 +346,8 @@ NORM_CALLS = [
     ("norm", {}), ("norm", {"dim": 1}), ("norm", {"ord": 1}), ("norm", {"ord": math.inf}),
     ("norm", {"ord": "fro"}), ("norm", {"ord": -1, "dim": (1, 0)}), ("norm", {"ord": 3, "dim": 0}),
     ("matrix_norm", {}), ("matrix_norm", {"ord": -math.inf, "keepdim": True}),
+    ("matrix_norm", {"ord": "nuc"}), ("matrix_norm", {"ord": 2}), ("matrix_norm", {"ord": -2, "keepdim": True}),
+    ("norm", {"ord": "nuc"}), ("norm", {"ord": 2}), ("norm", {"ord": -2, "dim": (1, 0)}), ("svdvals", {}),
 ]
 
 
@@ -381,10 +383,38 @@ def test_norm_gradients_finite_at_zero_and_twice_differentiable():
     for ord in (2, 3, 1.5):
         assert gradgradcheck(lambda t, ord=ord: te.linalg.vector_norm(t, ord, dim=1), (x,))
     assert gradcheck(lambda t: te.linalg.matrix_norm(t, 1), (x,))
-    with pytest.raises(NotImplementedError, match="singular values"):
-        te.linalg.matrix_norm(x, "nuc")
     with pytest.raises(RuntimeError, match="floating point"):
         te.linalg.vector_norm(te.tensor([1, 2]))
+
+
+@pytest.mark.parametrize("ord", ["nuc", 2, -2])
+def test_singular_value_norms_batched_against_torch(ord):
+    torch = torch_or_skip()
+    data = np.random.default_rng(5).standard_normal((2, 3, 4))
+    for dim, keepdim in [((-2, -1), False), ((0, 2), True), ((2, 0), False), ((1, 0), True)]:
+        x, xt = f64(data), torch.tensor(data, requires_grad=True)
+        out = te.linalg.matrix_norm(x, ord, dim=dim, keepdim=keepdim)
+        out_t = torch.linalg.matrix_norm(xt, ord, dim=dim, keepdim=keepdim)
+        assert out.shape == tuple(out_t.shape)
+        np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-12)
+        weights = np.random.default_rng(6).standard_normal(out.shape)
+        (out * te.tensor(weights)).sum().backward()
+        (out_t * torch.tensor(weights)).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-12)
+    nuc = te.tensor(data[0]).norm(p="nuc")
+    assert nuc.item() == pytest.approx(torch.tensor(data[0]).norm(p="nuc").item())
+
+
+def test_singular_value_norms_gradcheck_and_once_differentiable():
+    x = rand(3, 4)
+    for ord in ("nuc", 2, -2):
+        assert gradcheck(lambda t, ord=ord: te.linalg.matrix_norm(t, ord), (x,))
+    assert gradcheck(lambda t: te.linalg.svdvals(t), (rand(2, 4, 3),))
+    with pytest.raises(RuntimeError, match="create_graph"):
+        te.autograd.grad(te.linalg.matrix_norm(x, "nuc"), x, create_graph=True)
+    assert te.linalg.matrix_norm(te.zeros(0, 3), 2).item() == 0.0  # an empty matrix, as torch
+    with pytest.raises(RuntimeError, match="floating point"):
+        te.linalg.matrix_norm(te.ones(2, 2, dtype=te.int64), "nuc")
 
 
 def test_no_warnings_from_ordinary_reductions():

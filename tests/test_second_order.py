@@ -211,8 +211,24 @@ def _builtin_primitives():
     return classes
 
 
+# Primitives differentiable once only: under create_graph=True they raise (never a wrong second derivative).
+ONCE_DIFFERENTIABLE = {
+    "SingularValues": (lambda a: te.linalg.svdvals(a), [(3, 4)]),  # its rule needs the singular vectors' derivative
+}
+
+
 def test_every_primitive_has_a_second_order_case():
-    assert _builtin_primitives() == set(PRIMITIVE_CASES)
+    assert _builtin_primitives() == set(PRIMITIVE_CASES) | set(ONCE_DIFFERENTIABLE)
+    assert not set(PRIMITIVE_CASES) & set(ONCE_DIFFERENTIABLE)
+
+
+@pytest.mark.parametrize("name", sorted(ONCE_DIFFERENTIABLE))
+def test_once_differentiable_primitives_raise_under_create_graph(rng, gradgradcheck, name):
+    fn, specs = ONCE_DIFFERENTIABLE[name]
+    inputs = _inputs(rng, specs)
+    assert te.autograd.gradcheck(fn, inputs)
+    with pytest.raises(RuntimeError, match="create_graph"):
+        gradgradcheck(fn, inputs)
 
 
 def _inputs(rng, specs):

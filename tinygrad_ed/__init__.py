@@ -5,6 +5,7 @@ from .dtypes import (float16, float32, float64, int8, int16, int32, int64, uint8
                      int16 as short, finfo, iinfo, get_default_dtype, set_default_dtype)
 from .device import device, set_default_device, get_default_device
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from .autograd.grad_mode import inference_mode
 from .errors import ShapeError
 from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, eye, arange, linspace, logspace,
                        zeros_like, ones_like, full_like, empty_like)
@@ -12,13 +13,12 @@ from .sampling import (rand, randn, randint, randperm, normal, bernoulli, multin
                        randint_like)
 from .structured import tril, triu, diag, diag_embed, meshgrid
 from .random import Generator, default_generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state
-from .ops.elementwise import maximum, minimum
 from .ops.index import where
-from .ops.movement import cat, stack, hstack, vstack, dstack, column_stack
-from .ops.movement import cat as concat, cat as concatenate
+from .ops.movement import hstack, vstack, dstack, column_stack
 from .ops.einsum import einsum
 from .serialization import save, load
-from . import autograd, backends, cuda, distributed, functions, linalg, nn, optim, return_types, utils, viz
+from . import accelerator, autograd, backends, cuda, distributed, functions, linalg, nn, optim, return_types
+from . import utils, viz
 from . import compiler
 from .compiler import compile
 from .autograd import functional as _functional  # noqa: F401  (makes te.autograd.functional an attribute)
@@ -31,11 +31,11 @@ __all__ = ["Tensor", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empt
            "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "rand_like", "randn_like",
            "randint_like", "tril", "triu", "diag", "diag_embed", "meshgrid",
            "Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
-           "set_rng_state", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "maximum", "minimum",
-           "where", "cat", "stack", "concat", "concatenate", "hstack", "vstack", "dstack", "column_stack", "einsum",
+           "set_rng_state", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
+           "where", "hstack", "vstack", "dstack", "column_stack", "einsum",
            "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool", "float", "double",
            "half", "long", "int", "short", "finfo", "iinfo", "get_default_dtype", "set_default_dtype",
            "device", "set_default_device", "get_default_device", "ShapeError",
-           "autograd", "backends", "compile", "compiler", "cuda", "linalg", "nn", "optim", "return_types", "utils",
-           "viz", "save", "load", "distributed",
+           "accelerator", "autograd", "backends", "compile", "compiler", "cuda", "linalg", "nn", "optim",
+           "return_types", "utils", "viz", "save", "load", "distributed",
            *(name for name in vars(functions) if not name.startswith("_"))]

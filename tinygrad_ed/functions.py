@@ -3,35 +3,74 @@
 Spelled out one per line (not generated) so that type checkers and editors see them; every
 public name here is exported by `import tinygrad_ed` (the imports are underscored to stay out).
 """
-from .ops import movement as _movement, reduce as _reduce
-from .tensor import Tensor as _Tensor
+import warnings as _warnings
+from typing import Any as _Any, Callable as _Callable
 
-add = _Tensor.add
-sub = _Tensor.sub
-mul = _Tensor.mul
-div = _Tensor.div
-pow = _Tensor.pow
-neg = _Tensor.neg
-matmul = _Tensor.matmul
-exp = _Tensor.exp
-log = _Tensor.log
-sqrt = _Tensor.sqrt
-abs = _Tensor.abs
-relu = _Tensor.relu
-sigmoid = _Tensor.sigmoid
-tanh = _Tensor.tanh
-clamp = _Tensor.clamp
-sum = _Tensor.sum
-mean = _Tensor.mean
-amax = _Tensor.amax
-amin = _Tensor.amin
+import numpy as _np
+
+from .autograd import inplace as _inplace
+from .autograd.grad_mode import is_grad_enabled as _is_grad_enabled
+from . import linalg as _linalg, printing as _printing, structured as _structured
+from .ops import binary as _binary, elementwise as _elementwise, movement as _movement, reduce as _reduce
+from .tensor import Size as _Size, Tensor as _Tensor
+
+
+def _out_form(op: _Callable[..., _Tensor]) -> _Callable[..., _Tensor]:
+    """torch's function form of `op`, with its `out=` keyword: the result is written into `out`."""
+
+    def function(*args: _Any, out: _Tensor | None = None, **kwargs: _Any) -> _Tensor:
+        result = op(*args, **kwargs)
+        return result if out is None else _write_out(out, result, op.__name__)
+
+    function.__name__ = function.__qualname__ = op.__name__
+    function.__doc__ = op.__doc__
+    function.__wrapped__ = op  # type: ignore[attr-defined]
+    return function
+
+
+def _write_out(out: _Tensor, result: _Tensor, name: str) -> _Tensor:
+    """`result` written into `out` (resized when its shape differs, with torch's warning unless it is empty)."""
+    if not isinstance(out, _Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be a Tensor, got {type(out).__name__}")
+    if _is_grad_enabled() and (result.requires_grad or out.requires_grad):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    if out.shape != result.shape:
+        if out.numel():
+            _warnings.warn(f"{name}(): an output with one or more elements was resized since it had shape "
+                           f"{list(out.shape)}, which does not match the required output shape {list(result.shape)}",
+                           UserWarning, stacklevel=3)
+        out.array = _np.empty(result.shape, out.array.dtype)
+    _inplace.store(out, name, result)
+    return out
+
+
+add = _out_form(_Tensor.add)
+sub = _out_form(_Tensor.sub)
+mul = _out_form(_Tensor.mul)
+div = _out_form(_Tensor.div)
+pow = _out_form(_Tensor.pow)
+neg = _out_form(_Tensor.neg)
+matmul = _out_form(_Tensor.matmul)
+exp = _out_form(_Tensor.exp)
+log = _out_form(_Tensor.log)
+sqrt = _out_form(_Tensor.sqrt)
+abs = _out_form(_Tensor.abs)
+relu = _out_form(_Tensor.relu)
+sigmoid = _out_form(_Tensor.sigmoid)
+tanh = _out_form(_Tensor.tanh)
+clamp = _out_form(_Tensor.clamp)
+sum = _out_form(_Tensor.sum)
+mean = _out_form(_Tensor.mean)
+amax = _out_form(_Tensor.amax)
+amin = _out_form(_Tensor.amin)
 max = _Tensor.max
 min = _Tensor.min
-argmax = _Tensor.argmax
-argmin = _Tensor.argmin
-logsumexp = _Tensor.logsumexp
-var = _Tensor.var
-std = _Tensor.std
+argmax = _out_form(_Tensor.argmax)
+argmin = _out_form(_Tensor.argmin)
+logsumexp = _out_form(_Tensor.logsumexp)
+var = _out_form(_Tensor.var)
+std = _out_form(_Tensor.std)
 softmax = _Tensor.softmax
 log_softmax = _Tensor.log_softmax
 reshape = _Tensor.reshape
@@ -60,112 +99,134 @@ fliplr = _Tensor.fliplr
 flipud = _Tensor.flipud
 roll = _Tensor.roll
 repeat_interleave = _Tensor.repeat_interleave
-gather = _Tensor.gather
+gather = _out_form(_Tensor.gather)
 scatter = _Tensor.scatter
 scatter_add = _Tensor.scatter_add
-index_select = _Tensor.index_select
+scatter_reduce = _Tensor.scatter_reduce
+index_fill = _Tensor.index_fill
+broadcast_to = _Tensor.broadcast_to
+broadcast_tensors = _movement.broadcast_tensors
+broadcast_shapes = _movement.broadcast_shapes
+cat = _out_form(_movement.cat)
+concat = _out_form(_movement.cat)
+concatenate = _out_form(_movement.cat)
+stack = _out_form(_movement.stack)
+maximum = _out_form(_elementwise.maximum)
+minimum = _out_form(_elementwise.minimum)
+index_select = _out_form(_Tensor.index_select)
 index_add = _Tensor.index_add
 masked_fill = _Tensor.masked_fill
-masked_select = _Tensor.masked_select
-take = _Tensor.take
-take_along_dim = _Tensor.take_along_dim
+masked_select = _out_form(_Tensor.masked_select)
+take = _out_form(_Tensor.take)
+take_along_dim = _out_form(_Tensor.take_along_dim)
 nonzero = _Tensor.nonzero
 
 # matrix products and linear algebra
-mm = _Tensor.mm
-bmm = _Tensor.bmm
-mv = _Tensor.mv
-dot = _Tensor.dot
-vdot = _Tensor.vdot
-outer = _Tensor.outer
-ger = _Tensor.ger
-addmm = _Tensor.addmm
-addmv = _Tensor.addmv
-addbmm = _Tensor.addbmm
-baddbmm = _Tensor.baddbmm
+mm = _out_form(_Tensor.mm)
+bmm = _out_form(_Tensor.bmm)
+mv = _out_form(_Tensor.mv)
+dot = _out_form(_Tensor.dot)
+vdot = _out_form(_Tensor.vdot)
+outer = _out_form(_Tensor.outer)
+ger = _out_form(_Tensor.ger)
+addmm = _out_form(_Tensor.addmm)
+addmv = _out_form(_Tensor.addmv)
+addbmm = _out_form(_Tensor.addbmm)
+baddbmm = _out_form(_Tensor.baddbmm)
 diagonal = _Tensor.diagonal
-trace = _Tensor.trace
-inverse = _Tensor.inverse
-det = _Tensor.det
+trace = _out_form(_Tensor.trace)
+inverse = _out_form(_Tensor.inverse)
+det = _out_form(_Tensor.det)
 slogdet = _Tensor.slogdet
 
 # math functions
-erf = _Tensor.erf
-erfc = _Tensor.erfc
+erf = _out_form(_Tensor.erf)
+erfc = _out_form(_Tensor.erfc)
 
 # elementwise math (ops/unary.py, ops/binary.py)
-absolute = _Tensor.absolute
-negative = _Tensor.negative
-sin = _Tensor.sin
-cos = _Tensor.cos
-tan = _Tensor.tan
-asin = _Tensor.asin
-acos = _Tensor.acos
-atan = _Tensor.atan
-sinh = _Tensor.sinh
-cosh = _Tensor.cosh
-asinh = _Tensor.asinh
-acosh = _Tensor.acosh
-atanh = _Tensor.atanh
-arcsin = _Tensor.arcsin
-arccos = _Tensor.arccos
-arctan = _Tensor.arctan
-arcsinh = _Tensor.arcsinh
-arccosh = _Tensor.arccosh
-arctanh = _Tensor.arctanh
-exp2 = _Tensor.exp2
-expm1 = _Tensor.expm1
-log2 = _Tensor.log2
-log10 = _Tensor.log10
-log1p = _Tensor.log1p
-rsqrt = _Tensor.rsqrt
-reciprocal = _Tensor.reciprocal
-square = _Tensor.square
-sign = _Tensor.sign
-floor = _Tensor.floor
-ceil = _Tensor.ceil
-round = _Tensor.round
-trunc = _Tensor.trunc
-fix = _Tensor.fix
-frac = _Tensor.frac
-logit = _Tensor.logit
-nan_to_num = _Tensor.nan_to_num
+absolute = _out_form(_Tensor.absolute)
+negative = _out_form(_Tensor.negative)
+sin = _out_form(_Tensor.sin)
+cos = _out_form(_Tensor.cos)
+tan = _out_form(_Tensor.tan)
+asin = _out_form(_Tensor.asin)
+acos = _out_form(_Tensor.acos)
+atan = _out_form(_Tensor.atan)
+sinh = _out_form(_Tensor.sinh)
+cosh = _out_form(_Tensor.cosh)
+asinh = _out_form(_Tensor.asinh)
+acosh = _out_form(_Tensor.acosh)
+atanh = _out_form(_Tensor.atanh)
+arcsin = _out_form(_Tensor.arcsin)
+arccos = _out_form(_Tensor.arccos)
+arctan = _out_form(_Tensor.arctan)
+arcsinh = _out_form(_Tensor.arcsinh)
+arccosh = _out_form(_Tensor.arccosh)
+arctanh = _out_form(_Tensor.arctanh)
+exp2 = _out_form(_Tensor.exp2)
+expm1 = _out_form(_Tensor.expm1)
+log2 = _out_form(_Tensor.log2)
+log10 = _out_form(_Tensor.log10)
+log1p = _out_form(_Tensor.log1p)
+rsqrt = _out_form(_Tensor.rsqrt)
+reciprocal = _out_form(_Tensor.reciprocal)
+square = _out_form(_Tensor.square)
+sign = _out_form(_Tensor.sign)
+floor = _out_form(_Tensor.floor)
+ceil = _out_form(_Tensor.ceil)
+round = _out_form(_Tensor.round)
+trunc = _out_form(_Tensor.trunc)
+fix = _out_form(_Tensor.fix)
+frac = _out_form(_Tensor.frac)
+logit = _out_form(_Tensor.logit)
+nan_to_num = _out_form(_Tensor.nan_to_num)
 isnan = _Tensor.isnan
 isinf = _Tensor.isinf
 isfinite = _Tensor.isfinite
-atan2 = _Tensor.atan2
-arctan2 = _Tensor.arctan2
-hypot = _Tensor.hypot
-fmod = _Tensor.fmod
-remainder = _Tensor.remainder
-floor_divide = _Tensor.floor_divide
-lerp = _Tensor.lerp
-xlogy = _Tensor.xlogy
-clip = _Tensor.clip
-clamp_min = _Tensor.clamp_min
-clamp_max = _Tensor.clamp_max
-fmax = _Tensor.fmax
-fmin = _Tensor.fmin
-logical_and = _Tensor.logical_and
-logical_or = _Tensor.logical_or
-logical_xor = _Tensor.logical_xor
-logical_not = _Tensor.logical_not
-bitwise_and = _Tensor.bitwise_and
-bitwise_or = _Tensor.bitwise_or
-bitwise_xor = _Tensor.bitwise_xor
-bitwise_not = _Tensor.bitwise_not
-isclose = _Tensor.isclose
+atan2 = _out_form(_Tensor.atan2)
+arctan2 = _out_form(_Tensor.arctan2)
+hypot = _out_form(_Tensor.hypot)
+fmod = _out_form(_Tensor.fmod)
+remainder = _out_form(_Tensor.remainder)
+floor_divide = _out_form(_Tensor.floor_divide)
+lerp = _out_form(_Tensor.lerp)
+xlogy = _out_form(_Tensor.xlogy)
+clip = _out_form(_Tensor.clip)
+clamp_min = _out_form(_Tensor.clamp_min)
+clamp_max = _out_form(_Tensor.clamp_max)
+fmax = _out_form(_Tensor.fmax)
+fmin = _out_form(_Tensor.fmin)
+logical_and = _out_form(_Tensor.logical_and)
+logical_or = _out_form(_Tensor.logical_or)
+logical_xor = _out_form(_Tensor.logical_xor)
+logical_not = _out_form(_Tensor.logical_not)
+bitwise_and = _out_form(_Tensor.bitwise_and)
+bitwise_or = _out_form(_Tensor.bitwise_or)
+bitwise_xor = _out_form(_Tensor.bitwise_xor)
+bitwise_not = _out_form(_Tensor.bitwise_not)
+isclose = _out_form(_Tensor.isclose)
+eq = _out_form(_Tensor.eq)
+ne = _out_form(_Tensor.ne)
+lt = _out_form(_Tensor.lt)
+le = _out_form(_Tensor.le)
+gt = _out_form(_Tensor.gt)
+ge = _out_form(_Tensor.ge)
+greater = _out_form(_Tensor.greater)
+greater_equal = _out_form(_Tensor.greater_equal)
+less = _out_form(_Tensor.less)
+less_equal = _out_form(_Tensor.less_equal)
+not_equal = _out_form(_Tensor.not_equal)
 allclose = _Tensor.allclose
 equal = _Tensor.equal
 
 # reductions, scans, sorting (ops/reduce.py, ops/scan.py, ops/sorting.py)
-prod = _Tensor.prod
-all = _Tensor.all
-any = _Tensor.any
+prod = _out_form(_Tensor.prod)
+all = _out_form(_Tensor.all)
+any = _out_form(_Tensor.any)
 count_nonzero = _Tensor.count_nonzero
-norm = _Tensor.norm
-cumsum = _Tensor.cumsum
-cumprod = _Tensor.cumprod
+norm = _out_form(_Tensor.norm)
+cumsum = _out_form(_Tensor.cumsum)
+cumprod = _out_form(_Tensor.cumprod)
 cummax = _Tensor.cummax
 cummin = _Tensor.cummin
 sort = _Tensor.sort
@@ -174,10 +235,39 @@ topk = _Tensor.topk
 median = _Tensor.median
 unique = _Tensor.unique
 bincount = _Tensor.bincount
-histc = _Tensor.histc
+histc = _out_form(_Tensor.histc)
 histogram = _Tensor.histogram
 var_mean = _reduce.var_mean
 std_mean = _reduce.std_mean
+
+# found missing by running tutorial and lecture idioms
+multiply = _out_form(_Tensor.multiply)
+divide = _out_form(_Tensor.divide)
+true_divide = _out_form(_Tensor.true_divide)
+subtract = _out_form(_Tensor.subtract)
+addcmul = _out_form(_Tensor.addcmul)
+addcdiv = _out_form(_Tensor.addcdiv)
+logaddexp = _out_form(_Tensor.logaddexp)
+nansum = _out_form(_Tensor.nansum)
+nanmean = _out_form(_Tensor.nanmean)
+quantile = _out_form(_Tensor.quantile)
+diff = _out_form(_Tensor.diff)
+aminmax = _Tensor.aminmax
+kthvalue = _Tensor.kthvalue
+argwhere = _Tensor.argwhere
+ravel = _Tensor.ravel
+tensor_split = _Tensor.tensor_split
+hsplit = _Tensor.hsplit
+vsplit = _Tensor.vsplit
+atleast_1d = _movement.atleast_1d
+atleast_2d = _movement.atleast_2d
+atleast_3d = _movement.atleast_3d
+isin = _binary.isin
+cdist = _linalg.cdist
+tril_indices = _structured.tril_indices
+triu_indices = _structured.triu_indices
+set_printoptions = _printing.set_printoptions
+Size = _Size
 
 # tensor basics (surface group)
 clone = _Tensor.clone

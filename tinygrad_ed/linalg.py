@@ -19,9 +19,11 @@ from .ops.linalg import linalg_det as det
 from .ops.linalg import linalg_inv as inv
 from .ops.linalg import linalg_slogdet as slogdet
 from .ops.linalg import linalg_solve as solve
+from .ops.linalg import linalg_svdvals as svdvals
 from .ops.matmul import matmul
 
-__all__ = ["LinAlgError", "cross", "det", "inv", "matmul", "matrix_norm", "norm", "slogdet", "solve", "vector_norm"]
+__all__ = ["LinAlgError", "cdist", "cross", "det", "inv", "matmul", "matrix_norm", "norm", "slogdet", "solve",
+           "svdvals", "vector_norm"]
 
 
 def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
@@ -52,8 +54,8 @@ def _root(total: Tensor, ord: float) -> Tensor:
 
 def matrix_norm(a: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False, *,
                 dtype: Any = None) -> Tensor:
-    """Frobenius ('fro'), or the largest/smallest absolute column (ord 1/-1) or row (inf/-inf) sum, over
-    the two dims `dim`. The singular-value norms ('nuc', 2, -2) are not implemented."""
+    """Frobenius ('fro'), the largest/smallest absolute column (ord 1/-1) or row (inf/-inf) sum, or from the
+    singular values: their sum ('nuc'), the largest (2) or the smallest (-2), over the two dims `dim`."""
     a = _floating_input(a, dtype, "linalg.matrix_norm")
     if not isinstance(dim, (tuple, list)) or len(dim) != 2:
         raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple of ints, got {dim!r}")
@@ -64,8 +66,7 @@ def matrix_norm(a: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool 
     if ord == "fro":
         return vector_norm(a, 2, (rows, cols), keepdim)
     if ord in ("nuc", 2, -2):
-        raise NotImplementedError(f"linalg.matrix_norm: ord={ord!r} needs singular values, which tinygrad_ed "
-                                  "does not compute; 'fro', 1, -1, inf and -inf are available")
+        return _singular_value_norm(a, ord, rows, cols, keepdim)
     if ord not in (1, -1, math.inf, -math.inf):
         raise RuntimeError(f"linalg.matrix_norm: order {ord!r} is not supported (use 'fro', 'nuc', 1, -1, 2, -2, "
                            "inf or -inf)")
@@ -73,6 +74,16 @@ def matrix_norm(a: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool 
     sums = a.abs().sum(summed, keepdim=True)
     out = sums.amax(other, keepdim=True) if ord > 0 else sums.amin(other, keepdim=True)
     return out if keepdim else out.squeeze(max(rows, cols)).squeeze(min(rows, cols))
+
+
+def _singular_value_norm(a: Tensor, ord: Any, rows: int, cols: int, keepdim: bool) -> Tensor:
+    rest = [d for d in range(a.ndim) if d not in (rows, cols)]
+    values = svdvals(a.permute(*rest, rows, cols))
+    if values.shape[-1] == 0:
+        out = values.sum(-1)  # an empty matrix: every norm is 0
+    else:
+        out = values.sum(-1) if ord == "nuc" else values.amax(-1) if ord == 2 else values.amin(-1)
+    return out.unsqueeze(min(rows, cols)).unsqueeze(max(rows, cols)) if keepdim else out
 
 
 def norm(a: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
@@ -98,12 +109,20 @@ def tensor_norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = Fals
     return vector_norm(x, p, dim, keepdim, dtype=dtype)
 
 
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
+    """The p-norm distance between each row of x1 (..., P, M) and each row of x2 (..., R, M): (..., P, R).
+    Composed from vector_norm of the broadcast differences, so a zero distance has gradient 0, as in torch."""
+    if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"cdist: x1 {x1.shape} and x2 {x2.shape} must be at least 2-D with the same last "
+                           "dimension")
+    if p < 0:
+        raise RuntimeError(f"cdist: only supports non-negative p values, got {p}")
+    return vector_norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, -1)
+
+
 def _floating_input(x: Tensor, dtype: Any, op: str) -> Tensor:
     if dtype is not None:
         x = x.to(dtype)
     if x.array.dtype.kind != "f":
         raise RuntimeError(f"{op}: expected a floating point tensor as input, got {x.array.dtype}")
     return x
-
-
-__all__ = ["matrix_norm", "norm", "vector_norm"]

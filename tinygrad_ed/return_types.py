@@ -40,6 +40,10 @@ class median(ValuesIndices):
     __slots__ = ()
 
 
+class kthvalue(ValuesIndices):
+    __slots__ = ()
+
+
 class cummax(ValuesIndices):
     __slots__ = ()
 
@@ -54,3 +58,11 @@ class histogram(NamedTuple):
 
     def __repr__(self) -> str:
         return f"tinygrad_ed.return_types.histogram(\nhist={self.hist!r},\nbin_edges={self.bin_edges!r})"
+
+
+class aminmax(NamedTuple):
+    min: Any
+    max: Any
+
+    def __repr__(self) -> str:
+        return f"tinygrad_ed.return_types.aminmax(\nmin={self.min!r},\nmax={self.max!r})"

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from .device import check_device
+from .dtypes import to_dtype
 from .ops import elementwise, movement
 from .ops.dims import normalize_dim
 from .tensor import Tensor
@@ -89,3 +91,18 @@ def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
     if swap:
         grids[0], grids[1] = grids[1], grids[0]
     return tuple(grids)
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None, device: Any = None) -> Tensor:
+    """The (2, N) int64 coordinates of the lower triangle of a row x col matrix, row by row."""
+    return _triangle_indices(np.tril_indices(row, offset, col), dtype, device, "tril_indices")
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None, device: Any = None) -> Tensor:
+    """The (2, N) int64 coordinates of the upper triangle of a row x col matrix, row by row."""
+    return _triangle_indices(np.triu_indices(row, offset, col), dtype, device, "triu_indices")
+
+
+def _triangle_indices(positions: tuple, dtype: Any, device: Any, op: str) -> Tensor:
+    check_device(device, op)
+    return Tensor._make(np.stack(positions).astype(np.int64 if dtype is None else to_dtype(dtype)))

@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from . import dtypes
+from . import dtypes, printing
 from .conversion import TensorConversions, to_arguments
 from .device import check_device
 
@@ -29,7 +29,7 @@ def in_place(op: Callable[..., Tensor], name: str | None = None) -> Callable[...
     return method
 
 
-# the out-of-place forms that masked_fill_, index_add_ and scatter_ write (ops/index.py)
+# the out-of-place forms that masked_fill_, index_add_, index_fill_ and the scatter_ family write (ops/index.py)
 def _masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
     return index_ops.masked_fill(x, mask, value)
 
@@ -40,6 +40,22 @@ def _index_add(x: Tensor, dim: int, index: Any, source: Tensor, *, alpha: Any = 
 
 def _scatter(x: Tensor, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
     return index_ops.scatter(x, dim, index, src, value)
+
+
+def _fill_diagonal(x: Tensor, fill_value: Any, wrap: bool = False) -> Tensor:
+    return index_ops.fill_diagonal(x, fill_value, wrap)
+
+
+def _scatter_add(x: Tensor, dim: int, index: Any, src: Any) -> Tensor:
+    return index_ops.scatter_add(x, dim, index, src)
+
+
+def _index_fill(x: Tensor, dim: int, index: Any, value: Any) -> Tensor:
+    return index_ops.index_fill(x, dim, index, value)
+
+
+def _scatter_reduce(x: Tensor, dim: int, index: Any, src: Tensor, reduce: str, *, include_self: bool = True) -> Tensor:
+    return index_ops.scatter_reduce(x, dim, index, src, reduce, include_self=include_self)
 
 
 class Tensor(TensorConversions):
@@ -130,6 +146,22 @@ class Tensor(TensorConversions):
     def dim(self) -> int:
         return self.array.ndim
 
+    ndimension = dim
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.array.nbytes)
+
+    @property
+    def itemsize(self) -> int:
+        return int(self.array.itemsize)
+
+    def stride(self, dim: int | None = None) -> Any:
+        """Steps in elements between neighbours along each dimension, of this tensor's numpy memory layout
+        (which can differ from torch's for the same computation)."""
+        steps = tuple(s // self.array.itemsize for s in np.asarray(self.array).strides)
+        return steps if dim is None else steps[dim]
+
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -184,19 +216,9 @@ class Tensor(TensorConversions):
         return (self[i] for i in range(len(self)))
 
     def __repr__(self) -> str:
-        data = self.array
-        # torch prints 4 decimals unless every float is a whole number ("tensor([1., 2.])")
-        fixed = data.dtype.kind == "f" and bool(np.any(np.isfinite(data) & (data != np.round(data))))
-        body = np.array2string(data, precision=4, separator=", ", prefix="tensor(",
-                               floatmode="fixed" if fixed else "maxprec")
-        extras = []
-        if self.array.dtype not in (dtypes.default_float, dtypes.int64, dtypes.bool_):
-            extras.append(f"dtype={self.array.dtype}")
         if self.grad_fn is not None:
-            extras.append(f"grad_fn={self.grad_fn!r}")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        return "tensor(" + ", ".join([body] + extras) + ")"
+            return printing.tensor_repr(self.array, [f"grad_fn={self.grad_fn!r}"])
+        return printing.tensor_repr(self.array, ["requires_grad=True"] if self.requires_grad else [])
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """torch's to(dtype), to(device, dtype) and to(other); the device can only be the CPU."""
@@ -272,6 +294,26 @@ class Tensor(TensorConversions):
         self.requires_grad = requires_grad
         return self
 
+    # -- new tensors in this one's dtype (torch's new_* methods) ---------------------------------
+    def _own_dtype(self, dtype: Any) -> Any:
+        return self.array.dtype if dtype is None else dtype
+
+    def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        return creation.tensor(data, dtype=self._own_dtype(dtype), device=device, requires_grad=requires_grad)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        return creation.zeros(*size, dtype=self._own_dtype(dtype), device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        return creation.ones(*size, dtype=self._own_dtype(dtype), device=device, requires_grad=requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        return creation.empty(*size, dtype=self._own_dtype(dtype), device=device, requires_grad=requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        return creation.full(size, fill_value, dtype=self._own_dtype(dtype), device=device, requires_grad=requires_grad)
+
     # -- random fills (outside the graph, as torch's) -------------------------------------------
     def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None) -> Tensor:
         return sampling.uniform_(self, from_, to, generator)
@@ -302,6 +344,7 @@ class Tensor(TensorConversions):
     def __matmul__(self, other: Any) -> Tensor: return matmul_ops.matmul(self, other)
     def __rmatmul__(self, other: Any) -> Tensor: return matmul_ops.matmul(other, self)
     def __neg__(self) -> Tensor: return elementwise.Neg.apply(self)
+    def __abs__(self) -> Tensor: return elementwise.Abs.apply(self)
     def __pos__(self) -> Tensor: return self
 
     def __lt__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.lt)
@@ -310,6 +353,8 @@ class Tensor(TensorConversions):
     def __ge__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.ge)
     def __eq__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.eq)  # type: ignore[override]
     def __ne__(self, other: Any) -> Tensor: return elementwise.compare(self, other, operator.ne)  # type: ignore[override]
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+    greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
     def __invert__(self) -> Tensor: return binary.bitwise_not(self)
     def __and__(self, other: Any) -> Tensor: return binary.bitwise(self, other, operator.and_)
     def __or__(self, other: Any) -> Tensor: return binary.bitwise(self, other, operator.or_)
@@ -334,6 +379,15 @@ class Tensor(TensorConversions):
     def matmul(self, other: Any) -> Tensor: return matmul_ops.matmul(self, other)
     def neg(self) -> Tensor: return elementwise.Neg.apply(self)
     negative = neg
+    multiply, divide, true_divide = mul, div, div
+
+    def subtract(self, other: Any, *, alpha: Any = 1) -> Tensor: return self.sub(other, alpha=alpha)
+
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return binary.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return binary.addcdiv(self, tensor1, tensor2, value=value)
 
     # -- elementwise -----------------------------------------------------------------------------
     def exp(self) -> Tensor: return elementwise.Exp.apply(elementwise.floating(self))
@@ -390,6 +444,7 @@ class Tensor(TensorConversions):
     def floor_divide(self, other: Any) -> Tensor: return binary.floor_divide(self, other)
     def lerp(self, end: Any, weight: Any) -> Tensor: return binary.lerp(self, end, weight)
     def xlogy(self, other: Any) -> Tensor: return binary.xlogy(self, other)
+    def logaddexp(self, other: Any) -> Tensor: return binary.logaddexp(self, other)
     def logical_and(self, other: Any) -> Tensor: return binary.logical_and(self, other)
     def logical_or(self, other: Any) -> Tensor: return binary.logical_or(self, other)
     def logical_xor(self, other: Any) -> Tensor: return binary.logical_xor(self, other)
@@ -441,9 +496,11 @@ class Tensor(TensorConversions):
         if inplace.recording(self, value):
             inplace.write(self, "__setitem__", index_ops.index_put, (index, value), {}, casting="unsafe")
         else:
-            inplace.store(self, "__setitem__", value, index=index_ops.numpy_index(index), casting="unsafe")
+            inplace.store(self, "__setitem__", value, steps=index_ops.index_steps(index), casting="unsafe")
 
     add_ = in_place(add)
+    addcmul_ = in_place(addcmul)
+    addcdiv_ = in_place(addcdiv)
     sub_ = in_place(sub)
     mul_ = in_place(mul)
     div_ = in_place(div)
@@ -510,6 +567,10 @@ class Tensor(TensorConversions):
     masked_fill_ = in_place(_masked_fill, "masked_fill_")
     index_add_ = in_place(_index_add, "index_add_")
     scatter_ = in_place(_scatter, "scatter_")
+    scatter_add_ = in_place(_scatter_add, "scatter_add_")
+    scatter_reduce_ = in_place(_scatter_reduce, "scatter_reduce_")
+    index_fill_ = in_place(_index_fill, "index_fill_")
+    fill_diagonal_ = in_place(_fill_diagonal, "fill_diagonal_")
 
     # -- reductions and scans (dim may be an int or a tuple; torch's axis=/keepdims= aliases work) --
     def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None,
@@ -558,6 +619,15 @@ class Tensor(TensorConversions):
     def count_nonzero(self, dim: Any = None, *, axis: Any = None) -> Tensor:
         return reduce.count_nonzero(self, dim if axis is None else dims.dim_or_axis("count_nonzero", dim, axis))
 
+    def nansum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return reduce.nansum(self, dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return reduce.nanmean(self, dim, keepdim, dtype=dtype)
+
+    def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> Any:
+        return reduce.aminmax(self, dim=dim, keepdim=keepdim)
+
     def logsumexp(self, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor:
         return reduce.logsumexp(self, dim, keepdim, **aliases)
 
@@ -592,6 +662,16 @@ class Tensor(TensorConversions):
     def median(self, dim: int | None = None, keepdim: bool = False, **aliases: Any) -> Any:
         return sorting.median(self, *dims.torch_aliases("median", dim, keepdim, aliases))
 
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+        return sorting.kthvalue(self, k, dim, keepdim)
+
+    def quantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
+                 interpolation: str = "linear") -> Tensor:
+        return sorting.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
+        return scan.diff(self, n, dim, prepend, append)
+
     def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
                dim: int | None = None) -> Any:
         return sorting.unique(self, sorted, return_inverse, return_counts, dim)
@@ -614,13 +694,18 @@ class Tensor(TensorConversions):
 
     # -- shape -----------------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor: return movement.reshape(self, *shape)
-    def view(self, *shape: Any) -> Tensor: return movement.reshape(self, *shape)
+    def view(self, *shape: Any, dtype: Any = None) -> Tensor:
+        if dtype is None and not (len(shape) == 1 and isinstance(shape[0], np.dtype)):  # view(*shape): reshape
+            return movement.reshape(self, *shape)
+        return movement.view(self, *shape, dtype=dtype)
+
     def permute(self, *args: Any, dims: Any = None) -> Tensor:
         return movement.permute(self, *(args if dims is None else (dims,)))
 
     def transpose(self, dim0: int, dim1: int) -> Tensor: return movement.transpose(self, dim0, dim1)
     def expand(self, *sizes: Any) -> Tensor: return movement.expand(self, *sizes)
     def expand_as(self, other: Tensor) -> Tensor: return movement.expand(self, other.shape)
+    def broadcast_to(self, size: Any) -> Tensor: return movement.expand(self, size)
     def unsqueeze(self, dim: int) -> Tensor: return movement.unsqueeze(self, dim)
     def squeeze(self, dim: Any = None) -> Tensor: return movement.squeeze(self, dim)
     def contiguous(self) -> Tensor: return self
@@ -640,6 +725,7 @@ class Tensor(TensorConversions):
     def movedim(self, source: Any, destination: Any) -> Tensor: return movement.movedim(self, source, destination)
     def moveaxis(self, source: Any, destination: Any) -> Tensor: return movement.movedim(self, source, destination)
     def narrow(self, dim: int, start: Any, length: int) -> Tensor: return movement.narrow(self, dim, start, length)
+    def ravel(self) -> Tensor: return movement.reshape(self, -1)
     def split(self, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]: return movement.split(self, split_size, dim)
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]: return movement.chunk(self, chunks, dim)
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]: return movement.unbind(self, dim)
@@ -649,6 +735,15 @@ class Tensor(TensorConversions):
 
     def flip(self, *args: Any, dims: Any = None) -> Tensor:
         return movement.flip(self, *(args if dims is None else (dims,)))
+
+    def tensor_split(self, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        return movement.tensor_split(self, indices_or_sections, dim)
+
+    def hsplit(self, sections: Any) -> tuple[Tensor, ...]: return movement.hsplit(self, sections)
+    def vsplit(self, sections: Any) -> tuple[Tensor, ...]: return movement.vsplit(self, sections)
+
+    def unfold(self, dimension: int, size: int, step: int) -> Tensor:
+        return movement.unfold(self, dimension, size, step)
 
     def repeat_interleave(self, repeats: Any = None, dim: int | None = None, *,
                           output_size: int | None = None) -> Tensor:
@@ -661,9 +756,17 @@ class Tensor(TensorConversions):
     def masked_select(self, mask: Any) -> Tensor: return index_ops.masked_select(self, mask)
     def take(self, index: Any) -> Tensor: return index_ops.take(self, index)
     def nonzero(self, *, as_tuple: bool = False) -> Any: return index_ops.nonzero(self, as_tuple)
+    def argwhere(self) -> Tensor: return index_ops.argwhere(self)
+    def where(self, condition: Any, y: Any) -> Tensor: return index_ops.where(condition, self, y)
 
     def scatter(self, dim: int, index: Any, src: Any = None, value: Any = None, *, reduce: str | None = None) -> Tensor:
         return index_ops.scatter(self, dim, index, src, value, reduce)
+
+    def scatter_reduce(self, dim: int, index: Any, src: Tensor, reduce: str, *, include_self: bool = True) -> Tensor:
+        return index_ops.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def index_fill(self, dim: int, index: Any, value: Any) -> Tensor:
+        return index_ops.index_fill(self, dim, index, value)
 
     def index_add(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
         return index_ops.index_add(self, dim, index, source, alpha)
@@ -713,6 +816,16 @@ class Tensor(TensorConversions):
         return matmul_ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
 
 
+class Size(tuple):
+    """torch.Size: a tuple of dimension sizes. `Tensor.shape` is a plain tuple here, which compares equal."""
+
+    def numel(self) -> int:
+        return int(np.prod(self, dtype=np.int64))
+
+    def __repr__(self) -> str:
+        return f"tinygrad_ed.Size({list(self)})"
+
+
 def as_array(data: Any, dtype: Any, op: str) -> np.ndarray:
     """Validate and convert user data; Python floats become float32 and ints int64, as in torch."""
     if isinstance(data, Tensor):
@@ -747,4 +860,4 @@ def _holds_numpy_float64(data: Any) -> bool:
 from .autograd import engine, hooks, inplace, versions  # noqa: E402  (the engine and the ops need Tensor defined first)
 from .ops import binary, dims, elementwise, reduce, movement, scan, sorting, unary  # noqa: E402
 from .ops import index as index_ops, matmul as matmul_ops, linalg as linalg_ops  # noqa: E402
-from . import linalg, sampling, structured  # noqa: E402
+from . import creation, linalg, sampling, structured  # noqa: E402

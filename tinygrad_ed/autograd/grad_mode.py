@@ -62,6 +62,19 @@ class no_grad(set_grad_enabled):
         super().__init__(False)
 
 
+class inference_mode(set_grad_enabled):
+    """`with te.inference_mode():` (or a decorator): as `no_grad` here, since nothing else would change;
+    `inference_mode(False)` records as usual."""
+
+    def __new__(cls, mode: bool | Callable = True):
+        if callable(mode):  # used as a bare decorator
+            return set_grad_enabled(False)(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool | Callable = True):
+        super().__init__(is_grad_enabled() and not mode)
+
+
 class enable_grad(set_grad_enabled):
     """`with te.enable_grad():` records again inside a `no_grad` block; also a decorator."""
 

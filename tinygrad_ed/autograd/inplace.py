@@ -49,19 +49,23 @@ def recording(tensor: Tensor, *args: Any) -> bool:
     return mode.enabled and (tensor.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args))
 
 
-def store(tensor: Tensor, name: str, result: Any, writer: int = versions.UNTRACKED, index: Any = ...,
+def store(tensor: Tensor, name: str, result: Any, writer: int = versions.UNTRACKED, steps: tuple = (),
           casting: Any = "same_kind") -> None:
-    """Write `result` into `tensor[index]` (numpy's broadcasting rules) and count the write."""
+    """Write `result` into `tensor` (numpy's broadcasting rules) and count the write. With `steps`,
+    into tensor[steps[0]][steps[1]]...: all steps but the last are basic indices (views of tensor)."""
     value = result.array if isinstance(result, Tensor) else np.asarray(result)
     target = tensor._writable_array()
     if not np.can_cast(value.dtype, target.dtype, casting=casting):
         raise RuntimeError(f"{name}: result type {value.dtype} can't be cast to the desired output type "
                            f"{target.dtype}")
-    if index is ... and not broadcasts_to(value.shape, target.shape):
+    if not steps and not broadcasts_to(value.shape, target.shape):
         raise ShapeError(f"{name}: output with shape {list(target.shape)} doesn't match the broadcast shape "
                          f"{list(value.shape)}")
+    destination = target
+    for step in steps[:-1]:
+        destination = destination[step]
     try:
-        target[index] = value
+        destination[steps[-1] if steps else ...] = value
     except ValueError as error:
         raise ShapeError(f"{name}: a value of shape {list(value.shape)} does not fit ({error})") from error
     if id(target) not in _uncounted:

@@ -22,10 +22,10 @@ from . import functional_layers
 from .functional_layers import *  # noqa: F401,F403  (convolution, pooling, normalisation, embedding, attention)
 
 
-def relu(input: Tensor) -> Tensor:
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
     if not isinstance(input, Tensor):  # inline: every ReLU layer passes here
         check_tensor(input, "relu", "input", 1)
-    return input.relu()
+    return input.relu_() if inplace else input.relu()
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -38,7 +38,7 @@ def tanh(input: Tensor) -> Tensor:
     return input.tanh()
 
 
-def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero each element with probability p and scale the rest by 1/(1-p); identity when not training."""
     check_tensor(input, "dropout", "input", 1)
     check_probability(p, "dropout")
@@ -46,7 +46,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         return input
     keep = generator().random(input.shape) >= p
     scale = keep.astype(input.dtype) * input.dtype.type(0.0 if p == 1.0 else 1.0 / (1.0 - p))
-    return Mul.apply(input, Tensor._make(scale))
+    return input.mul_(Tensor._make(scale)) if inplace else Mul.apply(input, Tensor._make(scale))
 
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "dropout", "l1_loss", "mse_loss",

@@ -12,7 +12,7 @@ from ..autograd.engine import Primitive
 from ..errors import ShapeError
 from ..tensor import Tensor
 from . import backward_math as bm
-from .elementwise import compare, floating, promote_keeping_numbers, promote_to_tensors, where
+from .elementwise import compare, floating, maximum, promote_keeping_numbers, promote_to_tensors, where
 
 
 class Atan2(Primitive):
@@ -183,3 +183,28 @@ def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan
 def equal(a: Tensor, b: Tensor) -> bool:
     """Whether a and b have the same shape and the same values."""
     return a.shape == b.shape and bool(np.array_equal(a.array, b.array))
+
+
+def logaddexp(a: Any, b: Any) -> Tensor:
+    """log(exp(a) + exp(b)) without overflow: the larger plus log1p(exp(-|a - b|)); equal infinities
+    give themselves."""
+    a, b = _floats(a, b)
+    same_infinity = Tensor._make(np.isinf(a.array) & (a.array == b.array))
+    gap = where(same_infinity, 0.0, a) - where(same_infinity, 0.0, b)
+    return maximum(a, b) + (-gap.abs()).exp().log1p()
+
+
+def addcmul(x: Tensor, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """x + value * tensor1 * tensor2."""
+    return x + value * tensor1 * tensor2
+
+
+def addcdiv(x: Tensor, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """x + value * tensor1 / tensor2."""
+    return x + value * tensor1 / tensor2
+
+
+def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    """Whether each of `elements` is among `test_elements` (a bool tensor of elements' shape, outside the graph)."""
+    values, tests = (e.array if isinstance(e, Tensor) else np.asarray(e) for e in (elements, test_elements))
+    return Tensor._make(np.isin(values, tests, assume_unique=assume_unique, invert=invert))

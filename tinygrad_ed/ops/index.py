@@ -72,16 +72,17 @@ class Scatter(Primitive):
 
 
 class IndexPut(Primitive):
-    """x with x[index] replaced by value: the out-of-place form of `x[index] = value`."""
+    """x with x[index] replaced by value: the out-of-place form of `x[index] = value`. The index is
+    torch's, as the numpy `steps` of `index_steps`, applied in turn."""
 
-    __slots__ = ("index", "winners")
+    __slots__ = ("steps", "winners")
 
     @staticmethod
-    def forward(ctx, x, value, index, advanced):
+    def forward(ctx, x, value, steps, advanced):
         out = x.copy()
-        out[index] = value
-        ctx.index = index
-        ctx.winners = _last_writes(x.shape, index) if advanced else None
+        _write_at(out, steps, value)
+        ctx.steps = steps
+        ctx.winners = _last_writes(x.shape, steps) if advanced else None
         return out
 
     @staticmethod
@@ -89,38 +90,52 @@ class IndexPut(Primitive):
         need_x, need_value = ctx.needs_input_grad
         gx = gv = None
         if need_x:  # the overwritten positions do not reach the output
-            gx = IndexPut.apply(g, 0.0, index=ctx.index, advanced=False) if isinstance(g, Tensor) else g.copy()
-            if not isinstance(g, Tensor):
-                gx[ctx.index] = 0
+            if isinstance(g, Tensor):
+                gx = IndexPut.apply(g, 0.0, steps=ctx.steps, advanced=False)
+            else:
+                gx = g.copy()
+                _write_at(gx, ctx.steps, 0)
         if need_value:
-            gv = g[ctx.index]
+            gv = _read_at(g, ctx.steps)
             if ctx.winners is not None:  # a repeated position takes its last value: the others get no gradient
                 gv = gv * ctx.winners
         return gx, gv
 
 
-def _last_writes(shape: tuple, index: tuple) -> np.ndarray:
+def _read_at(x: Any, steps: tuple) -> Any:
+    """x indexed by each step in turn (an array or a Tensor)."""
+    for step in steps:
+        x = x[step]
+    return x
+
+
+def _write_at(array: np.ndarray, steps: tuple, value: Any) -> None:
+    """array[steps] = value, torch's rule: all steps but the last are basic indices, so they give views."""
+    _read_at(array, steps[:-1])[steps[-1]] = value
+
+
+def _last_writes(shape: tuple, steps: tuple) -> np.ndarray:
     """Which elements of `x[index] = value` are the last write to their position (numpy's rule)."""
     ids = np.full(shape, -1, np.int64)
-    selected = ids[index].shape
+    selected = _read_at(ids, steps).shape
     order = np.arange(int(np.prod(selected)), dtype=np.int64).reshape(selected)
-    ids[index] = order
-    return ids[index] == order
+    _write_at(ids, steps, order)
+    return _read_at(ids, steps) == order
 
 
 def index_put(x: Tensor, index: Any, value: Any) -> Tensor:
     """x with x[index] = value, out of place (what `x[index] = value` records in the graph)."""
-    items = numpy_index(index)
-    advanced = any(isinstance(i, np.ndarray) and i.dtype != np.bool_ for i in items)
+    steps = index_steps(index)
+    advanced = any(isinstance(i, np.ndarray) and i.dtype != np.bool_ for i in steps[-1])
     if isinstance(value, Tensor):
         if value.array.dtype != x.array.dtype:
             value = value.to(x.array.dtype)
-        target_ndim = np.ndim(x.array[items])
-        while value.ndim > target_ndim and value.shape[0] == 1:  # numpy drops leading 1s when assigning
+        target_ndim = np.ndim(_read_at(x.array, steps))
+        while value.ndim > target_ndim and value.shape[0] == 1:  # leading 1s are dropped when assigning
             value = value.reshape(value.shape[1:])
     else:
         value = np.asarray(value, dtype=x.array.dtype)
-    return IndexPut.apply(x, value, index=items, advanced=advanced)
+    return IndexPut.apply(x, value, steps=steps, advanced=advanced)
 
 
 def filled(x: Tensor, value: Any) -> Tensor:
@@ -217,7 +232,9 @@ def _index_item(item: Any) -> Any:
 def _along(index: np.ndarray, axis: int) -> tuple:
     """A numpy index tuple picking `index` along `axis` and position i in every other dimension i,
     over index's shape (torch's gather/scatter addressing)."""
-    grids = np.ogrid[tuple(slice(n) for n in index.shape)] if index.ndim else []
+    if index.ndim == 0:  # torch counts a 0-d index as one position along a 1-d tensor
+        return (index,)
+    grids = np.ogrid[tuple(slice(n) for n in index.shape)]
     return tuple(index if d == axis else grids[d] for d in range(index.ndim))
 
 
@@ -230,7 +247,7 @@ def _index_array(index: Any, op: str) -> np.ndarray:
 
 def _check_along(x: Tensor, dim: int, index: np.ndarray, op: str, src: Tensor | None = None) -> int:
     axis = normalize_dim(dim, x.ndim, op)
-    if index.ndim != x.ndim and index.size:
+    if max(index.ndim, 1) != max(x.ndim, 1) and index.size:
         raise RuntimeError(f"{op}: index should have the same number of dimensions as the input "
                            f"({x.ndim}), got shape {index.shape}")
     for d, n in enumerate(index.shape):
@@ -260,6 +277,8 @@ def gather(x: Tensor, dim: int, index: Any) -> Tensor:
 def _src_part(src: Any, x: Tensor, index: np.ndarray, op: str) -> Tensor:
     """The part of `src` scatter ops read: src[:index.shape[0], :index.shape[1], ...], in x's dtype."""
     src = (src if isinstance(src, Tensor) else Tensor(src)).to(x.dtype)
+    if index.ndim == 0:
+        return src.reshape(-1)[0] if src.ndim else src
     if src.ndim != index.ndim:
         raise RuntimeError(f"{op}: src of shape {src.shape} should have as many dimensions as index {index.shape}")
     return src if src.shape == index.shape else src[tuple(slice(n) for n in index.shape)]
@@ -299,6 +318,72 @@ def scatter(x: Tensor, dim: int, index: Any, src: Any = None, value: Any = None,
     return Tensor._make(out)
 
 
+SCATTER_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+
+
+def scatter_reduce(x: Tensor, dim: int, index: Any, src: Tensor, reduce: str, *, include_self: bool = True) -> Tensor:
+    """A copy of `x` with each src[i][j] combined into x[i][index[i][j]] (dim=1) by `reduce`; x's own value
+    takes part when include_self. Positions no index reaches keep x. An integer mean rounds down.
+
+    sum and mean are scatter_adds. prod, amax and amin reduce a table with one row per position reached
+    (x's value first when include_self, then the src values sent there, padded with the reduction's
+    identity), so their gradients are prod's and amax's: the product of the others, an even split
+    among ties (torch's rules).
+    """
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # torch accepts these undocumented spellings
+    if reduce not in SCATTER_REDUCTIONS:
+        raise RuntimeError(f"scatter_reduce: reduce must be one of {', '.join(SCATTER_REDUCTIONS)}, got {reduce!r}")
+    index = _index_array(index, "scatter_reduce")
+    src = src if isinstance(src, Tensor) else Tensor(src)
+    if src.dtype != x.dtype:
+        raise RuntimeError(f"scatter_reduce: expected self.dtype to be equal to src.dtype, got {x.dtype} and "
+                           f"{src.dtype}")
+    if x.ndim == 0:
+        one = scatter_reduce(x.reshape(1), 0, index.reshape(-1), src.reshape(-1), reduce, include_self=include_self)
+        return one.reshape(())
+    axis = _check_along(x, dim, index, "scatter_reduce", src)
+    part, at = _src_part(src, x, index, "scatter_reduce"), _along(index, axis)
+    if reduce in ("sum", "mean"):
+        return _scatter_mean(x, part, at, include_self, reduce == "mean")
+    positions = np.ravel_multi_index(np.broadcast_arrays(*at), x.shape).reshape(-1)
+    targets, group, counts = np.unique(positions, return_inverse=True, return_counts=True)
+    order = np.argsort(group, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order)) - np.repeat(np.cumsum(counts) - counts, counts)  # place within its group
+    table = np.full((len(targets), counts.max(initial=0) + include_self), _identity(reduce, x.dtype), x.dtype)
+    table_t = Scatter.apply(table, part.reshape(-1), index=(group.reshape(-1), rank + include_self))
+    flat = x.reshape(-1)
+    if include_self:
+        own = GetItem.apply(flat, index=(targets,), advanced=True)
+        table_t = Scatter.apply(table_t, own, index=(np.arange(len(targets)), 0 * targets))
+    reduced = table_t.prod(1) if reduce == "prod" else table_t.amax(1) if reduce == "amax" else table_t.amin(1)
+    return Scatter.apply(flat, reduced.to(x.dtype), index=(targets,)).reshape(x.shape)
+
+
+def _scatter_mean(x: Tensor, part: Tensor, at: tuple, include_self: bool, mean: bool) -> Tensor:
+    """scatter_reduce's sum (or mean): x (or 0 where reached, without include_self) plus the src values."""
+    count = np.zeros(x.shape, np.int64)
+    np.add.at(count, at, 1)
+    reached = count > 0
+    base = x if include_self else masked_fill(x, Tensor._make(reached), 0)
+    total = add(base, ScatterAdd.apply(part, shape=x.shape, index=at, advanced=True))
+    if not mean:
+        return total
+    count = np.where(reached, count + include_self, 1).astype(x.dtype)
+    return total // count if x.dtype.kind in "iu" else total / count
+
+
+def _identity(reduce: str, dtype: np.dtype) -> Any:
+    """The value that leaves a product, maximum or minimum unchanged, in `dtype`."""
+    if reduce == "prod":
+        return 1
+    if dtype.kind == "f":
+        return -np.inf if reduce == "amax" else np.inf
+    if dtype.kind == "b":
+        return reduce == "amin"
+    return np.iinfo(dtype).min if reduce == "amax" else np.iinfo(dtype).max
+
+
 def index_select(x: Tensor, dim: int, index: Any) -> Tensor:
     """The entries at `index` (1-D) along `dim`; repeats accumulate gradients."""
     index = _index_array(index, "index_select")
@@ -327,6 +412,36 @@ def index_add(x: Tensor, dim: int, index: Any, source: Any, alpha: Any = 1) -> T
         source = mul(source, alpha)
     at = (slice(None),) * axis + (index,)
     return add(x, ScatterAdd.apply(source.to(x.dtype).reshape(expected), shape=x.shape, index=at, advanced=True))
+
+
+def index_fill(x: Tensor, dim: int, index: Any, value: Any) -> Tensor:
+    """A copy of `x` with `value` (a number or a 0-d tensor, differentiable) at positions `index` along `dim`."""
+    index = _index_array(index, "index_fill")
+    if index.ndim > 1:
+        raise IndexError(f"index_fill: index must be 0-d or 1-d, got shape {index.shape}")
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(f"index_fill: only supports a 0-dimensional value tensor, got shape {value.shape}")
+    axis = normalize_dim(dim, x.ndim, "index_fill")
+    size = x.shape[axis] if x.ndim else 1
+    if index.size and (index.min() < -size or index.max() >= size):
+        raise IndexOutOfRange(f"index_fill: index {index.min() if index.min() < -size else index.max()} is out of "
+                              f"bounds for dimension {dim} with size {size}")
+    if x.ndim == 0:
+        return index_put(x.reshape(1), (index.reshape(-1),), value).reshape(())
+    return index_put(x, (slice(None),) * axis + (index.reshape(-1),), value)
+
+
+def fill_diagonal(x: Tensor, fill_value: Any, wrap: bool = False) -> Tensor:
+    """A copy of `x` with `fill_value` on its main diagonal (all dims equal, or a matrix; `wrap` restarts
+    the diagonal below a tall matrix's square part, as torch's fill_diagonal_)."""
+    if x.ndim < 2:
+        raise RuntimeError(f"fill_diagonal_: dimensions must be larger than 1, got shape {x.shape}")
+    if x.ndim > 2 and len(set(x.shape)) != 1:
+        raise RuntimeError(f"fill_diagonal_: all dimensions of input must be of equal length, got {x.shape}")
+    step = 1 + sum(int(np.prod(x.shape[d + 1:])) for d in range(x.ndim - 1)) if x.ndim > 2 else x.shape[1] + 1
+    end = x.numel() if wrap or x.ndim > 2 else x.shape[1] * min(x.shape)
+    positions = np.unravel_index(np.arange(0, end, step), x.shape)
+    return index_put(x, positions, fill_value)
 
 
 def take_along_dim(x: Tensor, indices: Any, dim: int | None = None) -> Tensor:
@@ -386,6 +501,11 @@ def nonzero(x: Tensor, as_tuple: bool = False) -> Tensor | tuple[Tensor, ...]:
     if as_tuple:
         return tuple(Tensor._make(p.astype(np.int64)) for p in positions)
     return Tensor._make(np.stack(positions, axis=1).astype(np.int64)[:, :x.ndim])
+
+
+def argwhere(x: Tensor) -> Tensor:
+    """The (n, ndim) int64 positions of the non-zero entries (nonzero's default form)."""
+    return Tensor._make(np.argwhere(x.array).astype(np.int64))
 
 
 def where(condition: Any, input: Any = None, other: Any = None) -> Any:

@@ -1,5 +1,6 @@
 """Linear algebra primitives: `Inv`, `Det`, `LogAbsDet` and `Solve`, with closed-form backward rules
-written with operators and the `inv`/`solve` dispatchers below, so they are twice differentiable."""
+written with operators and the `inv`/`solve` dispatchers below, so they are twice differentiable;
+`SingularValues`, once differentiable."""
 from __future__ import annotations
 
 from typing import Any, NamedTuple
@@ -80,6 +81,24 @@ class Solve(Primitive):
         return -bm.matmul(grad_b, bm.swap_last(out)) if need_a else None, grad_b if need_b else None
 
 
+class SingularValues(Primitive):
+    """The singular values, largest first. Once differentiable: the rule needs the singular vectors, saved
+    from the forward, so create_graph=True raises (their own derivative is not implemented)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a):
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        ctx.save_for_backward(u, vh)
+        return s
+
+    @staticmethod
+    def backward(ctx, g):
+        u, vh = ctx.saved_tensors
+        return bm.matmul(u * g[..., None, :], vh)  # d s_i = u_i^T dA v_i (distinct singular values)
+
+
 def _numpy_linalg(fn: Any, op: str, *arrays: np.ndarray) -> np.ndarray:
     try:
         return fn(*arrays)
@@ -142,6 +161,13 @@ def linalg_solve(a: Tensor, b: Any, *, left: bool = True) -> Tensor:
     if vector:
         return Solve.apply(a, b.unsqueeze(-1)).squeeze(-1)
     return Solve.apply(a, b)
+
+
+def linalg_svdvals(a: Tensor) -> Tensor:
+    """The singular values of a matrix (or of each in a batch), in descending order."""
+    if a.ndim < 2:
+        raise RuntimeError(f"linalg.svdvals: A must have at least 2 dimensions, got shape {a.shape}")
+    return SingularValues.apply(floating(a))
 
 
 def linalg_cross(a: Tensor, b: Any, dim: int = -1) -> Tensor:

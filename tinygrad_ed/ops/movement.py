@@ -8,7 +8,7 @@ import numpy as np
 
 from ..autograd.engine import Primitive
 from ..errors import ShapeError
-from ..dtypes import promote
+from ..dtypes import promote, to_dtype
 from ..tensor import Tensor
 from . import backward_math as bm
 from .dims import normalize_dim, normalize_dims
@@ -87,6 +87,48 @@ def reshape(x: Tensor, *shape: Any) -> Tensor:
     return Reshape.apply(x, shape=shape)
 
 
+def view(x: Tensor, *shape: Any, dtype: Any = None) -> Tensor:
+    """torch's two views: `view(*shape)` is reshape; `view(dtype)` reads the same bytes as another dtype."""
+    if dtype is None and len(shape) == 1 and isinstance(shape[0], np.dtype):
+        dtype, shape = shape[0], ()
+    if dtype is None:
+        return reshape(x, *shape)
+    if shape:
+        raise TypeError(f"view: give either a shape or a dtype, got {shape} and dtype={dtype!r}")
+    return view_dtype(x, to_dtype(dtype))
+
+
+def view_dtype(x: Tensor, dtype: np.dtype) -> Tensor:
+    """The same memory read as `dtype`, outside the graph (as torch's). A different element size scales the
+    last dimension, under torch's conditions on the strides and the offset (checked in torch's order)."""
+    array = x._writable_array()
+    old, new = array.dtype.itemsize, dtype.itemsize
+    if old != new:
+        what = f"to view {array.dtype} as {dtype} (different element sizes)"
+        if array.ndim == 0:
+            raise RuntimeError(f"view: self.dim() cannot be 0 {what}")
+        strides = [s // old for s in array.strides]
+        if old > new and strides[-1] != 1:
+            raise RuntimeError(f"view: self.stride(-1) must be 1 {what}, but got {strides[-1]}")
+        if old < new:
+            ratio = new // old
+            offset = (array.__array_interface__["data"][0] - _storage_address(array)) // old
+            for name, got in [("size(-1)", array.shape[-1]), ("storage_offset()", offset)] + [
+                    (f"stride({d})", s) for d, s in enumerate(strides[:-1])]:
+                if got % ratio:
+                    raise RuntimeError(f"view: self.{name} must be divisible by {ratio} {what}, but got {got}")
+            if strides[-1] != 1:
+                raise RuntimeError(f"view: self.stride(-1) must be 1 {what}, but got {strides[-1]}")
+    return Tensor._make(array.view(dtype))
+
+
+def _storage_address(array: np.ndarray) -> int:
+    base = array
+    while isinstance(base.base, np.ndarray):
+        base = base.base
+    return base.__array_interface__["data"][0]
+
+
 def permute(x: Tensor, *dims: Any) -> Tensor:
     dims = _shape_arg(dims, "permute")
     if len(dims) != x.ndim:
@@ -122,6 +164,20 @@ def expand(x: Tensor, *sizes: Any) -> Tensor:
         if n != 1 and n != shape[lead + i]:
             raise ShapeError(f"expand: cannot expand shape {x.shape} to {sizes}: dimension {lead + i} has size {n}")
     return Expand.apply(x, shape=shape)
+
+
+def broadcast_shapes(*shapes: Any) -> tuple[int, ...]:
+    """The shape that all `shapes` broadcast to (an int counts as a 1-d shape)."""
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise RuntimeError(f"broadcast_shapes: shapes {list(shapes)} cannot be broadcast together") from None
+
+
+def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
+    """Each tensor expanded (without copying) to the shape they all broadcast to."""
+    shape = broadcast_shapes(*(t.shape for t in tensors))
+    return tuple(expand(t, shape) for t in tensors)
 
 
 def view_as(x: Tensor, other: Tensor) -> Tensor:
@@ -223,6 +279,22 @@ def narrow(x: Tensor, dim: int, start: Any, length: int) -> Tensor:
     return _slice_along(x, axis, start, start + length)
 
 
+def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """Every window of `size` along `dimension`, `step` apart: that dimension becomes the number of windows
+    and a new last dimension holds each window (torch's Tensor.unfold)."""
+    axis = normalize_dim(dimension, x.ndim, "unfold")
+    length = x.shape[axis] if x.ndim else 1
+    if size > length or size < 0:
+        raise RuntimeError(f"unfold: maximum size for tensor at dimension {dimension} is {length} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"unfold: step is {step} but must be > 0")
+    windows = np.arange((length - size) // step + 1)[:, None] * step + np.arange(size)
+    if x.ndim == 0:
+        return GetItem.apply(x.reshape(1), index=(windows.reshape(-1),), advanced=True)
+    out = GetItem.apply(x, index=(slice(None),) * axis + (windows,), advanced=True)
+    return movedim(out, axis + 1, -1)
+
+
 def _slice_along(x: Tensor, axis: int, start: int, stop: int) -> Tensor:
     return GetItem.apply(x, index=(slice(None),) * axis + (slice(start, stop),), advanced=False)
 
@@ -250,6 +322,45 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         raise RuntimeError(f"chunk: expects chunks to be greater than 0, got {chunks}")
     size = x.shape[normalize_dim(dim, x.ndim, "chunk")]
     return split(x, max(-(-size // chunks), 1), dim)
+
+
+def tensor_split(x: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """`n` pieces as equal as can be (the first ones one longer), or the pieces between the listed indices."""
+    axis = normalize_dim(dim, x.ndim, "tensor_split")
+    size = x.shape[axis]
+    if isinstance(indices_or_sections, Tensor):
+        indices_or_sections = indices_or_sections.tolist()
+    if isinstance(indices_or_sections, (list, tuple)):
+        bounds = [0] + [min(max(int(i) + size if int(i) < 0 else int(i), 0), size) for i in indices_or_sections]
+        bounds.append(size)
+    else:
+        sections = int(indices_or_sections)
+        if sections <= 0:
+            raise RuntimeError(f"tensor_split: number of sections must be larger than 0, got {sections}")
+        small, extra = divmod(size, sections)
+        bounds = list(np.cumsum([0] + [small + (k < extra) for k in range(sections)]))
+    return tuple(_slice_along(x, axis, int(a), int(max(a, b))) for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def hsplit(x: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:
+    """tensor_split along dim 1 (dim 0 of a 1-d tensor); a number of sections must divide that dim."""
+    return _split_evenly(x, indices_or_sections, 0 if x.ndim == 1 else 1, "hsplit")
+
+
+def vsplit(x: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:
+    """tensor_split along dim 0 of a tensor with at least 2 dims; a number of sections must divide it."""
+    if x.ndim < 2:
+        raise RuntimeError(f"vsplit: requires a tensor with at least 2 dimensions, got shape {x.shape}")
+    return _split_evenly(x, indices_or_sections, 0, "vsplit")
+
+
+def _split_evenly(x: Tensor, indices_or_sections: Any, axis: int, op: str) -> tuple[Tensor, ...]:
+    if x.ndim == 0:
+        raise RuntimeError(f"{op}: requires a tensor with at least 1 dimension, got a 0-d tensor")
+    if isinstance(indices_or_sections, int) and (indices_or_sections <= 0 or x.shape[axis] % indices_or_sections):
+        raise RuntimeError(f"{op}: dim {axis} of size {x.shape[axis]} is not divisible by the split size "
+                           f"{indices_or_sections}")
+    return tensor_split(x, indices_or_sections, axis)
 
 
 def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
@@ -361,6 +472,27 @@ def column_stack(tensors: Sequence[Tensor]) -> Tensor:
     """hstack, with 0-d and 1-d tensors as columns."""
     tensors = as_tensors(tensors, "column_stack")
     return cat([reshape(t, (-1, 1)) if t.ndim < 2 else t for t in tensors], 1)
+
+
+def atleast_1d(*tensors: Any) -> Any:
+    return _each_at_least(tensors, 1)
+
+
+def atleast_2d(*tensors: Any) -> Any:
+    return _each_at_least(tensors, 2)
+
+
+def atleast_3d(*tensors: Any) -> Any:
+    return _each_at_least(tensors, 3)
+
+
+def _each_at_least(tensors: tuple, ndim: int) -> Any:
+    """torch's atleast_nd: one tensor gives a tensor; several (or a list) give a tuple."""
+    if len(tensors) == 1 and isinstance(tensors[0], Tensor):
+        return _at_least(tensors[0], ndim)
+    if len(tensors) == 1:
+        tensors = tuple(tensors[0])
+    return tuple(_at_least(t, ndim) for t in tensors)
 
 
 def _at_least(x: Tensor, ndim: int) -> Tensor:

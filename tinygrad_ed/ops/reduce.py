@@ -16,7 +16,7 @@ from .. import return_types
 from ..tensor import Tensor
 from . import backward_math as bm
 from .dims import normalize_dim, normalize_dims, torch_aliases
-from .elementwise import floating, maximum, minimum
+from .elementwise import floating, maximum, minimum, where
 from .index import GetItem
 from .scan import cumprod, take_along
 
@@ -118,6 +118,24 @@ def mean(x: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None, a
     if n == 0:  # nan, as torch, without numpy's 0/0 warning
         return Sum.apply(x, axis=axes, keepdims=keepdim) + float("nan")
     return Sum.apply(x, axis=axes, keepdims=keepdim) / float(n)
+
+
+def nansum(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """Sum over `dim` counting NaNs as zero (they get no gradient)."""
+    return sum(_nan_as_zero(x), dim, keepdim, dtype)
+
+
+def nanmean(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """Mean over `dim` of the values that are not NaN (NaN where all are)."""
+    if dtype is not None:
+        x = x.to(dtype)
+    require_float(x, "nanmean")
+    present = sum(Tensor._make(~np.isnan(x.array)), dim, keepdim).to(x.dtype)
+    return sum(_nan_as_zero(x), dim, keepdim) / where(present == 0, float("nan"), present)  # all NaN: NaN
+
+
+def _nan_as_zero(x: Tensor) -> Tensor:
+    return where(Tensor._make(np.isnan(x.array)), 0.0, x) if x.array.dtype.kind == "f" else x
 
 
 def _given(**aliases: Any) -> dict[str, Any]:
@@ -222,6 +240,13 @@ def amin(x: Tensor, dim: Any = None, keepdim: bool = False, **aliases: Any) -> T
     if aliases:
         dim, keepdim = torch_aliases("amin", dim, keepdim, aliases)
     return Amin.apply(x, axis=normalize_dims(dim, x.ndim, "amin"), keepdims=keepdim)
+
+
+def aminmax(x: Tensor, *, dim: int | None = None, keepdim: bool = False) -> return_types.aminmax:
+    """(amin, amax) over `dim` (all elements when None) as a named tuple."""
+    if x.array.size == 0 and dim is None:
+        raise RuntimeError("aminmax: cannot compute on an empty tensor without a dim")
+    return return_types.aminmax(amin(x, dim, keepdim), amax(x, dim, keepdim))
 
 
 def max(x: Tensor, dim: Any = None, keepdim: bool = False, **aliases: Any) -> Tensor | return_types.ValuesIndices:

@@ -96,3 +96,23 @@ def _running_extreme(x: Tensor, dim: int, ufunc: Any, result: Any) -> return_typ
     positions = np.arange(data.shape[axis]).reshape((-1,) + (1,) * (data.ndim - axis - 1))
     indices = np.maximum.accumulate(np.where(is_new, positions, 0), axis=axis).astype(np.int64)
     return result(take_along(x, indices, axis, repeats=True), Tensor._make(indices))
+
+
+def diff(x: Tensor, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
+    """The n-th forward difference along `dim` (after joining `prepend` and `append` there); bools give
+    their xor, as torch."""
+    axis = normalize_dim(dim, x.ndim, "diff")
+    if x.ndim == 0:
+        raise RuntimeError("diff: expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"diff: order must be non-negative but got {n}")
+    parts = [p if isinstance(p, Tensor) else Tensor(p) for p in (prepend, x, append) if p is not None]
+    if len(parts) > 1:
+        x = cat([p.expand(*x.shape[:axis], *p.shape[axis:axis + 1], *x.shape[axis + 1:]) if p.ndim == x.ndim
+                 else p.reshape(1).expand(*x.shape[:axis], 1, *x.shape[axis + 1:]) for p in parts], axis)
+    for _ in range(n):
+        length = x.shape[axis]
+        later = x.narrow(axis, 1, max(length - 1, 0))
+        earlier = x.narrow(axis, 0, max(length - 1, 0))
+        x = later ^ earlier if x.array.dtype == np.bool_ else later - earlier
+    return x

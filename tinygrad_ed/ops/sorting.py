@@ -13,6 +13,7 @@ import numpy as np
 from .. import return_types
 from ..tensor import Tensor
 from .dims import normalize_dim
+from .index import GetItem
 from .scan import take_along
 
 
@@ -78,6 +79,59 @@ def _median_along(x: Tensor, axis: int, keepdim: bool) -> return_types.ValuesInd
     return return_types.median(take_along(x, indices, axis), Tensor._make(indices)).squeeze(axis, keepdim)
 
 
+def kthvalue(x: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> return_types.ValuesIndices:
+    """The k-th smallest value along `dim` (k counts from 1) and its position; the gradient goes to it."""
+    axis = normalize_dim(dim, x.ndim, "kthvalue")
+    size = x.shape[axis] if x.ndim else 1
+    if not 1 <= k <= size:
+        raise IndexError(f"kthvalue: k ({k}) out of range for dimension {dim} of size {size}")
+    if x.ndim == 0:
+        return return_types.kthvalue(x, Tensor._make(np.asarray(0, dtype=np.int64)))
+    indices = _order(x.array, axis, False)[(slice(None),) * axis + (slice(k - 1, k),)]
+    return return_types.kthvalue(take_along(x, indices, axis), Tensor._make(indices)).squeeze(axis, keepdim)
+
+
+QUANTILE_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def quantile(x: Tensor, q: Any, dim: int | None = None, keepdim: bool = False, *,
+             interpolation: str = "linear") -> Tensor:
+    """The q-quantiles (q a number or a 1-d tensor in [0, 1], which then leads the result's shape) along
+    `dim` (of all elements when None), between the two nearest sorted values as `interpolation` says.
+    Differentiable through the sorted values."""
+    if interpolation not in QUANTILE_INTERPOLATIONS:
+        raise ValueError(f"quantile: interpolation must be one of {', '.join(QUANTILE_INTERPOLATIONS)}, "
+                         f"got {interpolation!r}")
+    if x.array.dtype.kind != "f":
+        raise RuntimeError(f"quantile: input tensor must be either float or double dtype, got {x.array.dtype}")
+    qs = np.asarray(q.array if isinstance(q, Tensor) else q, dtype=np.float64)
+    if qs.ndim > 1 or qs.size and (qs.min() < 0 or qs.max() > 1):
+        raise RuntimeError(f"quantile: q must be a scalar or 1-D with values in [0, 1], got {q!r}")
+    source = x.reshape(-1) if dim is None else x
+    axis = 0 if dim is None else normalize_dim(dim, x.ndim, "quantile")
+    size = source.shape[axis] if source.ndim else 1
+    if size == 0:
+        raise IndexError("quantile: input tensor must be non-empty")
+    ordered = sort(source, axis).values if source.ndim else source.reshape(1)
+    rank = qs.reshape(-1) * (size - 1)
+    low, high = np.floor(rank).astype(np.int64), np.ceil(rank).astype(np.int64)
+    nearest = np.round(rank).astype(np.int64)  # half to even, as torch
+    below, above = {"lower": (low, low), "higher": (high, high), "nearest": (nearest, nearest)}.get(
+        interpolation, (low, high))
+    weight = rank - low if interpolation == "linear" else np.full_like(rank, 0.5 if interpolation == "midpoint" else 0)
+    lower, upper = (_pick(ordered, positions, axis) for positions in (below, above))
+    weight = weight.reshape((-1,) + (1,) * (lower.ndim - 1)).astype(x.dtype)
+    out = lower + (upper - lower) * Tensor._make(weight)
+    if keepdim:
+        out = out.unsqueeze(axis + 1) if dim is not None else out.reshape((-1,) + (1,) * x.ndim)
+    return out.reshape(out.shape[1:]) if qs.ndim == 0 else out
+
+
+def _pick(x: Tensor, positions: np.ndarray, axis: int) -> Tensor:
+    """x at each of `positions` along `axis`, as a new leading dimension in place of `axis`."""
+    return GetItem.apply(x, index=(slice(None),) * axis + (positions,), advanced=True).movedim(axis, 0)
+
+
 def unique(x: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
            dim: int | None = None) -> Tensor | tuple[Tensor, ...]:
     """The distinct values (or slices along `dim`), sorted; with `return_inverse` each element's
@@ -123,6 +177,8 @@ def histc(x: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
         raise RuntimeError(f"histc: max ({high}) must be larger than min ({low})")
     counts, _ = np.histogram(x.array, bins=builtins.int(bins), range=(low, high))
     return Tensor._make(counts.astype(x.array.dtype))
+
+
 def histogram(x: Tensor, bins: Any = 100, range: Any = None, weight: Tensor | None = None,
               density: bool = False) -> return_types.histogram:
     """torch.histogram: (hist, bin_edges) of `bins` equal bins over `range` (the data's range by default;
