@@ -22,9 +22,9 @@ from . import functional_layers
 from .functional_layers import *  # noqa: F401,F403  (convolution, pooling, normalisation, embedding, attention)
 
 
-def relu(input: Tensor) -> Tensor:
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
     check_tensor(input, "relu", "input", 1)
-    return input.relu()
+    return input.copy_(input.relu()) if inplace else input.relu()
 
 
 def sigmoid(input: Tensor) -> Tensor:
