@@ -10,7 +10,10 @@ from typing import Callable
 
 import numpy as np
 
-from benchmarks.problems import ADAM_LEARNING_RATE, CHAIN_SCALE, CHAIN_SHIFT, LEARNING_RATE, MOMENTUM
+from numpy.lib.stride_tricks import sliding_window_view
+
+from benchmarks.problems import (ADAM_LEARNING_RATE, BN_EPS, BN_MOMENTUM, CHAIN_SCALE, CHAIN_SHIFT, LEARNING_RATE,
+                                 MOMENTUM)
 
 
 class MomentumSGD:
@@ -70,7 +73,8 @@ def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[np.floating, 
     return loss, grad
 
 
-def mlp_loss_and_grads(params: list[np.ndarray], x: np.ndarray, labels: np.ndarray):
+def mlp_loss_and_grads(params: list[np.ndarray], x: np.ndarray, labels: np.ndarray, input_grad: bool = False):
+    """The loss and the parameters' gradients (with input_grad, the input's gradient last)."""
     w1, b1, w2, b2, w3, b3 = params
     h1 = np.maximum(np.dot(x, w1.T) + b1, 0)
     h2 = np.maximum(np.dot(h1, w2.T) + b2, 0)
@@ -78,7 +82,8 @@ def mlp_loss_and_grads(params: list[np.ndarray], x: np.ndarray, labels: np.ndarr
     g2 = np.dot(g3, w3) * (h2 > 0)
     g1 = np.dot(g2, w2) * (h1 > 0)
     # np.dot, not @: for batch 1 the weight gradients are outer products, which @ does slowly
-    return loss, [np.dot(g1.T, x), g1.sum(0), np.dot(g2.T, h1), g2.sum(0), np.dot(g3.T, h2), g3.sum(0)]
+    grads = [np.dot(g1.T, x), g1.sum(0), np.dot(g2.T, h1), g2.sum(0), np.dot(g3.T, h2), g3.sum(0)]
+    return loss, grads + [np.dot(g1, w1)] if input_grad else grads
 
 
 def linear_mse_loss_and_grads(params: list[np.ndarray], x: np.ndarray, y: np.ndarray):
@@ -87,6 +92,134 @@ def linear_mse_loss_and_grads(params: list[np.ndarray], x: np.ndarray, y: np.nda
     loss = np.mean(diff * diff)
     g = diff * (2 / diff.size)  # d mean(diff^2) / d diff
     return loss, [np.dot(g.T, x), g.sum(0)]
+
+
+def conv_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, pad: int):
+    """Convolution (stride 1) by im2col: the padded input's windows as a view, one tensordot (which
+    copies them into a matrix). Returns the (N, O, H', W') output, a channels-last view, and the cache."""
+    kernel = weight.shape[2]
+    padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))) if pad else x
+    windows = sliding_window_view(padded, (kernel, kernel), axis=(2, 3))  # (N, C, H', W', k, k)
+    out = np.tensordot(windows, weight, axes=([1, 4, 5], [1, 2, 3]))  # (N, H', W', O)
+    out += bias
+    return out.transpose(0, 3, 1, 2), (windows, weight, padded.shape, pad)
+
+
+def conv_backward(g: np.ndarray, cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of input, weight and bias; col2im adds the window gradients back tap by tap."""
+    windows, weight, padded_shape, pad = cache
+    _, _, oh, ow = g.shape
+    kernel = weight.shape[2]
+    grad_weight = np.tensordot(g, windows, axes=([0, 2, 3], [0, 2, 3]))
+    grad_windows = np.tensordot(g, weight, axes=([1], [0]))  # (N, H', W', C, k, k)
+    grad_padded = np.zeros(padded_shape, g.dtype)
+    for i in range(kernel):
+        for j in range(kernel):
+            grad_padded[:, :, i:i + oh, j:j + ow] += grad_windows[:, :, :, :, i, j].transpose(0, 3, 1, 2)
+    grad_x = grad_padded[:, :, pad:-pad, pad:-pad] if pad else grad_padded
+    return grad_x, grad_weight, g.sum((0, 2, 3))
+
+
+def max_pool_forward(x: np.ndarray):
+    """2x2 max-pooling with stride 2 (even sizes) as a reshape."""
+    n, c, h, w = x.shape
+    blocks = x.reshape(n, c, h // 2, 2, w // 2, 2)
+    out = blocks.max(axis=(3, 5))
+    return out, (blocks, out)
+
+
+def max_pool_backward(g: np.ndarray, cache) -> np.ndarray:
+    """The gradient goes to the maximum of each window (after a ReLU, ties are zeros, whose gradient
+    the ReLU stops anyway)."""
+    blocks, out = cache
+    mask = blocks == out[:, :, :, None, :, None]
+    return (mask * g[:, :, :, None, :, None]).reshape(blocks.shape[0], blocks.shape[1], -1, blocks.shape[-2] * 2)
+
+
+class BatchNorm2d:
+    """Training-mode batch norm over (N, C, H, W): batch statistics, running statistics moved as torch's."""
+
+    def __init__(self, channels: int):
+        self.running_mean = np.zeros(channels, np.float32)
+        self.running_var = np.ones(channels, np.float32)
+
+    def forward(self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray):
+        mean = x.mean((0, 2, 3), keepdims=True)
+        centered = x - mean
+        var = (centered * centered).mean((0, 2, 3), keepdims=True)
+        inv_std = 1 / np.sqrt(var + BN_EPS)
+        normalized = centered * inv_std
+        count = x.size // x.shape[1]
+        self.running_mean *= 1 - BN_MOMENTUM
+        self.running_mean += BN_MOMENTUM * mean.ravel()
+        self.running_var *= 1 - BN_MOMENTUM
+        self.running_var += BN_MOMENTUM * count / (count - 1) * var.ravel()
+        out = normalized * weight[:, None, None] + bias[:, None, None]
+        return out, (normalized, inv_std, weight)
+
+    @staticmethod
+    def backward(g: np.ndarray, cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        normalized, inv_std, weight = cache
+        grad_weight, grad_bias = (g * normalized).sum((0, 2, 3)), g.sum((0, 2, 3))
+        count = g.size // g.shape[1]
+        grad_normalized = g * weight[:, None, None]
+        grad_x = (grad_normalized - (grad_bias * weight / count)[:, None, None]
+                  - normalized * (grad_weight * weight / count)[:, None, None]) * inv_std
+        return grad_x, grad_weight, grad_bias
+
+
+def cnn_digits_step(weights, x_all, y_all, batch):
+    """A function doing one training step of torch_like's cnn_digits model; it returns the loss."""
+    norms = [BatchNorm2d(weights[i].shape[0]) for i in (0, 4, 8)]
+
+    def loss_and_grads(params, x, labels):
+        caches, h = [], x
+        for layer in range(3):
+            conv_w, conv_b, bn_w, bn_b = params[4 * layer:4 * layer + 4]
+            h, conv_cache = conv_forward(h, conv_w, conv_b, 1)
+            h, bn_cache = norms[layer].forward(h, bn_w, bn_b)
+            h = np.maximum(h, 0)
+            caches.append((conv_cache, bn_cache, h))
+            if layer == 1:
+                h, pool_cache = max_pool_forward(h)
+        features = h.mean((2, 3))
+        loss, g = cross_entropy(np.dot(features, params[12].T) + params[13], labels)
+        grads = [np.dot(g.T, features), g.sum(0)]
+        g = np.dot(g, params[12])
+        g = np.broadcast_to((g / (h.shape[2] * h.shape[3]))[:, :, None, None], h.shape)
+        for layer in (2, 1, 0):
+            conv_cache, bn_cache, relu_out = caches[layer]
+            if layer == 1:
+                g = max_pool_backward(g, pool_cache)
+            g = g * (relu_out > 0)
+            g, grad_bn_w, grad_bn_b = BatchNorm2d.backward(g, bn_cache)
+            g, grad_conv_w, grad_conv_b = conv_backward(g, conv_cache)
+            grads = [grad_conv_w, grad_conv_b, grad_bn_w, grad_bn_b] + grads
+        return loss, grads
+    return _training_step(loss_and_grads, weights, x_all, y_all, batch)
+
+
+def lenet_loss_and_grads(params: list[np.ndarray], x: np.ndarray, labels: np.ndarray):
+    c1w, c1b, c2w, c2b, w1, b1, w2, b2, w3, b3 = params
+    h, conv1 = conv_forward(x, c1w, c1b, 2)
+    r1 = np.maximum(h, 0)
+    h, pool1 = max_pool_forward(r1)
+    h, conv2 = conv_forward(h, c2w, c2b, 0)
+    r2 = np.maximum(h, 0)
+    h, pool2 = max_pool_forward(r2)
+    flat = h.reshape(len(x), -1)
+    loss, grads = mlp_loss_and_grads([w1, b1, w2, b2, w3, b3], flat, labels, input_grad=True)
+    g = grads.pop().reshape(h.shape)
+    g = max_pool_backward(g, pool2) * (r2 > 0)
+    g, grad_c2w, grad_c2b = conv_backward(g, conv2)
+    g = max_pool_backward(g, pool1) * (r1 > 0)
+    _, grad_c1w, grad_c1b = conv_backward(g, conv1)
+    return loss, [grad_c1w, grad_c1b, grad_c2w, grad_c2b] + grads
+
+
+def lenet_step(weights, x_all, y_all, batch):
+    """A function doing one training step of LeNet-5 on the next batch; it returns the loss."""
+    return _training_step(lenet_loss_and_grads, weights, x_all, y_all, batch)
 
 
 def _training_step(loss_and_grads, weights, x_all, y_all, batch, optimizer="sgd") -> Callable[[], np.floating]:
