@@ -121,7 +121,8 @@ def test_gradcheck_and_gradgradcheck(fn, shapes):
 
 
 MAX_OPTIONS = [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=(2, 3), stride=(2, 1),
-               padding=1, dilation=2, ceil_mode=True), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)]
+               padding=1, dilation=2, ceil_mode=True), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+               dict(kernel_size=3, stride=1), dict(kernel_size=(3, 2), stride=(1, 3), padding=(1, 0), dilation=(1, 2))]
 
 
 @pytest.mark.parametrize("options", MAX_OPTIONS)
@@ -130,6 +131,40 @@ def test_max_pool2d_matches_torch_with_indices(options, dtype):
     torch = pytest.importorskip("torch")
     compare_with_torch(lambda x: F.max_pool2d(x, **options, return_indices=True),
                        lambda x: torch.nn.functional.max_pool2d(x, **options, return_indices=True), [(2, 3, 9, 8)], dtype)
+
+
+@pytest.mark.parametrize("options", MAX_OPTIONS)
+def test_max_pool2d_ties_and_nan_match_torch(options):
+    """Integer data ties often, overlapping windows share winners, and a NaN wins its windows: values,
+    indices and the gradient (each window's to one element) as torch."""
+    torch = pytest.importorskip("torch")
+    data = np.random.default_rng(3).integers(0, 3, (2, 3, 9, 8)).astype(np.float64)
+    data[1, 2, 4, 4] = np.nan
+    x, tx = te.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    (out, indices), (expected, expected_indices) = (F.max_pool2d(x, **options, return_indices=True),
+                                                    torch.nn.functional.max_pool2d(tx, **options, return_indices=True))
+    np.testing.assert_array_equal(out.detach().numpy(), expected.detach().numpy())
+    np.testing.assert_array_equal(indices.numpy(), expected_indices.numpy())
+    g = np.random.default_rng(4).standard_normal(out.shape)
+    (out * te.tensor(g)).sum().backward()
+    (expected * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+    with te.no_grad():
+        np.testing.assert_array_equal(F.max_pool2d(x, **options, return_indices=True)[1].numpy(), indices.numpy())
+
+
+def test_max_pool2d_third_order_gradient_is_exact():
+    """max_pool's gradient scatters, the scatter's gradient gathers, the gather's scatters again."""
+    x = f64(1, 2, 5, 5)
+    out = F.max_pool2d(x, 3, 1, padding=1)
+    v = te.ones(out.shape, dtype=te.float64, requires_grad=True)
+    (gv,) = te.autograd.grad(out, x, v, create_graph=True)
+    (back,) = te.autograd.grad((gv * x).sum(), v, create_graph=True)
+    np.testing.assert_allclose(back.detach().numpy(), out.detach().numpy())  # d/dv <J^T v, x> = J x = out
+    w = te.tensor(np.random.default_rng(5).standard_normal(out.shape))
+    (again,) = te.autograd.grad((back * w).sum(), x)  # = J^T w: the scatter once more
+    (expected,) = te.autograd.grad(out, x, w)
+    np.testing.assert_allclose(again.numpy(), expected.numpy())
 
 
 def test_max_pool_ties_send_the_gradient_to_one_element_as_torch():

@@ -1,6 +1,9 @@
-"""Pooling, composed from conv.py's Unfold: each channel's windows become columns, then a max (a gather
-at the argmax, so the gradient goes to one element per window as in torch) or a mean. Adaptive average
-pooling is two matrix products with averaging matrices."""
+"""Pooling. Max-pooling is a primitive pair: `MaxPool` finds each window's maximum by comparing the kernel's
+taps one strided slice at a time (and remembers which tap won, so the gradient goes to one element per
+window as in torch); its gradient `TapScatter` adds each output's gradient back at the winning tap, and
+`TapGather` (reading the winners again) is TapScatter's gradient, so every order comes from these.
+Average pooling is composed from conv.py's Unfold and a mean; adaptive average pooling is two matrix
+products with averaging matrices."""
 from __future__ import annotations
 
 import numbers
@@ -8,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.engine import Primitive
 from ..tensor import Tensor
-from .conv import Pads, Pair, Unfold, pair, unfold_array
-from .index import gather
+from .conv import Pads, Pair, Unfold, _windows, blocks, pair, unfold_array
 from .matmul import matmul
 from .movement import stack
 
@@ -49,27 +52,119 @@ def _channels_as_batch(x: Tensor, op: str) -> tuple[Tensor, bool]:
     return x, unbatched
 
 
+Geometry = tuple[tuple[int, ...], Pair, Pair, Pads, Pair]  # input shape, kernel, dilation, pads, stride
+
+
+def _padded(x: np.ndarray, pads: Pads, fill: float) -> np.ndarray:
+    (pt, pb), (pl, pr) = pads
+    if not (pt or pb or pl or pr):
+        return x
+    n, c, h, w = x.shape
+    out = np.full((n, c, h + pt + pb, w + pl + pr), fill, x.dtype)
+    out[:, :, pt:pt + h, pl:pl + w] = x
+    return out
+
+
+def _taps(padded_size: Any, geometry: Geometry) -> Any:
+    """(tap number, (rows, columns) slices of the padded input it reads) for each kernel tap."""
+    _, kernel, dilation, _, stride = geometry
+    oh, ow = (blocks(padded_size[a], kernel[a], dilation[a], 0, stride[a]) for a in (0, 1))
+    return enumerate(window for _, _, window in _windows(kernel, dilation, stride, oh, ow))
+
+
+def scatter_taps(g: np.ndarray, tap: np.ndarray, geometry: Geometry) -> np.ndarray:
+    """Each output's gradient added at its winning tap: kh*kw strided additions (windows may overlap)."""
+    shape, _, _, ((pt, pb), (pl, pr)), _ = geometry
+    n, c, h, w = shape
+    out = np.zeros((n, c, h + pt + pb, w + pl + pr), g.dtype)
+    for t, (rows, columns) in _taps(out.shape[2:], geometry):
+        out[:, :, rows, columns] += g * (tap == t)
+    return out[:, :, pt:pt + h, pl:pl + w]
+
+
+def gather_taps(x: np.ndarray, tap: np.ndarray, geometry: Geometry) -> np.ndarray:
+    """The value at each window's winning tap (TapScatter's adjoint)."""
+    padded = _padded(x, geometry[3], 0.0)
+    out = np.zeros(tap.shape, x.dtype)
+    for t, (rows, columns) in _taps(padded.shape[2:], geometry):
+        np.copyto(out, padded[:, :, rows, columns], where=tap == t)
+    return out
+
+
+class TapGather(Primitive):
+    __slots__ = ("tap", "geometry")
+
+    @staticmethod
+    def forward(ctx, x, tap, geometry):
+        ctx.tap, ctx.geometry = tap, geometry
+        return gather_taps(x, tap, geometry)
+
+    @staticmethod
+    def backward(ctx, g):
+        if isinstance(g, Tensor):
+            return TapScatter.apply(g, tap=ctx.tap, geometry=ctx.geometry)
+        return scatter_taps(g, ctx.tap, ctx.geometry)
+
+
+class TapScatter(Primitive):
+    __slots__ = ("tap", "geometry")
+
+    @staticmethod
+    def forward(ctx, g, tap, geometry):
+        ctx.tap, ctx.geometry = tap, geometry
+        return scatter_taps(g, tap, geometry)
+
+    @staticmethod
+    def backward(ctx, g):
+        if isinstance(g, Tensor):
+            return TapGather.apply(g, tap=ctx.tap, geometry=ctx.geometry)
+        return gather_taps(g, ctx.tap, ctx.geometry)
+
+
+class MaxPool(TapGather):
+    """Each window's maximum over (N, C, H, W), keeping torch's choice among ties (the first tap in
+    row-major order) and letting NaN win; the winners' tap numbers are kept for the gradient."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, geometry):
+        best, ctx.tap = _max_and_taps(x, geometry)
+        ctx.geometry = geometry
+        return best
+
+
+def _max_and_taps(x: np.ndarray, geometry: Geometry) -> tuple[np.ndarray, np.ndarray]:
+    padded = _padded(x, geometry[3], -np.inf)
+    best, tap = None, None
+    for t, (rows, columns) in _taps(padded.shape[2:], geometry):
+        values = padded[:, :, rows, columns]
+        if best is None:
+            best, tap = values.copy(), np.zeros(values.shape, np.int32)
+            continue
+        better = (values > best) | np.isnan(values)
+        np.copyto(best, values, where=better)
+        np.copyto(tap, t, where=better)
+    return best, tap
+
+
 def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
                ceil_mode: bool = False, return_indices: bool = False) -> Any:
     """The maximum of each window; with return_indices, also each maximum's flat position in its
     input plane (what max_unpool takes)."""
     x, unbatched = _channels_as_batch(input, "max_pool2d")
-    kernel, step, _, dil, pads, out = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode,
-                                                     "max_pool2d")
-    n, c, h, w = x.shape
-    # rows layout (N*C, L, taps): each window contiguous, so argmax and gather run along the last axis
-    # (faster than along the taps axis of the columns layout, measured)
-    windows = Unfold.apply(x.reshape(n * c, 1, h, w), kernel=kernel, dilation=dil, pads=pads, stride=step,
-                           fill=-np.inf, rows=True)
-    best = windows.array.argmax(axis=2)[:, :, None]
-    values = gather(windows, 2, best).reshape(n, c, *out)
-    values = values.squeeze(0) if unbatched else values
+    kernel, step, pad, dil, pads, out = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode,
+                                                       "max_pool2d")
+    values = MaxPool.apply(x, geometry=(x.shape, kernel, dil, pads, step))
+    result = values.squeeze(0) if unbatched else values
     if not return_indices:
-        return values
-    positions = unfold_array(np.arange(h * w, dtype=np.float64).reshape(1, 1, h, w), kernel, dil, pads, step,
-                             fill=-1.0)[0]
-    indices = positions[best[:, :, 0], np.arange(best.shape[1])].astype(np.int64).reshape(n, c, *out)
-    return values, Tensor._make(indices[0] if unbatched else indices)
+        return result
+    geometry = (x.shape, kernel, dil, pads, step)
+    tap = values.grad_fn.tap if isinstance(values.grad_fn, MaxPool) else _max_and_taps(x.array, geometry)[1]
+    rows = np.arange(out[0])[:, None] * step[0] - pad[0] + (tap // kernel[1]) * dil[0]
+    columns = np.arange(out[1]) * step[1] - pad[1] + (tap % kernel[1]) * dil[1]
+    indices = (rows * x.shape[3] + columns).astype(np.int64)
+    return result, Tensor._make(indices[0] if unbatched else indices)
 
 
 def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
