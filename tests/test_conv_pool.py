@@ -34,7 +34,8 @@ def compare_with_torch(ours, theirs, shapes, dtype=np.float64, seed=0, integer_o
 
 CONV_OPTIONS = [dict(), dict(stride=2, padding=1), dict(padding=(2, 1), dilation=(2, 1)),
                 dict(stride=(1, 3), padding="valid"), dict(padding="same", dilation=2),
-                dict(groups=2, stride=2), dict(groups=4, padding=1, dilation=2)]
+                dict(groups=2, stride=2), dict(groups=4, padding=1, dilation=2),
+                dict(groups=2, stride=(3, 2), padding=(1, 2), dilation=(2, 1)), dict(stride=3, padding=2)]
 
 
 @pytest.mark.parametrize("options", CONV_OPTIONS)
@@ -216,3 +217,26 @@ def test_bad_arguments_raise_as_torch():
         F.max_pool2d(x, 2, padding=2)
     with pytest.raises(RuntimeError, match="fold"):
         F.fold(te.randn(1, 12, 5), (4, 4), 2)
+
+
+def test_convolution_workspace_is_freed_by_backward():
+    """The im2col windows (9x the input here) are saved for the weight's gradient only until backward:
+    afterwards, with the loss and its graph still alive, only the gradients remain allocated."""
+    tracemalloc = pytest.importorskip("tracemalloc")
+    rng = np.random.default_rng(0)
+    x = te.tensor(rng.standard_normal((8, 16, 24, 24)).astype(np.float32), requires_grad=True)
+    w = te.tensor(rng.standard_normal((16, 16, 3, 3)).astype(np.float32), requires_grad=True)
+    tracemalloc.start()
+    try:
+        baseline = tracemalloc.get_traced_memory()[0]
+        loss = F.max_pool2d(F.conv2d(x, w, padding=1).relu(), 2).sum()
+        during = tracemalloc.get_traced_memory()[0] - baseline
+        loss.backward()
+        after = tracemalloc.get_traced_memory()[0] - baseline
+    finally:
+        tracemalloc.stop()
+    windows = x.array.nbytes * 9
+    assert during > windows  # the windows were held for backward ...
+    grads = x.grad.array.nbytes + w.grad.array.nbytes
+    assert after < grads + x.array.nbytes // 4, (after, grads)  # ... and are gone after it
+    assert loss.grad_fn is not None

@@ -136,14 +136,19 @@ class MaxPool(TapGather):
 
 def _max_and_taps(x: np.ndarray, geometry: Geometry) -> tuple[np.ndarray, np.ndarray]:
     padded = _padded(x, geometry[3], -np.inf)
+    has_nan = bool(np.isnan(np.sum(x)))  # one pass; the comparisons below skip NaN otherwise
     best, tap = None, None
     for t, (rows, columns) in _taps(padded.shape[2:], geometry):
         values = padded[:, :, rows, columns]
         if best is None:
             best, tap = values.copy(), np.zeros(values.shape, np.int32)
             continue
-        better = (values > best) | np.isnan(values)
-        np.copyto(best, values, where=better)
+        better = values > best
+        if has_nan:
+            better |= np.isnan(values)
+            np.copyto(best, values, where=better)
+        else:
+            np.maximum(best, values, out=best)
         np.copyto(tap, t, where=better)
     return best, tap
 
