@@ -240,3 +240,26 @@ def test_convolution_workspace_is_freed_by_backward():
     grads = x.grad.array.nbytes + w.grad.array.nbytes
     assert after < grads + x.array.nbytes // 4, (after, grads)  # ... and are gone after it
     assert loss.grad_fn is not None
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular", "zeros"])
+@pytest.mark.parametrize("padding", [1, (2, 1), "same", "valid"])
+def test_conv_layers_padding_modes_match_torch(mode, padding):
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.Conv2d(3, 4, 3, padding=padding, padding_mode=mode, dilation=(1, 2)).double()
+    ours = te.nn.Conv2d(3, 4, 3, padding=padding, padding_mode=mode, dilation=(1, 2)).double()
+    assert repr(ours) == repr(theirs)
+    assert tuple(ours._reversed_padding_repeated_twice) == tuple(theirs._reversed_padding_repeated_twice)
+    ours.load_state_dict({k: te.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    compare_with_torch(ours, theirs, [(2, 3, 7, 9)])
+    one_d = [nn.Conv1d(3, 2, 3, padding=1 if padding == (2, 1) else padding, padding_mode=mode).double()
+             for nn in (te.nn, torch.nn)]
+    one_d[0].load_state_dict({k: te.tensor(v.detach().numpy()) for k, v in one_d[1].state_dict().items()})
+    compare_with_torch(one_d[0], one_d[1], [(2, 3, 8)])
+
+
+def test_conv_layers_reject_unknown_padding_modes_as_torch():
+    with pytest.raises(ValueError, match="padding_mode must be one of"):
+        te.nn.Conv2d(1, 1, 3, padding_mode="mirror")
+    with pytest.raises(ValueError, match='Only "zeros" padding mode'):
+        te.nn.ConvTranspose2d(1, 1, 3, padding_mode="reflect")
