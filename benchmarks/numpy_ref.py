@@ -10,8 +10,6 @@ from typing import Callable
 
 import numpy as np
 
-from numpy.lib.stride_tricks import sliding_window_view
-
 from benchmarks.problems import (ADAM_LEARNING_RATE, BN_EPS, BN_MOMENTUM, CHAIN_SCALE, CHAIN_SHIFT, LEARNING_RATE,
                                  MOMENTUM)
 
@@ -95,45 +93,59 @@ def linear_mse_loss_and_grads(params: list[np.ndarray], x: np.ndarray, y: np.nda
 
 
 def conv_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, pad: int):
-    """Convolution (stride 1) by im2col: the padded input's windows as a view, one tensordot (which
-    copies them into a matrix). Returns the (N, O, H', W') output, a channels-last view, and the cache."""
-    kernel = weight.shape[2]
+    """Convolution (stride 1) by im2col: each kernel tap's shifted copy of the padded input is one block
+    of rows of the (N, C*k*k, H'*W') window matrix, then one matrix product per image. Returns the
+    (N, O, H', W') output and the cache."""
+    n, c, h, w = x.shape
+    out_channels, _, kernel, _ = weight.shape
     padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))) if pad else x
-    windows = sliding_window_view(padded, (kernel, kernel), axis=(2, 3))  # (N, C, H', W', k, k)
-    out = np.tensordot(windows, weight, axes=([1, 4, 5], [1, 2, 3]))  # (N, H', W', O)
-    out += bias
-    return out.transpose(0, 3, 1, 2), (windows, weight, padded.shape, pad)
-
-
-def conv_backward(g: np.ndarray, cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Gradients of input, weight and bias; col2im adds the window gradients back tap by tap."""
-    windows, weight, padded_shape, pad = cache
-    _, _, oh, ow = g.shape
-    kernel = weight.shape[2]
-    grad_weight = np.tensordot(g, windows, axes=([0, 2, 3], [0, 2, 3]))
-    grad_windows = np.tensordot(g, weight, axes=([1], [0]))  # (N, H', W', C, k, k)
-    grad_padded = np.zeros(padded_shape, g.dtype)
+    oh, ow = h + 2 * pad - kernel + 1, w + 2 * pad - kernel + 1
+    windows = np.empty((n, c, kernel, kernel, oh, ow), x.dtype)
     for i in range(kernel):
         for j in range(kernel):
-            grad_padded[:, :, i:i + oh, j:j + ow] += grad_windows[:, :, :, :, i, j].transpose(0, 3, 1, 2)
-    grad_x = grad_padded[:, :, pad:-pad, pad:-pad] if pad else grad_padded
-    return grad_x, grad_weight, g.sum((0, 2, 3))
+            windows[:, :, i, j] = padded[:, :, i:i + oh, j:j + ow]
+    windows = windows.reshape(n, c * kernel * kernel, oh * ow)
+    out = np.matmul(weight.reshape(out_channels, -1), windows)
+    out += bias[:, None]
+    return out.reshape(n, out_channels, oh, ow), (windows, weight, padded.shape, pad)
+
+
+def conv_backward(g: np.ndarray, cache, input_grad: bool = True):
+    """Gradients of input (unless not needed), weight and bias; col2im adds the window gradients back tap
+    by tap."""
+    windows, weight, padded_shape, pad = cache
+    n, out_channels, oh, ow = g.shape
+    kernel = weight.shape[2]
+    g = g.reshape(n, out_channels, oh * ow)
+    grad_weight = np.matmul(g, windows.transpose(0, 2, 1)).sum(0).reshape(weight.shape)
+    grad_x = None
+    if input_grad:
+        grad_windows = np.matmul(weight.reshape(out_channels, -1).T, g).reshape(n, -1, kernel, kernel, oh, ow)
+        grad_padded = np.zeros(padded_shape, g.dtype)
+        for i in range(kernel):
+            for j in range(kernel):
+                grad_padded[:, :, i:i + oh, j:j + ow] += grad_windows[:, :, i, j]
+        grad_x = grad_padded[:, :, pad:-pad, pad:-pad] if pad else grad_padded
+    return grad_x, grad_weight, g.sum((0, 2))
 
 
 def max_pool_forward(x: np.ndarray):
-    """2x2 max-pooling with stride 2 (even sizes) as a reshape."""
-    n, c, h, w = x.shape
-    blocks = x.reshape(n, c, h // 2, 2, w // 2, 2)
-    out = blocks.max(axis=(3, 5))
-    return out, (blocks, out)
+    """2x2 max-pooling with stride 2 (even sizes): the maximum of the four strided slices."""
+    taps = [x[:, :, i::2, j::2] for i in (0, 1) for j in (0, 1)]
+    out = np.maximum(np.maximum(taps[0], taps[1]), np.maximum(taps[2], taps[3]))
+    return out, (taps, out, x.shape)
 
 
 def max_pool_backward(g: np.ndarray, cache) -> np.ndarray:
-    """The gradient goes to the maximum of each window (after a ReLU, ties are zeros, whose gradient
-    the ReLU stops anyway)."""
-    blocks, out = cache
-    mask = blocks == out[:, :, :, None, :, None]
-    return (mask * g[:, :, :, None, :, None]).reshape(blocks.shape[0], blocks.shape[1], -1, blocks.shape[-2] * 2)
+    """The gradient goes to the first maximum of each window."""
+    taps, out, shape = cache
+    grad_x = np.zeros(shape, g.dtype)
+    unclaimed = np.ones(out.shape, bool)
+    for (i, j), tap in zip(((0, 0), (0, 1), (1, 0), (1, 1)), taps):
+        winner = unclaimed & (tap == out)
+        grad_x[:, :, i::2, j::2] = g * winner
+        unclaimed &= ~winner
+    return grad_x
 
 
 class BatchNorm2d:
@@ -193,7 +205,7 @@ def cnn_digits_step(weights, x_all, y_all, batch):
                 g = max_pool_backward(g, pool_cache)
             g = g * (relu_out > 0)
             g, grad_bn_w, grad_bn_b = BatchNorm2d.backward(g, bn_cache)
-            g, grad_conv_w, grad_conv_b = conv_backward(g, conv_cache)
+            g, grad_conv_w, grad_conv_b = conv_backward(g, conv_cache, input_grad=layer > 0)
             grads = [grad_conv_w, grad_conv_b, grad_bn_w, grad_bn_b] + grads
         return loss, grads
     return _training_step(loss_and_grads, weights, x_all, y_all, batch)
@@ -213,7 +225,7 @@ def lenet_loss_and_grads(params: list[np.ndarray], x: np.ndarray, labels: np.nda
     g = max_pool_backward(g, pool2) * (r2 > 0)
     g, grad_c2w, grad_c2b = conv_backward(g, conv2)
     g = max_pool_backward(g, pool1) * (r1 > 0)
-    _, grad_c1w, grad_c1b = conv_backward(g, conv1)
+    _, grad_c1w, grad_c1b = conv_backward(g, conv1, input_grad=False)
     return loss, [grad_c1w, grad_c1b, grad_c2w, grad_c2b] + grads
 
 

