@@ -81,11 +81,15 @@ def scatter_taps(g: np.ndarray, tap: np.ndarray, geometry: Geometry) -> np.ndarr
 
 def _scatter(g: np.ndarray, geometry: Geometry, winners: Any) -> np.ndarray:
     """zeros of the input's shape, with g added at each ((rows, columns) slices, mask) of `winners`."""
-    shape, _, _, ((pt, pb), (pl, pr)), _ = geometry
+    shape, kernel, dilation, ((pt, pb), (pl, pr)), stride = geometry
     n, c, h, w = shape
     out = np.zeros((n, c, h + pt + pb, w + pl + pr), g.dtype)
+    apart = all(stride[a] >= dilation[a] * (kernel[a] - 1) + 1 for a in (0, 1))
     for (rows, columns), winner in winners:
-        out[:, :, rows, columns] += g * winner
+        if apart:  # the taps' slices are disjoint: write into them, no temporary
+            np.multiply(g, winner, out=out[:, :, rows, columns])
+        else:
+            out[:, :, rows, columns] += g * winner
     return out[:, :, pt:pt + h, pl:pl + w]
 
 
