@@ -46,6 +46,7 @@ class _ConvNd(Module):
     output_padding: tuple[int, ...]
     groups: int
     padding_mode: str
+    _reversed_padding_repeated_twice: tuple[int, ...]
     weight: Parameter
     bias: Parameter | None
 

@@ -132,13 +132,15 @@ class TapScatter(Primitive):
         return gather_taps(g, ctx.tap, ctx.geometry)
 
 
-class MaxPool(TapGather):
+class MaxPool(Primitive):
     """Each window's maximum over (N, C, H, W), keeping torch's choice among ties (the first tap in
     row-major order) and letting NaN win. Without NaN, forward keeps only the maxima (np.maximum of the
     taps, 5x faster than tracking the winner) and backward finds each window's first tap equal to its
     maximum; the tap numbers are built only when needed (indices, higher orders)."""
 
-    __slots__ = ()
+    __slots__ = ("tap", "geometry")
+    tap: np.ndarray | None
+    geometry: Geometry
 
     @staticmethod
     def forward(ctx, x, geometry):
@@ -152,8 +154,10 @@ class MaxPool(TapGather):
         if ctx.tap is None and not isinstance(g, Tensor):
             x, best = ctx.saved_tensors
             return _scatter(g, ctx.geometry, _first_maxima(x, best, ctx.geometry))
-        ctx.winning_taps()
-        return TapGather.backward(ctx, g)
+        tap = ctx.winning_taps()
+        if isinstance(g, Tensor):
+            return TapScatter.apply(g, tap=tap, geometry=ctx.geometry)
+        return scatter_taps(g, tap, ctx.geometry)
 
     def winning_taps(self) -> np.ndarray:
         if self.tap is None:
@@ -167,7 +171,8 @@ def _max_and_taps(x: np.ndarray, geometry: Geometry) -> tuple[np.ndarray, np.nda
     the winning taps; without NaN the taps are left to _first_maxima_taps."""
     padded = _padded(x, geometry[3], -np.inf)
     has_nan = bool(np.isnan(np.sum(x)))  # one pass
-    best, tap = None, None
+    best: Any = None
+    tap: np.ndarray | None = None
     for t, (rows, columns) in _taps(padded.shape[2:], geometry):
         values = padded[:, :, rows, columns]
         if best is None:
@@ -214,8 +219,8 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     if isinstance(values.grad_fn, MaxPool):
         tap = values.grad_fn.winning_taps()
     else:
-        best, tap = _max_and_taps(x.array, geometry)
-        tap = _first_maxima_taps(x.array, best, geometry) if tap is None else tap
+        maxima, nan_taps = _max_and_taps(x.array, geometry)
+        tap = _first_maxima_taps(x.array, maxima, geometry) if nan_taps is None else nan_taps
     rows = np.arange(out[0])[:, None] * step[0] - pad[0] + (tap // kernel[1]) * dil[0]
     columns = np.arange(out[1]) * step[1] - pad[1] + (tap % kernel[1]) * dil[1]
     indices = (rows * x.shape[3] + columns).astype(np.int64)
