@@ -263,3 +263,10 @@ def test_conv_layers_reject_unknown_padding_modes_as_torch():
         te.nn.Conv2d(1, 1, 3, padding_mode="mirror")
     with pytest.raises(ValueError, match='Only "zeros" padding mode'):
         te.nn.ConvTranspose2d(1, 1, 3, padding_mode="reflect")
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 12, 12), (1, 32, 3, 3)])  # the per-image and the rows layouts
+def test_conv2d_names_itself_when_dtypes_differ(shape):
+    weight = te.ones(2, shape[1], 2, 2)
+    with pytest.raises(RuntimeError, match=r"conv2d\(\): input and weight must have the same dtype"):
+        F.conv2d(te.ones(*shape, dtype=te.float64), weight)

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd.engine import Primitive
+from ..checks import check_same_dtype
 from ..tensor import Tensor
 from .matmul import linear, matmul
 
@@ -187,6 +188,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     if weight.ndim != 4:
         raise RuntimeError(f"conv2d: weight should be 4D (out_channels, in_channels/groups, kH, kW), "
                            f"got size {tuple(weight.shape)}")
+    check_same_dtype("conv2d", x, weight, "input and weight")
     step, dil = pair(stride, "stride", "conv2d"), pair(dilation, "dilation", "conv2d")
     out_channels, group_channels, kh, kw = weight.shape
     if not isinstance(groups, numbers.Integral) or groups < 1 or out_channels % groups:
