@@ -99,7 +99,7 @@ def test_multihead_attention_options_match_torch(options, masks):
     (out_b * torch.tensor(g)).sum().backward()
     for x, y in zip(a, b):
         assert_close(x.grad, y.grad)
-    for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
+    for p, q in zip(ours.parameters(), theirs.parameters()):
         assert_close(p.grad, q.grad)
 
 

@@ -44,6 +44,13 @@ def _padded_mask(mask: Tensor | None, extra: int) -> Tensor | None:
 class MultiheadAttention(Module):
     """Scaled dot-product attention over num_heads projections of query, key and value."""
 
+    in_proj_weight: Parameter | None
+    q_proj_weight: Parameter | None
+    k_proj_weight: Parameter | None
+    v_proj_weight: Parameter | None
+    bias_k: Parameter | None
+    bias_v: Parameter | None
+
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
                  add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None,
                  vdim: int | None = None, batch_first: bool = False, device: Any = None, dtype: Any = None):
@@ -90,7 +97,8 @@ class MultiheadAttention(Module):
 
     def _projection_weights(self) -> tuple[Tensor, Tensor, Tensor]:
         if self.in_proj_weight is not None:
-            return self.in_proj_weight.chunk(3, 0)
+            w_q, w_k, w_v = self.in_proj_weight.chunk(3, 0)
+            return w_q, w_k, w_v
         return (cast(Tensor, self.q_proj_weight), cast(Tensor, self.k_proj_weight),
                 cast(Tensor, self.v_proj_weight))
 
