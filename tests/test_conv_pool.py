@@ -270,3 +270,15 @@ def test_conv2d_names_itself_when_dtypes_differ(shape):
     weight = te.ones(2, shape[1], 2, 2)
     with pytest.raises(RuntimeError, match=r"conv2d\(\): input and weight must have the same dtype"):
         F.conv2d(te.ones(*shape, dtype=te.float64), weight)
+
+
+@pytest.mark.parametrize("output_size", [(9, 10), (10, 9), [2, 4, 10, 10]])
+def test_conv_transpose2d_output_size_matches_torch(output_size):
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1).double()
+    ours = te.nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1).double()
+    ours.load_state_dict({k: te.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    compare_with_torch(lambda x: ours(x, output_size=output_size), lambda x: theirs(x, output_size=output_size),
+                       [(2, 3, 5, 5)])
+    with pytest.raises(ValueError, match="valid sizes range from"):
+        ours(te.ones(2, 3, 5, 5, dtype=te.float64), output_size=(12, 9))

@@ -151,7 +151,23 @@ class ConvTranspose2d(_ConvNd):
                          padding_mode, dtype, 2, transposed=True, output_padding=output_padding)
 
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
-        if output_size is not None:
-            raise NotImplementedError("ConvTranspose2d: output_size is not supported; use output_padding")
-        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+        """output_size (H, W), or (N, C, H, W), picks the output_padding that gives it, as torch."""
+        extra = self.output_padding if output_size is None else self._output_padding(input, output_size)
+        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, extra,
                                   self.groups, self.dilation)
+
+    def _output_padding(self, input: Tensor, output_size: Any) -> tuple[int, ...]:
+        sizes = [int(s) for s in output_size]
+        if len(sizes) == 4:
+            sizes = sizes[2:]
+        if len(sizes) != 2:
+            raise ValueError(f"ConvTranspose2D: for {input.ndim}D input, output_size must have 2 or 4 elements "
+                             f"(got {len(output_size)})")
+        spatial = input.shape[-2:]
+        smallest = [(spatial[d] - 1) * self.stride[d] - 2 * self.padding[d]  # type: ignore[operator]
+                    + self.dilation[d] * (self.kernel_size[d] - 1) + 1 for d in (0, 1)]
+        largest = [smallest[d] + self.stride[d] - 1 for d in (0, 1)]
+        if any(not smallest[d] <= sizes[d] <= largest[d] for d in (0, 1)):
+            raise ValueError(f"requested an output size of {sizes}, but valid sizes range from {smallest} to "
+                             f"{largest} (for an input of {list(spatial)})")
+        return tuple(sizes[d] - smallest[d] for d in (0, 1))

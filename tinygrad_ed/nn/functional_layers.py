@@ -16,6 +16,7 @@ from ..ops.matmul import matmul
 from ..ops.pool import (adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d,
                         max_pool2d)
 from ..ops.reduce import softmax
+from ..autograd.grad_mode import no_grad
 from ..random import generator
 from ..tensor import Tensor
 
@@ -95,9 +96,11 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
 # -- embedding and dropout -----------------------------------------------------------------------
 def embedding(input: Any, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
               norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
-    """Rows of `weight` picked by the integer indices in `input`; the padding_idx row gets no gradient."""
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not supported")
+    """Rows of `weight` picked by the integer indices in `input`; the padding_idx row gets no gradient.
+    With max_norm, the picked rows whose norm_type-norm exceeds it are first scaled down to it, in place
+    in `weight` (outside the graph, as torch)."""
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
     index = input.array if isinstance(input, Tensor) else np.asarray(input)
     if not np.issubdtype(index.dtype, np.integer):
         raise RuntimeError(f"embedding: expected indices of an integer type, got {index.dtype}")
@@ -105,11 +108,25 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None, max_no
     if index.size and (index.min() < 0 or index.max() >= rows):
         raise IndexError(f"embedding: index out of range in self (indices must be in [0, {rows}), "
                          f"got min {index.min()}, max {index.max()})")
+    if max_norm is not None:
+        _renormalize_rows(weight, np.unique(index), max_norm, norm_type)
     out = weight[Tensor._make(index)]
     if padding_idx is None:
         return out
     padding_idx = padding_idx + rows if padding_idx < 0 else padding_idx
     return where(Tensor._make((index == padding_idx)[..., None]), out.detach(), out)
+
+
+def _renormalize_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: float) -> None:
+    """Scale the given rows whose norm exceeds max_norm by max_norm / (norm + 1e-7), as torch's
+    embedding_renorm_; an in-place write, so the weight's version counter moves."""
+    norms = np.linalg.norm(weight.array[rows].astype(np.float64), ord=norm_type, axis=1)
+    over = norms > max_norm
+    if over.any():
+        scale = (max_norm / (norms[over] + 1e-7)).astype(weight.dtype)[:, None]
+        picked = Tensor._make(rows[over])
+        with no_grad():
+            weight[picked] = weight[picked] * Tensor._make(scale)
 
 
 def _channel_dropout(x: Tensor, p: float, training: bool, spatial: int, op: str) -> Tensor:
