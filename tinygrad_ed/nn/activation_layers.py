@@ -44,11 +44,13 @@ class _InPlaceable(Module):
 
 
 class Sigmoid(_Elementwise):
-    function = F.sigmoid
+    def forward(self, input: Tensor) -> Tensor:  # spelled out, as ReLU's
+        return F.sigmoid(input)
 
 
 class Tanh(_Elementwise):
-    function = F.tanh
+    def forward(self, input: Tensor) -> Tensor:
+        return F.tanh(input)
 
 
 class Softsign(_Elementwise):
@@ -65,7 +67,7 @@ class Tanhshrink(_Elementwise):
 
 class ReLU(_InPlaceable):
     def forward(self, input: Tensor) -> Tensor:  # spelled out: on every MLP's hot path
-        return F.relu(input, self.inplace)
+        return F.relu(input, True) if self.inplace else F.relu(input)
 
 
 class SELU(_InPlaceable):

@@ -24,7 +24,9 @@ from .functional_layers import *  # noqa: F401,F403  (convolution, pooling, norm
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     check_tensor(input, "relu", "input", 1)
-    return input.copy_(input.relu()) if inplace else input.relu()
+    if inplace:
+        return input.copy_(input.relu())
+    return input.relu()
 
 
 def sigmoid(input: Tensor) -> Tensor:
