@@ -102,7 +102,12 @@ def test_embedding_from_pretrained():
 
 @pytest.mark.parametrize("options", [dict(size=(5, 7), mode="bilinear", align_corners=False),
                                      dict(scale_factor=2.5, mode="bilinear", align_corners=True),
-                                     dict(scale_factor=(0.5, 1.7)), dict(size=(7, 3)), dict(scale_factor=2)])
+                                     dict(scale_factor=(0.5, 1.7)), dict(size=(7, 3)), dict(scale_factor=2),
+                                     dict(size=(9, 11), mode="bicubic", align_corners=False),
+                                     dict(size=(3, 2), mode="bicubic", align_corners=False),
+                                     dict(scale_factor=(2.5, 1.5), mode="bicubic", align_corners=True),
+                                     dict(size=(1, 7), mode="bicubic", align_corners=True),
+                                     dict(scale_factor=1.7, mode="bicubic")])
 def test_interpolate_matches_torch(options):
     torch = pytest.importorskip("torch")
     compare_with_torch(lambda x: F.interpolate(x, **options), lambda x: torch.nn.functional.interpolate(x, **options),

@@ -162,6 +162,19 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 
 
 # -- interpolation -------------------------------------------------------------------------------
+CUBIC_A = -0.75  # torch's (and OpenCV's) cubic convolution parameter
+
+
+def _cubic_weights(t: np.ndarray) -> list[np.ndarray]:
+    """Keys' cubic convolution weights of the four taps at offsets -1, 0, 1, 2 from floor(x), t = x - floor(x)."""
+    def near(x: np.ndarray) -> np.ndarray:  # |x| <= 1
+        return ((CUBIC_A + 2) * x - (CUBIC_A + 3)) * x * x + 1
+
+    def far(x: np.ndarray) -> np.ndarray:  # 1 < |x| < 2
+        return ((CUBIC_A * x - 5 * CUBIC_A) * x + 8 * CUBIC_A) * x - 4 * CUBIC_A
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+
 def _resampling_matrix(size: int, out: int, scale: float | None, mode: str, align_corners: bool,
                        dtype: Any) -> Tensor:
     """The (out, size) matrix mapping one axis of the input to the output, by torch's coordinate rules."""
@@ -174,7 +187,14 @@ def _resampling_matrix(size: int, out: int, scale: float | None, mode: str, alig
     if align_corners:
         src = dst * ((size - 1) / (out - 1) if out > 1 else 0.0)
     else:
-        src = np.maximum((dst + 0.5) * step - 0.5, 0.0)
+        src = (dst + 0.5) * step - 0.5
+        if mode != "bicubic":  # torch clamps the source coordinate at 0, except for cubic
+            src = np.maximum(src, 0.0)
+    if mode == "bicubic":
+        base = np.floor(src).astype(np.int64)
+        for k, weight in enumerate(_cubic_weights(src - base)):
+            np.add.at(matrix, (dst, np.clip(base - 1 + k, 0, size - 1)), weight)  # edge taps repeat the border
+        return Tensor._make(matrix.astype(dtype))
     low = np.minimum(np.floor(src).astype(np.int64), size - 1)
     high = np.minimum(low + 1, size - 1)
     frac = src - low
@@ -186,13 +206,13 @@ def _resampling_matrix(size: int, out: int, scale: float | None, mode: str, alig
 def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
                 antialias: bool = False) -> Tensor:
-    """Resize the spatial dimensions: 'nearest' (3-D or 4-D input), 'linear' (3-D), 'bilinear' (4-D);
-    each axis is one matrix product with a resampling matrix."""
+    """Resize the spatial dimensions: 'nearest' (3-D or 4-D input), 'linear' (3-D), 'bilinear' or
+    'bicubic' (4-D); each axis is one matrix product with a resampling matrix."""
     spatial = input.ndim - 2
-    modes = {"nearest": (1, 2), "linear": (1,), "bilinear": (2,)}
+    modes = {"nearest": (1, 2), "linear": (1,), "bilinear": (2,), "bicubic": (2,)}
     if mode not in modes or spatial not in modes[mode] or antialias:
         raise NotImplementedError(f"interpolate: mode={mode!r} on {input.ndim}D input is not supported "
-                                  "(nearest on 3D/4D, linear on 3D, bilinear on 4D)")
+                                  "(nearest on 3D/4D, linear on 3D, bilinear and bicubic on 4D)")
     if mode == "nearest" and align_corners is not None:
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
