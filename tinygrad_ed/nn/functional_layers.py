@@ -13,6 +13,7 @@ import numpy as np
 from ..ops.conv import conv1d, conv2d, conv_transpose2d, fold, unfold
 from ..ops.elementwise import Mul, where
 from ..ops.matmul import matmul
+from ..ops.norm import normalize
 from ..ops.pool import (adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d,
                         max_pool2d)
 from ..ops.reduce import softmax
@@ -22,12 +23,6 @@ from ..tensor import Tensor
 
 
 # -- normalisation -------------------------------------------------------------------------------
-def _normalize(x: Tensor, dims: tuple[int, ...], eps: float) -> Tensor:
-    mean = x.mean(dims, keepdim=True)
-    centered = x - mean
-    return centered / ((centered * centered).mean(dims, keepdim=True) + eps).sqrt()
-
-
 def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
     """Normalise over the last len(normalized_shape) dimensions (biased variance), then scale and shift."""
@@ -35,7 +30,7 @@ def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = Non
     if tuple(input.shape[input.ndim - len(shape):]) != shape or len(shape) > input.ndim:
         raise RuntimeError(f"layer_norm: given normalized_shape={list(shape)}, expected input with shape "
                            f"[*, {', '.join(map(str, shape))}], but got input of size {list(input.shape)}")
-    out = _normalize(input, tuple(range(input.ndim - len(shape), input.ndim)), eps)
+    out = normalize(input, tuple(range(input.ndim - len(shape), input.ndim)), eps)
     if weight is not None:
         out = out * weight
     return out if bias is None else out + bias
@@ -60,14 +55,12 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if count <= 1:
             raise ValueError("Expected more than 1 value per channel when training, "
                              f"got input size {list(input.shape)}")
-        mean = input.mean(axes, keepdim=True)
-        centered = input - mean
-        var = (centered * centered).mean(axes, keepdim=True)
-        out = centered / (var + eps).sqrt()
+        stats: dict = {}
+        out = normalize(input, axes, eps, stats)
         if running_mean is not None:
-            running_mean.array[...] = (1 - momentum) * running_mean.array + momentum * mean.array.reshape(channels)
+            running_mean.array[...] = (1 - momentum) * running_mean.array + momentum * stats["mean"].reshape(channels)
         if running_var is not None:
-            unbiased = var.array.reshape(channels) * (count / (count - 1))
+            unbiased = stats["var"].reshape(channels) * (count / (count - 1))
             running_var.array[...] = (1 - momentum) * running_var.array + momentum * unbiased
     else:
         if running_mean is None or running_var is None:
@@ -86,7 +79,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
         raise RuntimeError(f"group_norm: expected input with a number of channels divisible by num_groups="
                            f"{num_groups}, but got input of size {list(input.shape)}")
     n = input.shape[0]
-    out = _normalize(input.reshape(n, num_groups, -1), (2,), eps).reshape(input.shape)
+    out = normalize(input.reshape(n, num_groups, -1), (2,), eps).reshape(input.shape)
     per_channel = (input.shape[1],) + (1,) * (input.ndim - 2)
     if weight is not None:
         out = out * weight.reshape(per_channel)
