@@ -19,6 +19,24 @@ def assert_close(a, b):
     np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-9, atol=1e-11)
 
 
+def attend_and_compare(ours, theirs, arrays, kwargs, rng):
+    """Outputs, attention weights and the gradients of inputs and every parameter, ours vs torch's."""
+    a = [te.tensor(x, requires_grad=True) for x in arrays]
+    b = [torch.tensor(x, requires_grad=True) for x in arrays]
+    wrap = {k: (v, v) if isinstance(v, bool) else (te.tensor(v), torch.tensor(v)) for k, v in kwargs.items()}
+    out_a, w_a = ours(*a, **{k: v[0] for k, v in wrap.items()})
+    out_b, w_b = theirs(*b, **{k: v[1] for k, v in wrap.items()})
+    assert_close(out_a, out_b)
+    assert_close(w_a, w_b)
+    g = rng.standard_normal(out_a.shape)
+    (out_a * te.tensor(g)).sum().backward()
+    (out_b * torch.tensor(g)).sum().backward()
+    for x, y in zip(a, b):
+        assert_close(x.grad, y.grad)
+    for p, q in zip(ours.parameters(), theirs.parameters()):
+        assert_close(p.grad, q.grad)
+
+
 @pytest.mark.parametrize("batch_first", [False, True])
 @pytest.mark.parametrize("masks", ["none", "bool", "float", "padding", "both3d"])
 @pytest.mark.parametrize("average", [True, False])
@@ -30,24 +48,13 @@ def test_multihead_attention_matches_torch(batch_first, masks, average):
     rng = np.random.default_rng(0)
     shape_q, shape_k = ((2, 3, 8), (2, 5, 8)) if batch_first else ((3, 2, 8), (5, 2, 8))
     arrays = [rng.standard_normal(s) for s in (shape_q, shape_k, shape_k)]
-    a = [te.tensor(x, requires_grad=True) for x in arrays]
-    b = [torch.tensor(x, requires_grad=True) for x in arrays]
     blocked = rng.random((3, 5)) > 0.6
     blocked[:, 0] = False
     kwargs = {"none": {}, "bool": {"attn_mask": blocked}, "float": {"attn_mask": rng.standard_normal((3, 5))},
               "padding": {"key_padding_mask": np.array([[False] * 4 + [True], [False] * 5])},
               "both3d": {"attn_mask": np.broadcast_to(blocked, (4, 3, 5)).copy(),
                          "key_padding_mask": np.array([[False] * 4 + [True], [False] * 5])}}[masks]
-    out_a, w_a = ours(*a, average_attn_weights=average, **{k: te.tensor(v) for k, v in kwargs.items()})
-    out_b, w_b = theirs(*b, average_attn_weights=average, **{k: torch.tensor(v) for k, v in kwargs.items()})
-    assert_close(out_a, out_b)
-    assert_close(w_a, w_b)
-    g = rng.standard_normal(out_a.shape)
-    (out_a * te.tensor(g)).sum().backward()
-    (out_b * torch.tensor(g)).sum().backward()
-    for x, y in zip(a, b):
-        assert_close(x.grad, y.grad)
-    assert_close(ours.in_proj_weight.grad, theirs.in_proj_weight.grad)
+    attend_and_compare(ours, theirs, arrays, dict(kwargs, average_attn_weights=average), rng)
 
 
 def test_unbatched_attention_and_no_weights():
@@ -83,24 +90,12 @@ def test_multihead_attention_options_match_torch(options, masks):
     shapes = [(3, 2, 8), (5, 2, kdim), (5, 2, vdim)]
     shapes = [(s[1], s[0], s[2]) for s in shapes] if batch_first else shapes
     arrays = [rng.standard_normal(s) for s in shapes]
-    a = [te.tensor(x, requires_grad=True) for x in arrays]
-    b = [torch.tensor(x, requires_grad=True) for x in arrays]
     kwargs = {}
     if masks:
         blocked = rng.random((3, 5)) > 0.6
         blocked[:, 0] = False
         kwargs = {"attn_mask": blocked, "key_padding_mask": np.array([[False] * 4 + [True], [False] * 5])}
-    out_a, w_a = ours(*a, **{k: te.tensor(v) for k, v in kwargs.items()})
-    out_b, w_b = theirs(*b, **{k: torch.tensor(v) for k, v in kwargs.items()})
-    assert_close(out_a, out_b)
-    assert_close(w_a, w_b)
-    g = rng.standard_normal(out_a.shape)
-    (out_a * te.tensor(g)).sum().backward()
-    (out_b * torch.tensor(g)).sum().backward()
-    for x, y in zip(a, b):
-        assert_close(x.grad, y.grad)
-    for p, q in zip(ours.parameters(), theirs.parameters()):
-        assert_close(p.grad, q.grad)
+    attend_and_compare(ours, theirs, arrays, kwargs, rng)
 
 
 def test_attention_extra_parameters_initialisation():
