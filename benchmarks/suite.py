@@ -57,7 +57,7 @@ LAYER_TARGETS = {
 
 
 def layer_workloads(quick: bool) -> list[Workload]:
-    warmup, blocks, block_size = (1, 2, 1) if quick else (3, 10, 3)
+    warmup, blocks, block_size = (1, 2, 1) if quick else (5, 20, 4)  # about a second of steps per worker
     repeats = dict(batches=4, warmup=warmup, blocks=blocks, block_size=block_size)
     specs = {"cnn-digits-b64": dict(kind="image", model="cnn-digits", batch=64),
              "lenet-b64": dict(kind="image", model="lenet", batch=64),

@@ -12,6 +12,7 @@ import numpy as np
 from ..autograd.engine import Primitive
 from ..checks import check_same_dtype
 from ..tensor import Tensor
+from . import backward_math as bm
 from .matmul import linear, matmul
 
 Pair = tuple[int, int]
@@ -241,15 +242,34 @@ def _conv2d_per_image(x: Tensor, weight: Tensor, bias: Tensor | None, kernel: Pa
     rather than channel length (2-3x faster at LeNet sizes, measured)."""
     n, out_channels = x.shape[0], weight.shape[0]
     windows = Unfold.apply(x, kernel=kernel, dilation=dilation, pads=pads, stride=stride)  # (N, C*kh*kw, L)
-    if groups == 1:
-        out = matmul(weight.reshape(out_channels, -1), windows)
-    else:
-        windows = windows.reshape(n, groups, -1, windows.shape[2])
-        out = matmul(weight.reshape(groups, out_channels // groups, -1), windows)
+    windows = windows.reshape(n, groups, -1, windows.shape[2])
+    out = PerImageProduct.apply(weight.reshape(groups, out_channels // groups, -1), windows, bias)
     out = out.reshape(n, out_channels, *size)
-    if bias is not None:
-        out = out + bias.reshape(out_channels, 1, 1)
     return out.squeeze(0) if unbatched else out
+
+
+class PerImageProduct(Primitive):
+    """filters (G, O/G, K) @ windows (N, G, K, L) + bias (O,) -> (N, G, O/G, L): each image's (and group's)
+    window matrix times its filters, the bias added in place (one pass and one array fewer than an add)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, filters, windows, bias):
+        need_filters, need_windows, _ = ctx.needs_input_grad
+        ctx.save_for_backward(windows if need_filters else None, filters if need_windows else None)
+        out = np.matmul(filters, windows)
+        if bias is not None:
+            out += bias.reshape(filters.shape[0], -1, 1)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        windows, filters = ctx.saved_tensors
+        need_filters, need_windows, need_bias = ctx.needs_input_grad
+        return (bm.sum(bm.matmul(g, bm.swap_last(windows)), 0) if need_filters else None,
+                bm.matmul(bm.swap_last(filters), g) if need_windows else None,
+                bm.sum(g, (0, 3)).reshape(-1) if need_bias else None)
 
 
 def _conv_pads(padding: Any, kernel: Pair, dilation: Pair, stride: Pair, op: str) -> Pads:

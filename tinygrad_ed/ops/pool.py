@@ -170,20 +170,19 @@ def _max_and_taps(x: np.ndarray, geometry: Geometry) -> tuple[np.ndarray, np.nda
     """The maxima, and, where the input holds NaN (which wins, the last one in its window, as torch),
     the winning taps; without NaN the taps are left to _first_maxima_taps."""
     padded = _padded(x, geometry[3], -np.inf)
-    has_nan = bool(np.isnan(np.sum(x)))  # one pass
-    best: Any = None
-    tap: np.ndarray | None = None
-    for t, (rows, columns) in _taps(padded.shape[2:], geometry):
+    taps = list(_taps(padded.shape[2:], geometry))
+    best = padded[:, :, taps[0][1][0], taps[0][1][1]].copy()
+    for _, (rows, columns) in taps[1:]:
+        np.maximum(best, padded[:, :, rows, columns], out=best)  # NaN propagates: the check below sees it
+    if not np.isnan(np.sum(best)):
+        return best, None
+    tap = np.zeros(best.shape, np.int32)
+    best = padded[:, :, taps[0][1][0], taps[0][1][1]].copy()
+    for t, (rows, columns) in taps[1:]:
         values = padded[:, :, rows, columns]
-        if best is None:
-            best = values.copy()
-            tap = np.zeros(values.shape, np.int32) if has_nan else None
-        elif tap is not None:
-            better = (values > best) | np.isnan(values)
-            np.copyto(best, values, where=better)
-            np.copyto(tap, t, where=better)
-        else:
-            np.maximum(best, values, out=best)
+        better = (values > best) | np.isnan(values)
+        np.copyto(best, values, where=better)
+        np.copyto(tap, t, where=better)
     return best, tap
 
 
