@@ -304,6 +304,37 @@ def test_unique_bincount_histc_against_torch():
         te.tensor([-1, 2]).bincount()
 
 
+def tensors(lib, kwargs, dtype):
+    """kwargs with its arrays as `lib`'s tensors of `dtype`."""
+    return {k: lib.tensor(v.astype(dtype)) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+
+
+def test_histogram_against_torch():
+    torch = torch_or_skip()
+    values = np.array([[1.0, 2.0, 1.0], [5.0, -1.0, 2.5]])
+    weight = np.arange(6.0).reshape(2, 3)
+    cases = [dict(bins=4), dict(bins=4, range=(0.0, 4.0)), dict(bins=3, weight=weight, density=True),
+             dict(bins=np.array([0.0, 1.0, 2.5, 6.0]), weight=weight), dict(bins=2, density=True)]
+    for dtype in (np.float32, np.float64):
+        for kwargs in cases:
+            ours = te.histogram(te.tensor(values.astype(dtype)), **tensors(te, kwargs, dtype))
+            theirs = torch.histogram(torch.tensor(values.astype(dtype)), **tensors(torch, kwargs, dtype))
+            for mine, reference in zip(ours, theirs):
+                assert mine.dtype == te.tensor(values.astype(dtype)).dtype
+                np.testing.assert_allclose(mine.numpy(), reference.numpy(), rtol=1e-6, err_msg=str(kwargs))
+    hist, bin_edges = te.tensor([1.0, 1.0, 1.0]).histogram(4)  # all equal: the range widens by 0.5 each side
+    assert hist.tolist() == [0.0, 0.0, 3.0, 0.0] and bin_edges.tolist() == [0.5, 0.75, 1.0, 1.25, 1.5]
+
+
+def test_histogram_rejects_what_torch_rejects():
+    with pytest.raises(NotImplementedError, match="int64"):
+        te.histogram(te.tensor([1, 2]), 3)
+    with pytest.raises(RuntimeError, match="min should not exceed max"):
+        te.histogram(te.tensor([1.0]), 3, range=(2.0, 1.0))
+    with pytest.raises(RuntimeError, match="bins must be > 0"):
+        te.histogram(te.tensor([1.0]), 0)
+
+
 # ---------------------------------------------------------------------------------------------
 # norms
 

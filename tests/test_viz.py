@@ -66,22 +66,6 @@ def test_show_values_prints_data_and_gradients_of_small_tensors():
     assert "Tanh\nscalar\ndata 0.8483\ngrad 1." in text
 
 
-SHADES = [(1e-6, "#6baed6"), (1e-3, "#c6dbef"), (1.0, "#f7f7f7"), (1e3, "#fcae91"), (np.inf, "#de2d26")]
-
-
-def test_nodes_are_shaded_by_gradient_norm_after_backward():
-    w = te.tensor([1.0, 2.0], requires_grad=True)
-    loss = ((w * 1e4) * 1e-12).sum() * 1e4
-    loss.backward(retain_graph=True)
-    nodes = re.findall(r'label="[^"]*\|grad\| ([0-9.e+-]+)"[^\]]*fillcolor="(#[0-9a-f]+)"',
-                       draw_graph(loss).source)
-    norms = sorted(float(norm) for norm, _ in nodes)
-    assert norms[0] < 1e-6 and norms[-1] >= 1e3  # a vanishing and an exploding gradient in one graph
-    for norm, fill in nodes:
-        assert fill == next(color for bound, color in SHADES if float(norm) < bound)
-    assert len({fill for _, fill in nodes}) >= 4
-
-
 def test_graph_is_freed_by_plain_backward():
     _, loss = mlp_loss()
     loss.backward()
@@ -92,13 +76,14 @@ def test_an_op_freed_by_backward_is_drawn_as_freed():
     x = te.tensor([1.0, 2.0], requires_grad=True)
     hidden = x * 3
     hidden.sum().backward()
-    assert labels(draw_graph(hidden + 1))[:2] == ["Add\n(2,)", "Mul\nfreed by backward()"]  # then the legend
+    # the number added is read back from the arrays, which backward freed
+    assert labels(draw_graph(hidden + 1))[:2] == ["Add (+ a number)\n(2,)", "Mul\nfreed by backward()"]
 
 
 def test_loss_graph_shows_only_primitive_ops():
     x = te.tensor(np.linspace(-2, 2, 6), requires_grad=True)
     loss = F.huber_loss(x, te.zeros(6, dtype=te.float64), delta=1.0)
-    ops = {label.split("\n")[0] for label in labels(draw_graph(loss))}
+    ops = {label.split()[0] for label in labels(draw_graph(loss))}
     assert {"Abs", "Where", "Mul", "Sum", "Div"} <= ops
     assert not any("Huber" in op for op in ops)
 

@@ -18,7 +18,7 @@ from .ops.movement import cat, stack, hstack, vstack, dstack, column_stack
 from .ops.movement import cat as concat, cat as concatenate
 from .ops.einsum import einsum
 from .serialization import save, load
-from . import autograd, backends, cuda, functions, linalg, nn, optim, return_types, utils, viz
+from . import autograd, backends, cuda, distributed, functions, linalg, nn, optim, return_types, utils, viz
 from .autograd import functional as _functional  # noqa: F401  (makes te.autograd.functional an attribute)
 from .functions import *  # noqa: F403  te.exp, te.sum, ...: torch's function forms of Tensor methods
 
@@ -35,4 +35,5 @@ __all__ = ["Tensor", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empt
            "half", "long", "int", "short", "finfo", "iinfo", "get_default_dtype", "set_default_dtype",
            "device", "set_default_device", "get_default_device", "ShapeError",
            "autograd", "backends", "cuda", "linalg", "nn", "optim", "return_types", "utils", "viz", "save", "load",
+           "distributed",
            *(name for name in vars(functions) if not name.startswith("_"))]

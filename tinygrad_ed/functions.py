@@ -175,6 +175,7 @@ median = _Tensor.median
 unique = _Tensor.unique
 bincount = _Tensor.bincount
 histc = _Tensor.histc
+histogram = _Tensor.histogram
 var_mean = _reduce.var_mean
 std_mean = _reduce.std_mean
 

@@ -1,6 +1,6 @@
 """torch.return_types: the named (values, indices) pairs that max(dim), min(dim), sort, topk,
-median(dim), cummax and cummin return. They unpack (`values, indices = x.max(1)`), index
-(`x.max(1)[0]`) and print as torch's do."""
+median(dim), cummax and cummin return, and histogram's (hist, bin_edges). They unpack
+(`values, indices = x.max(1)`), index (`x.max(1)[0]`) and print as torch's do."""
 from __future__ import annotations
 
 from typing import Any, NamedTuple
@@ -46,3 +46,11 @@ class cummax(ValuesIndices):
 
 class cummin(ValuesIndices):
     __slots__ = ()
+
+
+class histogram(NamedTuple):
+    hist: Any
+    bin_edges: Any
+
+    def __repr__(self) -> str:
+        return f"tinygrad_ed.return_types.histogram(\nhist={self.hist!r},\nbin_edges={self.bin_edges!r})"

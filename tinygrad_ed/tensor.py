@@ -55,7 +55,9 @@ class Tensor(TensorConversions):
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("array", "grad", "requires_grad", "grad_fn", "__weakref__")
+    # view_of: (tensor, index) for `tensor[index]` sharing its memory (see inplace.py)
+    __slots__ = ("array", "grad", "requires_grad", "grad_fn", "view_of", "__weakref__")
+    view_of: tuple[Tensor, Any]  # set only on parts made by indexing
     __array_ufunc__ = None  # so that `ndarray op Tensor` calls Tensor's reflected operator
     __hash__ = object.__hash__  # == is elementwise; identity is the hash, as in torch
 
@@ -600,6 +602,10 @@ class Tensor(TensorConversions):
     def histc(self, bins: int = 100, min: builtins.float = 0, max: builtins.float = 0) -> Tensor:
         return sorting.histc(self, bins, min, max)
 
+    def histogram(self, bins: Any = 100, *, range: Any = None, weight: Tensor | None = None,
+                  density: builtins.bool = False) -> Any:
+        return sorting.histogram(self, bins, range, weight, density)
+
     def softmax(self, dim: int | None = None, dtype: Any = None, *, axis: int | None = None) -> Tensor:
         return reduce.softmax(self, dims.dim_or_axis("softmax", dim, axis, -1), dtype)  # dim -1 by default
 
@@ -673,7 +679,10 @@ class Tensor(TensorConversions):
         return structured.diag_embed(self, offset, dim1, dim2)
 
     def __getitem__(self, index: Any) -> Tensor:
-        return index_ops.getitem(self, index)
+        part = index_ops.getitem(self, index)
+        if type(part.array) is np.ndarray and part.array.base is not None:  # maybe a view (inplace.py checks)
+            part.view_of = (self, index)  # a recorded write into the part is a write into `self`
+        return part
 
     # -- matrix products and linear algebra --------------------------------------------------------
     def mm(self, mat2: Any) -> Tensor: return matmul_ops.mm(self, mat2)

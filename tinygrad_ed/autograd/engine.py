@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import gc
 import os
+from contextlib import contextmanager
 import re
 import traceback
 from heapq import heappop, heappush
-from typing import Any, Callable, NoReturn, Sequence
+from typing import Any, Callable, Iterator, NoReturn, Sequence
 
 import numpy as np
 
@@ -271,6 +272,23 @@ def _check_not_overwritten(node: Node, consumer_time: int) -> None:
             "out-of-place ops.")
 
 
+# Called as observer(node, grad_output, input_grads) for every node the engine runs, in its order (viz's
+# animate_backward reads it); None, the default, costs one comparison per node.
+_observer: Callable[[Node, Any, tuple], None] | None = None
+
+
+@contextmanager
+def observe_backward(observer: Callable[[Node, Any, tuple], None]) -> Iterator[None]:
+    """Within the block, every backward pass (in any thread) reports each node it runs, in its execution
+    order, as `observer(node, grad_output, input_grads)` (input_grads before summing to the inputs' shapes)."""
+    global _observer
+    previous, _observer = _observer, observer
+    try:
+        yield
+    finally:
+        _observer = previous
+
+
 def backpropagate(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool | None,
                   create_graph: bool, wanted: Sequence[Tensor] | None = None) -> list[Any] | None:
     """Run the chain rule from `roots`.
@@ -311,6 +329,7 @@ def _chain_rule(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph
     previous_mode, anomaly = mode.enabled, mode.anomaly
     watch_views = tracked_write >= 0
     hooked = bool(grad_hooks.entries or retained.entries)
+    observe = _observer
     mode.enabled = create_graph
     pop = grads.pop
     try:
@@ -334,6 +353,8 @@ def _chain_rule(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph
             if len(input_grads) != len(edges):
                 raise RuntimeError(f"{type(node).__name__}.backward returned {len(input_grads)} gradients, "
                                    f"expected {len(edges)} (one per forward input)")
+            if observe is not None:
+                observe(node, g, input_grads)
             for edge, pg, needed in zip(edges, input_grads, node.needs_input_grad):
                 if pg is None or not needed:
                     continue

@@ -10,13 +10,16 @@ now holds as its result), so nothing f saves for backward is overwritten by
 the write. A write through a view of a tensor in the graph changes that tensor
 behind its history: backward raises if the changed tensor is used afterwards
 (engine.py), and an in-place op on a view of a leaf that requires grad raises
-at once, as in torch.
+at once, as in torch. A recorded write into a part `x[index]` is a write into
+`x` (`_write_through_view`, torch's CopySlices), so `dC[ix] += g` works also
+when `dC` was outside the graph.
 
     sin_ = in_place(sin)     # in Tensor's class body (tensor.py): how an op gets its in-place form
 """
 from __future__ import annotations
 
 import functools
+import sys
 import weakref
 from typing import Any, Callable
 
@@ -71,11 +74,33 @@ def _recorded_write(tensor: Tensor, name: str, op: Callable[..., Tensor], args: 
         raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an in-place operation. "
                            "(Do it under `with te.no_grad():`, as an optimizer step does.)")
     _refuse_view_of_leaf(tensor, name)
+    base, index = getattr(tensor, "view_of", (None, None))
+    if base is not None and versions.shares_storage(base.array, tensor.array):
+        return _write_through_view(tensor, base, index, name, op, args, kwargs, casting)
     if tensor.grad_fn is None and versions.storage_of(tensor.array) is not tensor.array:
         raise RuntimeError(f"{name}: writing a value that requires grad into a view of a tensor outside the graph "
-                           "is not supported (the viewed tensor would not know); write into that tensor itself, "
-                           "e.g. buffer[0] = value rather than row = buffer[0]; row.copy_(value)")
-    out = op(_snapshot(tensor), *args, **kwargs)
+                           "is supported for views made by indexing only; write into that tensor itself, "
+                           "e.g. buffer[0] += value")
+    out = _checked_result(tensor, name, op(_snapshot(tensor, name), *args, **kwargs), casting)
+    node = out.grad_fn
+    store(tensor, name, out, versions.UNTRACKED if node is None else node.sequence, casting=casting)
+    if node is not None:
+        _rebase(tensor, node)
+    return tensor
+
+
+def _write_through_view(view: Tensor, base: Tensor, index: Any, name: str, op: Callable[..., Tensor], args: tuple,
+                        kwargs: dict, casting: Any) -> Tensor:
+    """A recorded write into `view = base[index]` is a write into `base`, as torch's CopySlices: `base`'s
+    history becomes its old values with that part replaced (so `dC[ix] += g` puts `dC` in the graph),
+    and the view becomes that part of the new `base`."""
+    base[index] = _checked_result(view, name, op(_snapshot(view, name), *args, **kwargs), casting)
+    _rebase(view, base[index].grad_fn)
+    return view
+
+
+def _checked_result(tensor: Tensor, name: str, out: Tensor, casting: Any) -> Tensor:
+    """`out`, cast to `tensor`'s dtype where `casting` allows; it must have `tensor`'s shape."""
     if out.array.dtype != tensor.array.dtype:
         if not np.can_cast(out.array.dtype, tensor.array.dtype, casting=casting):
             raise RuntimeError(f"{name}: result type {out.array.dtype} can't be cast to the desired output type "
@@ -84,17 +109,19 @@ def _recorded_write(tensor: Tensor, name: str, op: Callable[..., Tensor], args: 
     if out.shape != tensor.shape:
         raise ShapeError(f"{name}: output with shape {list(tensor.shape)} doesn't match the broadcast shape "
                          f"{list(out.shape)}")
-    node = out.grad_fn
-    store(tensor, name, out, versions.UNTRACKED if node is None else node.sequence, casting=casting)
-    if node is not None:
-        _rebase(tensor, node)
-    return tensor
+    return out
 
 
-def _snapshot(tensor: Tensor) -> Tensor:
+def _snapshot(tensor: Tensor, name: str) -> Tensor:
     """`tensor` as it is now, in memory the write will not touch: its node's result becomes the copy."""
-    copy = np.array(tensor.array)
     node = tensor.grad_fn
+    if node is not None and versions.tracked_writes_between(tensor.array, node.sequence, sys.maxsize,
+                                                            node.sequence) is not None:
+        # written through a view since its node computed it: the copy would hide that from backward
+        raise RuntimeError(f"{name}: the tensor was modified in place through a view of it (one not made by "
+                           "indexing, such as x.view(...) or x.t()) since it was computed; differentiating "
+                           "through that is not supported. Write to the tensor itself or use out-of-place ops.")
+    copy = np.array(tensor.array)
     if node is not None:
         node.array = copy
     return Tensor._make(copy, node)

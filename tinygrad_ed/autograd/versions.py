@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -51,29 +51,39 @@ def storage_of(array: Any) -> np.ndarray | None:
     return array
 
 
+def shares_storage(a: Any, b: Any) -> bool:
+    return storage_of(a) is storage_of(b)
+
+
 def record_write(array: Any, writer: int = UNTRACKED) -> None:
     """Bump the version of `array`'s storage: call it after every in-place write."""
+    record_writes((array,), writer)
+
+
+def record_writes(arrays: Iterable[Any], writer: int = UNTRACKED) -> None:
+    """Bump the versions of the storages of `arrays`, written together (an optimizer's step)."""
     global latest_write, latest_tracked_write
-    root: Any
-    if type(array) is np.ndarray and array.base is None:  # the common case: the array owns its memory
-        root = array
-    else:
-        root = storage_of(array)
-        if root is None:
-            return
-    log = _logs.get(id(root))
-    if log is None:
-        log = _logs[id(root)] = WriteLog()
-        weakref.finalize(root, _logs.pop, id(root), None)
     latest_write = time = next(clock)
     if writer != UNTRACKED:
         latest_tracked_write = time
-    log.version += 1
-    log.times.append(time)
-    log.writers.append(writer)
-    if len(log.times) > 2 * _KEPT:
-        log.forgotten_until = log.times[-_KEPT - 1]
-        del log.times[:-_KEPT], log.writers[:-_KEPT]
+    root: Any
+    for array in arrays:
+        if type(array) is np.ndarray and array.base is None:  # the common case: the array owns its memory
+            root = array
+        else:
+            root = storage_of(array)
+            if root is None:
+                continue
+        log = _logs.get(id(root))
+        if log is None:
+            log = _logs[id(root)] = WriteLog()
+            weakref.finalize(root, _logs.pop, id(root), None)
+        log.version += 1
+        log.times.append(time)
+        log.writers.append(writer)
+        if len(log.times) > 2 * _KEPT:
+            log.forgotten_until = log.times[-_KEPT - 1]
+            del log.times[:-_KEPT], log.writers[:-_KEPT]
 
 
 def version_of(array: Any) -> int:

@@ -1,5 +1,5 @@
 """Neural-network building blocks: Module, layers, losses, functional, init, optim, data."""
-from . import functional, init, optim, data, utils
+from . import functional, init, optim, data, utils, parallel
 from .module import Module, Parameter
 from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 from .layers import Linear, Identity, Unflatten, Dropout, Dropout1d, Dropout2d, Flatten
@@ -28,5 +28,6 @@ __all__ = ["functional", "init", "optim", "data", "utils", "Module", "Parameter"
            "HuberLoss", "SmoothL1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss",
            "CosineEmbeddingLoss", "HingeEmbeddingLoss", "MarginRankingLoss", "MultiMarginLoss", "SoftMarginLoss",
            "TripletMarginLoss", "TripletMarginWithDistanceLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss",
-           "GaussianNLLLoss", "KLDivLoss", "PoissonNLLLoss"]
+           "GaussianNLLLoss", "KLDivLoss", "PoissonNLLLoss",
+           "parallel"]
 __all__ += activation_layers.__all__

@@ -35,9 +35,11 @@ def _check_reduction(reduction: Any, op: str) -> None:
 
 
 def _check(input: Any, target: Any, reduction: str, op: str) -> tuple[Tensor, Tensor]:
-    check_tensor(input, op, "input", 1)
-    check_tensor(target, op, "target", 2)
-    _check_reduction(reduction, op)
+    if not (isinstance(input, Tensor) and isinstance(target, Tensor)):  # inline: every training step passes here
+        check_tensor(input, op, "input", 1)
+        check_tensor(target, op, "target", 2)
+    if reduction != "mean":
+        _check_reduction(reduction, op)
     return input, target
 
 

@@ -1,4 +1,4 @@
-"""Sorting and counting: sort, argsort, topk, median, unique, bincount, histc.
+"""Sorting and counting: sort, argsort, topk, median, unique, bincount, histc, histogram.
 
 No primitives: the order is found with numpy, and sort, topk and median gather the values at
 the positions found (`take_along`), so the gradient goes back to the elements selected.
@@ -6,6 +6,7 @@ the positions found (`take_along`), so the gradient goes back to the elements se
 from __future__ import annotations
 
 import builtins
+from typing import Any
 
 import numpy as np
 
@@ -122,3 +123,21 @@ def histc(x: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
         raise RuntimeError(f"histc: max ({high}) must be larger than min ({low})")
     counts, _ = np.histogram(x.array, bins=builtins.int(bins), range=(low, high))
     return Tensor._make(counts.astype(x.array.dtype))
+def histogram(x: Tensor, bins: Any = 100, range: Any = None, weight: Tensor | None = None,
+              density: bool = False) -> return_types.histogram:
+    """torch.histogram: (hist, bin_edges) of `bins` equal bins over `range` (the data's range by default;
+    numpy's rule, as torch's) or over the edges given as a 1-D Tensor; values outside are not counted."""
+    if x.array.dtype.kind != "f":
+        raise NotImplementedError(f"histogram: not implemented for {x.array.dtype} (floating point inputs only)")
+    edges = bins.array if isinstance(bins, Tensor) else builtins.int(bins)
+    if isinstance(edges, builtins.int) and edges <= 0:
+        raise RuntimeError(f"histogram: bins must be > 0, but got {edges}")
+    if range is not None and builtins.float(range[0]) > builtins.float(range[1]):
+        raise RuntimeError(f"histogram: min should not exceed max, but got min {range[0]} max {range[1]}")
+    weights = None if weight is None else np.asarray(weight.array)
+    if weights is not None and weights.shape != x.shape:
+        raise RuntimeError(f"histogram: weight of shape {list(weights.shape)} must have the input's shape "
+                           f"{list(x.shape)}")
+    hist, bin_edges = np.histogram(x.array, bins=edges, range=range, weights=weights, density=density)
+    dtype = x.array.dtype
+    return return_types.histogram(Tensor._make(hist.astype(dtype)), Tensor._make(bin_edges.astype(dtype)))

@@ -9,8 +9,11 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..autograd import enable_grad
-from ..autograd.versions import record_write
+from ..autograd.versions import record_writes
 from ..tensor import Tensor
+
+
+SCRATCH_MIN_SIZE = 4096
 
 
 def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
@@ -91,7 +94,8 @@ class Optimizer:
         """Raise ValueError for hyper-parameters the optimizer rejects."""
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        zero_grads(self._all_params(), set_to_none)
+        for group in self.param_groups:
+            zero_grads(group["params"], set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; returns `closure()`'s loss (None without one)."""
@@ -99,22 +103,30 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    state = self.state.get(p)
-                    if state is None:
-                        state = self.state[p] = {}
-                    self.update(p.array, p.grad.array, state, group)
-                    record_write(p.array)  # graphs that saved the old values refuse to backward (version counter)
+        written = []
+        try:
+            for group in self.param_groups:
+                for p in group["params"]:
+                    grad = p.grad
+                    if grad is not None:
+                        state = self.state.get(p)
+                        if state is None:
+                            state = self.state[p] = {}
+                        self.update(p.array, grad.array, state, group)
+                        written.append(p.array)
+        finally:
+            record_writes(written)  # graphs that saved the old values refuse to backward (version counters)
         return loss
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         """Change `param` in place from `grad`, this parameter's `state` and its group's hyper-parameters."""
         raise NotImplementedError
 
-    def scratch(self, like: np.ndarray, slot: int = 0) -> np.ndarray:
-        """A work array shaped like `like`, reused across parameters and steps (not part of the state)."""
+    def scratch(self, like: np.ndarray, slot: int = 0) -> np.ndarray | None:
+        """A work array shaped like `like`, reused across parameters and steps (not part of the state), for
+        `out=`; None (numpy allocates) for small arrays, where a fresh array costs less than the lookup."""
+        if like.size < SCRATCH_MIN_SIZE:
+            return None
         key = (like.shape, like.dtype, slot)
         buf = self._scratch.get(key)
         if buf is None:

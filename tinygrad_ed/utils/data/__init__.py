@@ -1,6 +1,7 @@
 """Datasets, samplers and the DataLoader, as torch.utils.data. `batch_size` picks the flavour of gradient
 descent: len(dataset) is batch GD, 1 is stochastic GD, anything between is mini-batch GD."""
 from .dataloader import DataLoader, default_collate
+from .distributed import DistributedSampler
 from .dataset import Dataset, Subset, TensorDataset, random_split
 from .sampler import (
            BatchSampler,
@@ -13,6 +14,7 @@ from .sampler import (
 __all__ = [
            "BatchSampler",
            "DataLoader",
+           "DistributedSampler",
            "Dataset",
            "RandomSampler",
            "Sampler",

@@ -1,0 +1,111 @@
+"""Writes through a part `x[index]` are writes into `x` (torch's CopySlices): the gradient of every
+tensor involved matches torch's, whether `x` was in the graph or not, through views of views and in
+loops such as the lecture-series idiom `dC[ix] += demb[k, j]`."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_ed as te
+
+torch = pytest.importorskip("torch")
+
+
+def leaves(lib, rng):
+    a = lib.tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    v = lib.tensor(rng.standard_normal(3), requires_grad=True)
+    w = lib.tensor(rng.standard_normal(3), requires_grad=True)
+    return a, v, w
+
+
+def scatter_loop(lib, a, v, w):
+    d = lib.zeros(4, 3, dtype=lib.float64)
+    for ix in (0, 2, 0, 3):
+        d[ix] += v * w
+    return d
+
+
+def kept_view_outside_graph(lib, a, v, w):
+    d = lib.zeros(4, 3, dtype=lib.float64)
+    row = d[1]
+    row += v
+    row *= w  # the second write through the same view reaches d too
+    return d * a
+
+
+def view_of_graph_tensor(lib, a, v, w):
+    x = a * 1
+    row = x[1]
+    row *= w
+    x[0] += v
+    return x
+
+
+def view_of_a_view(lib, a, v, w):
+    x = a * 2
+    x[1][0:2] += v[:2]
+    x[2:, 1:][0].mul_(w[0])
+    return x
+
+
+def strided_and_column(lib, a, v, w):
+    x = a.sin()  # saves its input, not x
+    x[::2, 1:3] *= w[1:]
+    x[..., 0].add_(v[:1])
+    return x
+
+
+def setitem_then_view_write(lib, a, v, w):
+    d = lib.zeros(4, 3, dtype=lib.float64)
+    d[1:3] = a[:2] * w
+    tail = d[2:]
+    tail.sub_(v)
+    return d
+
+
+CASES = [scatter_loop, kept_view_outside_graph, view_of_graph_tensor, view_of_a_view, strided_and_column,
+         setitem_then_view_write]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda f: f.__name__)
+def test_writes_through_parts_match_torch(case):
+    weights = np.arange(12.0).reshape(4, 3) - 5
+    results = []
+    for lib in (te, torch):
+        a, v, w = leaves(lib, np.random.default_rng(7))
+        out = case(lib, a, v, w)
+        (out * lib.tensor(weights)).sum().backward()
+        results.append([out.detach().numpy()] + [t.grad.numpy() if t.grad is not None else None for t in (a, v, w)])
+    for mine, theirs in zip(*results):
+        if theirs is None:
+            assert mine is None
+        else:
+            np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-12)
+
+
+def test_the_lecture_idiom_runs_unchanged():
+    """makemore part 4's manual backprop into an embedding table: C's gradient by a loop of `+=`."""
+    g = te.Generator().manual_seed(0)
+    C = te.randn((27, 10), generator=g, requires_grad=True)
+    Xb = te.randint(0, 27, (8, 3), generator=g)
+    emb = C[Xb]
+    loss = (emb ** 2).sum()
+    loss.backward()
+    demb = 2 * emb  # requires grad: computed from the graph, not under no_grad
+    dC = te.zeros_like(C)
+    for k in range(Xb.shape[0]):
+        for j in range(Xb.shape[1]):
+            ix = Xb[k, j]
+            dC[ix] += demb[k, j]
+    assert dC.requires_grad
+    np.testing.assert_allclose(dC.detach().numpy(), C.grad.numpy(), rtol=1e-6)
+
+
+def test_a_write_through_another_kind_of_view_is_refused_not_wrong():
+    """x.t() is a view whose relation to x is not recorded: a later recorded write into x raises
+    instead of differentiating through values its history does not describe."""
+    a = te.ones(3, 3, requires_grad=True)
+    x = a * 1
+    x.t().mul_(te.tensor(2.0, requires_grad=True))
+    with pytest.raises(RuntimeError, match="modified in place through a view"):
+        x[0] += te.ones(3, requires_grad=True)
