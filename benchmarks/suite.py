@@ -1,6 +1,7 @@
 """The workloads: what each row of the table runs, how often, and the target it is held to.
 
 Targets (see report.evaluate): ("ratio", r) tinygrad_ed's median time at most r times numpy's;
+("torch", r) at most r times torch's; ("peak", f) tinygrad_ed's peak memory at most f times numpy's;
 ("runs", None) tinygrad_ed finishes; ("extra", f) tinygrad_ed's extra memory at most f times the
 data's size; ("same-as", name) tinygrad_ed's extra memory the same as on row `name`, whose data
 set has another size (within 5% of the difference in data size).
@@ -29,13 +30,14 @@ class Workload:
     name: str
     spec: dict  # what the worker needs: the kind and its sizes
     rounds: int = 1  # workers per contender, interleaved with the other contenders'
-    target: tuple | None = None
+    target: tuple | None = None  # one target, or a tuple of targets that must all pass
     timeout_s: float = 300
     compiled: bool = True  # whether the compiled contender runs it (not the 1e6 chain: capturing it takes minutes)
 
 
 def workloads(quick: bool) -> list[Workload]:
-    return mlp_workloads(quick) + [sgd1_workload(quick)] + deep_workloads(quick) + mem_workloads(quick)
+    return (mlp_workloads(quick) + [sgd1_workload(quick)] + deep_workloads(quick) + mem_workloads(quick)
+            + layer_workloads(quick))
 
 
 def mlp_workloads(quick: bool) -> list[Workload]:
@@ -50,6 +52,24 @@ def mlp_workloads(quick: bool) -> list[Workload]:
                     optimizer="adam")
         rows.append(Workload(f"adam-mlp-b{batch}", spec, 1 if quick else 3, ("ratio", target)))
     return rows
+
+
+# convolution and recurrent rows: several targets each, all judged in the same run
+LAYER_TARGETS = {
+    "cnn-digits-b64": (("ratio", 1.25), ("torch", 1.0)),
+    "lenet-b64": (("ratio", 1.25), ("torch", 1.5), ("peak", 2.0)),
+    "gru-b32": (("torch", 2.0),),
+}
+
+
+def layer_workloads(quick: bool) -> list[Workload]:
+    warmup, blocks, block_size = (1, 2, 1) if quick else (5, 20, 4)  # about a second of steps per worker
+    repeats = dict(batches=4, warmup=warmup, blocks=blocks, block_size=block_size)
+    specs = {"cnn-digits-b64": dict(kind="image", model="cnn-digits", batch=64),
+             "lenet-b64": dict(kind="image", model="lenet", batch=64),
+             "gru-b32": dict(kind="gru", batch=32)}
+    return [Workload(name, {**spec, **repeats}, 1 if quick else 3, LAYER_TARGETS[name])
+            for name, spec in specs.items()]
 
 
 def sgd1_workload(quick: bool) -> Workload:

@@ -74,6 +74,40 @@ class TorchLike:
         model = self.api.nn.Linear(weight.shape[1], weight.shape[0])
         return self._training_step(model, weights, self.api.F.mse_loss, x_all, y_all, batch)
 
+    def cnn_digits_step(self, weights, x_all, y_all, batch):
+        """examples/cnn_digits.py's CNN without its dropout (random masks would differ between the
+        contenders): conv-BN-ReLU twice, 2x2 max-pool, conv-BN-ReLU, global average pool, linear."""
+        nn = self.api.nn
+        model = nn.Sequential(
+            nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
+            nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
+        return self._training_step(model, weights, self.api.F.cross_entropy, x_all, y_all, batch)
+
+    def lenet_step(self, weights, x_all, y_all, batch):
+        """LeNet-5 with ReLU and max-pooling on 1x28x28 images."""
+        nn = self.api.nn
+        model = nn.Sequential(
+            nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+            nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+        return self._training_step(model, weights, self.api.F.cross_entropy, x_all, y_all, batch)
+
+    def gru_step(self, weights, x_all, y_all, batch):
+        """A one-layer batch-first GRU over the sequence, then a linear layer on its last hidden state."""
+        nn = self.api.nn
+
+        class Classifier(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.gru = nn.GRU(weights[0].shape[1], weights[1].shape[1], batch_first=True)
+                self.head = nn.Linear(weights[1].shape[1], weights[-1].shape[0])
+
+            def forward(self, x):
+                return self.head(self.gru(x)[1][0])
+        return self._training_step(Classifier(), weights, self.api.F.cross_entropy, x_all, y_all, batch)
+
     def _training_step(self, model, weights, loss_fn, x_all, y_all, batch, optimizer="sgd"):
         for param, array in zip(model.parameters(), weights):
             self.api.load(param, array)

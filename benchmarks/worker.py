@@ -125,6 +125,27 @@ def sgd1(contender, spec: dict, profile_path: str | None) -> dict:
     return measure_training(contender, step, spec, profile_path)
 
 
+IMAGE_MODELS = {"cnn-digits": (problems.cnn_digits_weights, problems.DIGITS_IMAGE, "cnn_digits_step"),
+                "lenet": (problems.lenet_weights, problems.LENET_IMAGE, "lenet_step")}
+
+
+def image(contender, spec: dict, profile_path: str | None) -> dict:
+    """Training steps of a convolutional net on random images."""
+    make_weights, shape, method = IMAGE_MODELS[spec["model"]]
+    x, y = problems.image_data(spec["batches"] * spec["batch"], shape)
+    step = getattr(contender, method)(make_weights(), x, y, spec["batch"])
+    return measure_training(step, spec, profile_path)
+
+
+def gru(contender, spec: dict, profile_path: str | None) -> dict:
+    """Training steps of a GRU sequence classifier; there is no numpy reference (the target is torch)."""
+    if not hasattr(contender, "gru_step"):
+        return {"failure": "n/a", "detail": "no numpy reference for this row"}
+    x, y = problems.image_data(spec["batches"] * spec["batch"], (problems.GRU_SEQUENCE, problems.GRU_INPUT))
+    step = contender.gru_step(problems.gru_weights(), x, y, spec["batch"])
+    return measure_training(step, spec, profile_path)
+
+
 def deep(contender, spec: dict, profile_path: str | None) -> dict:
     """Time of forward + backward of the whole chain; memory is the peak growth during it."""
     contender.deep_chain(min(spec["n"], 1000))
@@ -167,7 +188,7 @@ def mem(contender, spec: dict, profile_path: str | None) -> dict:
             "data_bytes": len(x) * row_bytes}
 
 
-KINDS = {"mlp": mlp, "sgd1": sgd1, "deep": deep, "mem": mem}
+KINDS = {"mlp": mlp, "sgd1": sgd1, "deep": deep, "mem": mem, "image": image, "gru": gru}
 
 
 def main(argv: list[str] | None = None) -> None:

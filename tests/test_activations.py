@@ -221,3 +221,81 @@ def test_prelu(shape, channels):
 def test_prelu_checks_the_channel_count():
     with pytest.raises(RuntimeError, match="Found parameter numbers = 2 and channel size = 3"):
         F.prelu(te.zeros(2, 3), te.tensor([0.1, 0.2]))
+
+
+# -- the module forms (nn.ReLU ...) ----------------------------------------------------------------
+
+# (class name, constructor arguments): every activation layer, at its defaults and with arguments
+MODULES = [
+    ("ReLU", ()), ("Sigmoid", ()), ("Tanh", ()), ("Softsign", ()), ("LogSigmoid", ()), ("Tanhshrink", ()),
+    ("SELU", ()), ("SiLU", ()), ("Mish", ()), ("Hardsigmoid", ()), ("Hardswish", ()),
+    ("LeakyReLU", ()), ("LeakyReLU", (0.2,)), ("ELU", ()), ("ELU", (0.5,)), ("CELU", (2.0,)),
+    ("GELU", ()), ("GELU", ("tanh",)), ("Softplus", ()), ("Softplus", (2.0, 1.0)), ("Hardtanh", ()),
+    ("Hardtanh", (-0.5, 2.0)), ("ReLU6", ()), ("Threshold", (0.3, -2.0)), ("Softshrink", ()),
+    ("Hardshrink", (1.0,)), ("GLU", ()), ("GLU", (1,)), ("Softmax", (1,)), ("LogSoftmax", (0,)),
+    ("Softmin", (-1,)), ("PReLU", ()), ("PReLU", (4, 0.1)),
+]
+MODULE_IDS = [f"{name}{args}" for name, args in MODULES]
+
+
+@pytest.mark.parametrize("name,args", MODULES, ids=MODULE_IDS)
+def test_modules_match_torch_in_value_gradient_and_repr(name, args):
+    torch = pytest.importorskip("torch")
+    ours, theirs = getattr(te.nn, name)(*args), getattr(torch.nn, name)(*args)
+    assert repr(ours) == repr(theirs)
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    ours.double()
+    theirs.double()
+    data = values((2, 4, 6), seed=3)
+    x, tx = te.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    out, expected = ours(x), theirs(tx)
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-12, atol=1e-14)
+    weights = np.random.default_rng(4).standard_normal(out.shape)
+    (out * te.tensor(weights)).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    rtol = 1e-7 if name.startswith("Hards") else 1e-10  # torch's float32-rounded 1/6, as above
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=rtol, atol=1e-14)
+    for (_, p), (_, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("name,args", MODULES, ids=MODULE_IDS)
+def test_modules_gradcheck(name, args):
+    module = getattr(te.nn, name)(*args).double()
+    x = te.tensor(values((2, 4, 6), seed=5), requires_grad=True)
+    assert gradcheck(module, (x,))
+    assert gradgradcheck(module, (x,))
+
+
+@pytest.mark.parametrize("name,args", [("ReLU", (True,)), ("LeakyReLU", (0.1, True)), ("ELU", (1.0, True)),
+                                       ("SELU", (True,)), ("SiLU", (True,)), ("Mish", (True,)),
+                                       ("Hardtanh", (-1.0, 1.0, True)), ("ReLU6", (True,)),
+                                       ("Threshold", (0.1, 5.0, True))])
+def test_inplace_modules_overwrite_their_input(name, args):
+    torch = pytest.importorskip("torch")
+    data = values((3, 4), seed=6)
+    x, tx = te.tensor(data), torch.tensor(data)
+    assert getattr(te.nn, name)(*args)(x) is x
+    getattr(torch.nn, name)(*args)(tx)
+    np.testing.assert_allclose(x.numpy(), tx.numpy(), rtol=1e-12, atol=1e-14)
+    assert repr(getattr(te.nn, name)(*args)) == repr(getattr(torch.nn, name)(*args))
+
+
+def test_module_defaults_and_checks():
+    assert te.nn.LeakyReLU().negative_slope == 0.01 and te.nn.GELU().approximate == "none"
+    assert (te.nn.Softplus().beta, te.nn.Softplus().threshold) == (1.0, 20.0)
+    assert (te.nn.ReLU6().min_val, te.nn.ReLU6().max_val) == (0.0, 6.0)
+    assert te.nn.Hardtanh(min_value=-3.0).min_val == -3.0  # torch's deprecated spelling still wins
+    with pytest.raises(AssertionError, match="max_val"):
+        te.nn.Hardtanh(1.0, 0.0)
+    with pytest.raises(RuntimeError, match="approximate"):
+        te.nn.GELU("fast")(te.ones(2))
+    with pytest.warns(UserWarning, match="Implicit dimension"):
+        out = te.nn.Softmax()(te.ones(2, 3))
+    np.testing.assert_allclose(out.numpy(), np.full((2, 3), 1 / 3))  # torch's implicit dim for 2-D: 1
+    assert not isinstance(te.nn.CELU(), te.nn.ELU) and not isinstance(te.nn.LogSoftmax(), te.nn.Softmax)
+    assert isinstance(te.nn.ReLU6(), te.nn.Hardtanh)  # as torch
+    prelu = te.nn.PReLU(3, 0.5)
+    prelu.weight.data.fill_(0.0)
+    prelu.reset_parameters()
+    np.testing.assert_array_equal(prelu.weight.detach().numpy(), [0.5, 0.5, 0.5])

@@ -16,7 +16,8 @@ from benchmarks import report, suite
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 QUICK_ROWS = ["mlp-b1", "mlp-b16", "mlp-b128", "mlp-b1024", "adam-mlp-b16", "adam-mlp-b1024", "sgd1", "deep-1e3", "deep-1e4",
-              "mem-full-ram-40k", "mem-mini-ram-40k", "mem-full-mmap-40k", "mem-mini-mmap-10k", "mem-mini-mmap-40k"]
+              "mem-full-ram-40k", "mem-mini-ram-40k", "mem-full-mmap-40k", "mem-mini-mmap-10k", "mem-mini-mmap-40k",
+              "cnn-digits-b64", "lenet-b64", "gru-b32"]
 
 
 def run_script(module: str, *args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -44,6 +45,9 @@ def test_quick_run_prints_a_table_with_every_workload(tmp_path):
     assert list(rows) == QUICK_ROWS
     for name, cells in rows.items():
         numpy_ms, framework_ms = cells[0], cells[1]
+        if name == "gru-b32":  # no numpy floor: its target is torch
+            assert numpy_ms == "n/a" and float(framework_ms.split()[0]) > 0
+            continue
         assert float(numpy_ms.split()[0]) > 0, name
         assert framework_ms.endswith("x)"), (name, framework_ms)  # a time and its ratio, not "error"
     assert rows["mlp-b1"][-2] == "<= 1.5x numpy" and rows["mlp-b1"][-1] in ("pass", "MISS")
@@ -104,12 +108,32 @@ def test_disagreeing_losses_are_reported():
     assert "tinygrad_ed" in message
 
 
+def test_rows_without_a_numpy_floor_are_checked_against_torch():
+    workload = suite.Workload("gru", {"kind": "gru"})
+    floorless = report.Result()
+    floorless.add({"failure": "n/a", "detail": "no numpy reference"})
+    differ = {"gru": {"numpy": floorless, "tinygrad_ed": result([2.4]), "torch": result([2.3])}}
+    (message,) = report.disagreements(workload, differ)
+    assert "torch computed" in message
+    differ["gru"]["tinygrad_ed"] = result([2.3])
+    assert report.disagreements(workload, differ) == [] and report.errors(workload, differ) == []
+
+
 def test_targets_pass_and_miss():
     ratio = suite.Workload("w", {"kind": "mlp"}, target=("ratio", 1.5))
     timed = {"numpy": result([1.0], times=[1.0, 1.0]), "tinygrad_ed": result([1.0], times=[1.4, 1.6, 1.4])}
     assert report.evaluate(ratio, {"w": timed}) == ("<= 1.5x numpy", "pass")
     timed["tinygrad_ed"] = result([1.0], times=[1.6])
     assert report.evaluate(ratio, {"w": timed}) == ("<= 1.5x numpy", "MISS")
+
+    several = suite.Workload("w", {"kind": "image"}, target=(("ratio", 1.5), ("torch", 1.0), ("peak", 2.0)))
+    timed["torch"] = result([1.0], memory=100, times=[1.2])
+    timed["numpy"] = result([1.0], memory=100, times=[1.0])
+    timed["tinygrad_ed"] = result([1.0], memory=150, times=[1.1])
+    assert report.evaluate(several, {"w": timed}) == ("<= 1.5x numpy; <= 1.0x torch; peak <= 2.0x numpy's", "pass")
+    timed["tinygrad_ed"] = result([1.0], memory=250, times=[1.3])
+    assert report.evaluate(several, {"w": timed}) == ("<= 1.5x numpy; <= 1.0x torch; peak <= 2.0x numpy's",
+                                                      "MISS (<= 1.0x torch; peak <= 2.0x numpy's)")
 
     extra = suite.Workload("m", {"kind": "mem"}, target=("extra", 0.5))
     small = {"numpy": result([1.0]), "tinygrad_ed": result([1.0], memory=40, data_bytes=100)}

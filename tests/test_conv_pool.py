@@ -34,7 +34,8 @@ def compare_with_torch(ours, theirs, shapes, dtype=np.float64, seed=0, integer_o
 
 CONV_OPTIONS = [dict(), dict(stride=2, padding=1), dict(padding=(2, 1), dilation=(2, 1)),
                 dict(stride=(1, 3), padding="valid"), dict(padding="same", dilation=2),
-                dict(groups=2, stride=2), dict(groups=4, padding=1, dilation=2)]
+                dict(groups=2, stride=2), dict(groups=4, padding=1, dilation=2),
+                dict(groups=2, stride=(3, 2), padding=(1, 2), dilation=(2, 1)), dict(stride=3, padding=2)]
 
 
 @pytest.mark.parametrize("options", CONV_OPTIONS)
@@ -121,7 +122,8 @@ def test_gradcheck_and_gradgradcheck(fn, shapes):
 
 
 MAX_OPTIONS = [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=(2, 3), stride=(2, 1),
-               padding=1, dilation=2, ceil_mode=True), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)]
+               padding=1, dilation=2, ceil_mode=True), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+               dict(kernel_size=3, stride=1), dict(kernel_size=(3, 2), stride=(1, 3), padding=(1, 0), dilation=(1, 2))]
 
 
 @pytest.mark.parametrize("options", MAX_OPTIONS)
@@ -130,6 +132,40 @@ def test_max_pool2d_matches_torch_with_indices(options, dtype):
     torch = pytest.importorskip("torch")
     compare_with_torch(lambda x: F.max_pool2d(x, **options, return_indices=True),
                        lambda x: torch.nn.functional.max_pool2d(x, **options, return_indices=True), [(2, 3, 9, 8)], dtype)
+
+
+@pytest.mark.parametrize("options", MAX_OPTIONS)
+def test_max_pool2d_ties_and_nan_match_torch(options):
+    """Integer data ties often, overlapping windows share winners, and a NaN wins its windows: values,
+    indices and the gradient (each window's to one element) as torch."""
+    torch = pytest.importorskip("torch")
+    data = np.random.default_rng(3).integers(0, 3, (2, 3, 9, 8)).astype(np.float64)
+    data[1, 2, 4, 4] = np.nan
+    x, tx = te.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    (out, indices), (expected, expected_indices) = (F.max_pool2d(x, **options, return_indices=True),
+                                                    torch.nn.functional.max_pool2d(tx, **options, return_indices=True))
+    np.testing.assert_array_equal(out.detach().numpy(), expected.detach().numpy())
+    np.testing.assert_array_equal(indices.numpy(), expected_indices.numpy())
+    g = np.random.default_rng(4).standard_normal(out.shape)
+    (out * te.tensor(g)).sum().backward()
+    (expected * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+    with te.no_grad():
+        np.testing.assert_array_equal(F.max_pool2d(x, **options, return_indices=True)[1].numpy(), indices.numpy())
+
+
+def test_max_pool2d_third_order_gradient_is_exact():
+    """max_pool's gradient scatters, the scatter's gradient gathers, the gather's scatters again."""
+    x = f64(1, 2, 5, 5)
+    out = F.max_pool2d(x, 3, 1, padding=1)
+    v = te.ones(out.shape, dtype=te.float64, requires_grad=True)
+    (gv,) = te.autograd.grad(out, x, v, create_graph=True)
+    (back,) = te.autograd.grad((gv * x).sum(), v, create_graph=True)
+    np.testing.assert_allclose(back.detach().numpy(), out.detach().numpy())  # d/dv <J^T v, x> = J x = out
+    w = te.tensor(np.random.default_rng(5).standard_normal(out.shape))
+    (again,) = te.autograd.grad((back * w).sum(), x)  # = J^T w: the scatter once more
+    (expected,) = te.autograd.grad(out, x, w)
+    np.testing.assert_allclose(again.numpy(), expected.numpy())
 
 
 def test_max_pool_ties_send_the_gradient_to_one_element_as_torch():
@@ -181,3 +217,68 @@ def test_bad_arguments_raise_as_torch():
         F.max_pool2d(x, 2, padding=2)
     with pytest.raises(RuntimeError, match="fold"):
         F.fold(te.randn(1, 12, 5), (4, 4), 2)
+
+
+def test_convolution_workspace_is_freed_by_backward():
+    """The im2col windows (9x the input here) are saved for the weight's gradient only until backward:
+    afterwards, with the loss and its graph still alive, only the gradients remain allocated."""
+    tracemalloc = pytest.importorskip("tracemalloc")
+    rng = np.random.default_rng(0)
+    x = te.tensor(rng.standard_normal((8, 16, 24, 24)).astype(np.float32), requires_grad=True)
+    w = te.tensor(rng.standard_normal((16, 16, 3, 3)).astype(np.float32), requires_grad=True)
+    tracemalloc.start()
+    try:
+        baseline = tracemalloc.get_traced_memory()[0]
+        loss = F.max_pool2d(F.conv2d(x, w, padding=1).relu(), 2).sum()
+        during = tracemalloc.get_traced_memory()[0] - baseline
+        loss.backward()
+        after = tracemalloc.get_traced_memory()[0] - baseline
+    finally:
+        tracemalloc.stop()
+    windows = x.array.nbytes * 9
+    assert during > windows  # the windows were held for backward ...
+    grads = x.grad.array.nbytes + w.grad.array.nbytes
+    assert after < grads + x.array.nbytes // 4, (after, grads)  # ... and are gone after it
+    assert loss.grad_fn is not None
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular", "zeros"])
+@pytest.mark.parametrize("padding", [1, (2, 1), "same", "valid"])
+def test_conv_layers_padding_modes_match_torch(mode, padding):
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.Conv2d(3, 4, 3, padding=padding, padding_mode=mode, dilation=(1, 2)).double()
+    ours = te.nn.Conv2d(3, 4, 3, padding=padding, padding_mode=mode, dilation=(1, 2)).double()
+    assert repr(ours) == repr(theirs)
+    assert tuple(ours._reversed_padding_repeated_twice) == tuple(theirs._reversed_padding_repeated_twice)
+    ours.load_state_dict({k: te.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    compare_with_torch(ours, theirs, [(2, 3, 7, 9)])
+    one_d = [nn.Conv1d(3, 2, 3, padding=1 if padding == (2, 1) else padding, padding_mode=mode).double()
+             for nn in (te.nn, torch.nn)]
+    one_d[0].load_state_dict({k: te.tensor(v.detach().numpy()) for k, v in one_d[1].state_dict().items()})
+    compare_with_torch(one_d[0], one_d[1], [(2, 3, 8)])
+
+
+def test_conv_layers_reject_unknown_padding_modes_as_torch():
+    with pytest.raises(ValueError, match="padding_mode must be one of"):
+        te.nn.Conv2d(1, 1, 3, padding_mode="mirror")
+    with pytest.raises(ValueError, match='Only "zeros" padding mode'):
+        te.nn.ConvTranspose2d(1, 1, 3, padding_mode="reflect")
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 12, 12), (1, 32, 3, 3)])  # the per-image and the rows layouts
+def test_conv2d_names_itself_when_dtypes_differ(shape):
+    weight = te.ones(2, shape[1], 2, 2)
+    with pytest.raises(RuntimeError, match=r"conv2d\(\): input and weight must have the same dtype"):
+        F.conv2d(te.ones(*shape, dtype=te.float64), weight)
+
+
+@pytest.mark.parametrize("output_size", [(9, 10), (10, 9), [2, 4, 10, 10]])
+def test_conv_transpose2d_output_size_matches_torch(output_size):
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1).double()
+    ours = te.nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1).double()
+    ours.load_state_dict({k: te.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    compare_with_torch(lambda x: ours(x, output_size=output_size), lambda x: theirs(x, output_size=output_size),
+                       [(2, 3, 5, 5)])
+    with pytest.raises(ValueError, match="valid sizes range from"):
+        ours(te.ones(2, 3, 5, 5, dtype=te.float64), output_size=(12, 9))

@@ -102,7 +102,12 @@ def test_embedding_from_pretrained():
 
 @pytest.mark.parametrize("options", [dict(size=(5, 7), mode="bilinear", align_corners=False),
                                      dict(scale_factor=2.5, mode="bilinear", align_corners=True),
-                                     dict(scale_factor=(0.5, 1.7)), dict(size=(7, 3)), dict(scale_factor=2)])
+                                     dict(scale_factor=(0.5, 1.7)), dict(size=(7, 3)), dict(scale_factor=2),
+                                     dict(size=(9, 11), mode="bicubic", align_corners=False),
+                                     dict(size=(3, 2), mode="bicubic", align_corners=False),
+                                     dict(scale_factor=(2.5, 1.5), mode="bicubic", align_corners=True),
+                                     dict(size=(1, 7), mode="bicubic", align_corners=True),
+                                     dict(scale_factor=1.7, mode="bicubic")])
 def test_interpolate_matches_torch(options):
     torch = pytest.importorskip("torch")
     compare_with_torch(lambda x: F.interpolate(x, **options), lambda x: torch.nn.functional.interpolate(x, **options),
@@ -234,3 +239,21 @@ def test_small_cnn_trains():
         opt.step()
         losses.append(float(loss.item()))
     assert losses[-1] < 0.1 * losses[0]
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0])
+def test_embedding_max_norm_renormalizes_used_rows_in_place_as_torch(norm_type):
+    torch = pytest.importorskip("torch")
+    weights = np.random.default_rng(0).standard_normal((6, 4)) * 2
+    theirs = torch.nn.Embedding.from_pretrained(torch.tensor(weights), freeze=False, max_norm=1.5, norm_type=norm_type)
+    ours = te.nn.Embedding.from_pretrained(te.tensor(weights), freeze=False, max_norm=1.5, norm_type=norm_type)
+    assert repr(ours) == repr(theirs)
+    index = np.array([[0, 2, 2], [5, 0, 3]])
+    out, expected = ours(te.tensor(index)), theirs(torch.tensor(index))
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.weight.detach().numpy(), theirs.weight.detach().numpy(), rtol=1e-12)
+    assert np.array_equal(ours.weight.detach().numpy()[[1, 4]], weights[[1, 4]])  # unused rows untouched
+    g = np.random.default_rng(1).standard_normal(out.shape)
+    (out * te.tensor(g)).sum().backward()
+    (expected * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-12)

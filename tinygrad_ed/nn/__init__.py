@@ -2,8 +2,9 @@
 from . import functional, init, optim, data, utils, parallel
 from .module import Module, Parameter
 from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
-from .layers import (Linear, Identity, Unflatten, ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, Dropout, Dropout1d,
-                     Dropout2d, Flatten)
+from .layers import Linear, Identity, Unflatten, Dropout, Dropout1d, Dropout2d, Flatten
+from . import activation_layers
+from .activation_layers import *  # noqa: F401,F403
 from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .pooling import MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm
@@ -18,8 +19,8 @@ from .margin_losses import (CosineEmbeddingLoss, HingeEmbeddingLoss, MarginRanki
 from .distribution_losses import GaussianNLLLoss, KLDivLoss, PoissonNLLLoss
 
 __all__ = ["functional", "init", "optim", "data", "utils", "Module", "Parameter", "Linear", "Sequential", "ModuleList",
-           "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Unflatten", "ReLU", "Sigmoid", "Tanh",
-           "Softmax", "LogSoftmax", "Dropout", "Dropout1d", "Dropout2d", "Flatten",
+           "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Unflatten", "Dropout", "Dropout1d", "Dropout2d",
+           "Flatten",
            "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
            "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm",
            "Embedding", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
@@ -29,3 +30,4 @@ __all__ = ["functional", "init", "optim", "data", "utils", "Module", "Parameter"
            "TripletMarginLoss", "TripletMarginWithDistanceLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss",
            "GaussianNLLLoss", "KLDivLoss", "PoissonNLLLoss",
            "parallel"]
+__all__ += activation_layers.__all__

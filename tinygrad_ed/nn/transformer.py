@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import creation
 from ..ops.matmul import linear
+from ..ops.movement import cat
 from ..ops.reduce import softmax
 from ..tensor import Tensor
 from . import functional as F
@@ -32,8 +33,23 @@ def _additive_mask(mask: Tensor | None, dtype: Any) -> Tensor | None:
     return mask
 
 
+def _padded_mask(mask: Tensor | None, extra: int) -> Tensor | None:
+    """A mask over source positions, extended with `extra` unmasked columns (for appended keys)."""
+    if mask is None or extra == 0:
+        return mask
+    fill = np.zeros(mask.shape[:-1] + (extra,), mask.dtype)
+    return Tensor._make(np.concatenate([mask.array, fill], -1))
+
+
 class MultiheadAttention(Module):
     """Scaled dot-product attention over num_heads projections of query, key and value."""
+
+    in_proj_weight: Parameter | None
+    q_proj_weight: Parameter | None
+    k_proj_weight: Parameter | None
+    v_proj_weight: Parameter | None
+    bias_k: Parameter | None
+    bias_v: Parameter | None
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
                  add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None,
@@ -44,21 +60,47 @@ class MultiheadAttention(Module):
                              f"num_heads={num_heads} instead")
         if embed_dim % num_heads:
             raise AssertionError("embed_dim must be divisible by num_heads")
-        if add_bias_kv or add_zero_attn or (kdim not in (None, embed_dim)) or (vdim not in (None, embed_dim)):
-            raise NotImplementedError("MultiheadAttention: add_bias_kv, add_zero_attn and kdim/vdim different "
-                                      "from embed_dim are not supported")
         self.embed_dim, self.num_heads, self.dropout, self.batch_first = embed_dim, num_heads, dropout, batch_first
+        self.kdim = embed_dim if kdim is None else kdim
+        self.vdim = embed_dim if vdim is None else vdim
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
         self.head_dim = embed_dim // num_heads
-        self.in_proj_weight = Parameter(creation.empty(3 * embed_dim, embed_dim, dtype=dtype))
+        if self._qkv_same_embed_dim:  # one packed projection, as torch
+            self.in_proj_weight = Parameter(creation.empty(3 * embed_dim, embed_dim, dtype=dtype))
+            for name in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):
+                self.register_parameter(name, None)
+        else:
+            self.q_proj_weight = Parameter(creation.empty(embed_dim, embed_dim, dtype=dtype))
+            self.k_proj_weight = Parameter(creation.empty(embed_dim, self.kdim, dtype=dtype))
+            self.v_proj_weight = Parameter(creation.empty(embed_dim, self.vdim, dtype=dtype))
+            self.register_parameter("in_proj_weight", None)
         self.in_proj_bias = Parameter(creation.empty(3 * embed_dim, dtype=dtype)) if bias else None
         self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, dtype=dtype)
+        if add_bias_kv:  # a learned extra key and value every query may attend to
+            self.bias_k = Parameter(creation.empty(1, 1, embed_dim, dtype=dtype))
+            self.bias_v = Parameter(creation.empty(1, 1, embed_dim, dtype=dtype))
+        else:
+            self.bias_k = self.bias_v = None
+        self.add_zero_attn = add_zero_attn
         self._reset_parameters()
 
     def _reset_parameters(self) -> None:
-        init.xavier_uniform_(self.in_proj_weight)
+        for weight in (self.in_proj_weight, self.q_proj_weight, self.k_proj_weight, self.v_proj_weight):
+            if weight is not None:
+                init.xavier_uniform_(weight)
         if self.in_proj_bias is not None:
             init.zeros_(self.in_proj_bias)
             init.zeros_(cast(Tensor, self.out_proj.bias))  # out_proj has a bias whenever in_proj does
+        for extra in (self.bias_k, self.bias_v):
+            if extra is not None:
+                init.xavier_normal_(extra)
+
+    def _projection_weights(self) -> tuple[Tensor, Tensor, Tensor]:
+        if self.in_proj_weight is not None:
+            w_q, w_k, w_v = self.in_proj_weight.chunk(3, 0)
+            return w_q, w_k, w_v
+        return (cast(Tensor, self.q_proj_weight), cast(Tensor, self.k_proj_weight),
+                cast(Tensor, self.v_proj_weight))
 
     def forward(self, query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Tensor | None = None,
                 need_weights: bool = True, attn_mask: Tensor | None = None, average_attn_weights: bool = True,
@@ -68,12 +110,23 @@ class MultiheadAttention(Module):
         unbatched = query.ndim == 2
         q, k, v = (t.unsqueeze(0) if unbatched else t if self.batch_first else t.transpose(0, 1)
                    for t in (query, key, value))
-        n, target, source = q.shape[0], q.shape[1], k.shape[1]
-        w_q, w_k, w_v = self.in_proj_weight.chunk(3, 0)
+        n, target = q.shape[0], q.shape[1]
+        w_q, w_k, w_v = self._projection_weights()
         b_q, b_k, b_v = self.in_proj_bias.chunk(3, 0) if self.in_proj_bias is not None else (None, None, None)
-        heads = [linear(x, w, b).reshape(n, x.shape[1], self.num_heads, self.head_dim).transpose(1, 2)
-                 for x, w, b in ((q, w_q, b_q), (k, w_k, b_k), (v, w_v, b_v))]
+        projected = [linear(x, w, b) for x, w, b in ((q, w_q, b_q), (k, w_k, b_k), (v, w_v, b_v))]
+        extra = 0  # key/value positions appended to every sequence: bias_k/bias_v, then a zero one
+        if self.bias_k is not None and self.bias_v is not None:
+            projected[1] = cat([projected[1], self.bias_k.expand(n, 1, self.embed_dim)], 1)
+            projected[2] = cat([projected[2], self.bias_v.expand(n, 1, self.embed_dim)], 1)
+            extra += 1
+        if self.add_zero_attn:
+            zeros = creation.zeros(n, 1, self.embed_dim, dtype=projected[1].dtype)
+            projected[1], projected[2] = cat([projected[1], zeros], 1), cat([projected[2], zeros], 1)
+            extra += 1
+        source = projected[1].shape[1]
+        heads = [x.reshape(n, x.shape[1], self.num_heads, self.head_dim).transpose(1, 2) for x in projected]
         scores = heads[0] @ heads[1].transpose(-2, -1) * (1.0 / math.sqrt(self.head_dim))
+        attn_mask, key_padding_mask = (_padded_mask(m, extra) for m in (attn_mask, key_padding_mask))
         mask = _additive_mask(attn_mask, scores.dtype)
         if mask is not None:
             scores = scores + (mask.reshape(n, self.num_heads, target, source) if mask.ndim == 3 else mask)
@@ -111,11 +164,10 @@ class TransformerEncoderLayer(Module):
         self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
         self.dropout1 = Dropout(dropout)
         self.dropout2 = Dropout(dropout)
-        if activation == "relu":
-            activation = F.relu
-        elif isinstance(activation, str):
-            raise NotImplementedError(f"TransformerEncoderLayer: activation {activation!r} is not supported "
-                                      "(pass 'relu' or a callable)")
+        if isinstance(activation, str):
+            if activation not in ("relu", "gelu"):
+                raise RuntimeError(f"activation should be relu/gelu, not {activation}")
+            activation = F.relu if activation == "relu" else F.gelu
         self.activation = activation
 
     def forward(self, src: Tensor, src_mask: Tensor | None = None, src_key_padding_mask: Tensor | None = None,

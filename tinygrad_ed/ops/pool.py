@@ -1,6 +1,9 @@
-"""Pooling, composed from conv.py's Unfold: each channel's windows become columns, then a max (a gather
-at the argmax, so the gradient goes to one element per window as in torch) or a mean. Adaptive average
-pooling is two matrix products with averaging matrices."""
+"""Pooling. Max-pooling is a primitive pair: `MaxPool` finds each window's maximum by comparing the kernel's
+taps one strided slice at a time (and remembers which tap won, so the gradient goes to one element per
+window as in torch); its gradient `TapScatter` adds each output's gradient back at the winning tap, and
+`TapGather` (reading the winners again) is TapScatter's gradient, so every order comes from these.
+Average pooling is composed from conv.py's Unfold and a mean; adaptive average pooling is two matrix
+products with averaging matrices."""
 from __future__ import annotations
 
 import numbers
@@ -8,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.engine import Primitive
 from ..tensor import Tensor
-from .conv import Pads, Pair, Unfold, pair, unfold_array
-from .index import gather
+from .conv import Pads, Pair, Unfold, _windows, blocks, pair, unfold_array
 from .matmul import matmul
 from .movement import stack
 
@@ -49,27 +52,178 @@ def _channels_as_batch(x: Tensor, op: str) -> tuple[Tensor, bool]:
     return x, unbatched
 
 
+Geometry = tuple[tuple[int, ...], Pair, Pair, Pads, Pair]  # input shape, kernel, dilation, pads, stride
+
+
+def _padded(x: np.ndarray, pads: Pads, fill: float) -> np.ndarray:
+    (pt, pb), (pl, pr) = pads
+    if not (pt or pb or pl or pr):
+        return x
+    n, c, h, w = x.shape
+    out = np.full((n, c, h + pt + pb, w + pl + pr), fill, x.dtype)
+    out[:, :, pt:pt + h, pl:pl + w] = x
+    return out
+
+
+def _taps(padded_size: Any, geometry: Geometry) -> Any:
+    """(tap number, (rows, columns) slices of the padded input it reads) for each kernel tap."""
+    _, kernel, dilation, _, stride = geometry
+    oh, ow = (blocks(padded_size[a], kernel[a], dilation[a], 0, stride[a]) for a in (0, 1))
+    return enumerate(window for _, _, window in _windows(kernel, dilation, stride, oh, ow))
+
+
+def scatter_taps(g: np.ndarray, tap: np.ndarray, geometry: Geometry) -> np.ndarray:
+    """Each output's gradient added at its winning tap: kh*kw strided additions (windows may overlap)."""
+    shape, _, _, ((pt, pb), (pl, pr)), _ = geometry
+    padded_size = (shape[2] + pt + pb, shape[3] + pl + pr)
+    return _scatter(g, geometry, ((window, tap == t) for t, window in _taps(padded_size, geometry)))
+
+
+def _scatter(g: np.ndarray, geometry: Geometry, winners: Any) -> np.ndarray:
+    """zeros of the input's shape, with g added at each ((rows, columns) slices, mask) of `winners`."""
+    shape, kernel, dilation, ((pt, pb), (pl, pr)), stride = geometry
+    n, c, h, w = shape
+    out = np.zeros((n, c, h + pt + pb, w + pl + pr), g.dtype)
+    apart = all(stride[a] >= dilation[a] * (kernel[a] - 1) + 1 for a in (0, 1))
+    for (rows, columns), winner in winners:
+        if apart:  # the taps' slices are disjoint: write into them, no temporary
+            np.multiply(g, winner, out=out[:, :, rows, columns])
+        else:
+            out[:, :, rows, columns] += g * winner
+    return out[:, :, pt:pt + h, pl:pl + w]
+
+
+def gather_taps(x: np.ndarray, tap: np.ndarray, geometry: Geometry) -> np.ndarray:
+    """The value at each window's winning tap (TapScatter's adjoint)."""
+    padded = _padded(x, geometry[3], 0.0)
+    out = np.zeros(tap.shape, x.dtype)
+    for t, (rows, columns) in _taps(padded.shape[2:], geometry):
+        np.copyto(out, padded[:, :, rows, columns], where=tap == t)
+    return out
+
+
+class TapGather(Primitive):
+    __slots__ = ("tap", "geometry")
+
+    @staticmethod
+    def forward(ctx, x, tap, geometry):
+        ctx.tap, ctx.geometry = tap, geometry
+        return gather_taps(x, tap, geometry)
+
+    @staticmethod
+    def backward(ctx, g):
+        if isinstance(g, Tensor):
+            return TapScatter.apply(g, tap=ctx.tap, geometry=ctx.geometry)
+        return scatter_taps(g, ctx.tap, ctx.geometry)
+
+
+class TapScatter(Primitive):
+    __slots__ = ("tap", "geometry")
+
+    @staticmethod
+    def forward(ctx, g, tap, geometry):
+        ctx.tap, ctx.geometry = tap, geometry
+        return scatter_taps(g, tap, geometry)
+
+    @staticmethod
+    def backward(ctx, g):
+        if isinstance(g, Tensor):
+            return TapGather.apply(g, tap=ctx.tap, geometry=ctx.geometry)
+        return gather_taps(g, ctx.tap, ctx.geometry)
+
+
+class MaxPool(Primitive):
+    """Each window's maximum over (N, C, H, W), keeping torch's choice among ties (the first tap in
+    row-major order) and letting NaN win. Without NaN, forward keeps only the maxima (np.maximum of the
+    taps, 5x faster than tracking the winner) and backward finds each window's first tap equal to its
+    maximum; the tap numbers are built only when needed (indices, higher orders)."""
+
+    __slots__ = ("tap", "geometry")
+    tap: np.ndarray | None
+    geometry: Geometry
+
+    @staticmethod
+    def forward(ctx, x, geometry):
+        best, ctx.tap = _max_and_taps(x, geometry)
+        ctx.geometry = geometry
+        ctx.save_for_backward(x, best)
+        return best
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.tap is None and not isinstance(g, Tensor):
+            x, best = ctx.saved_tensors
+            return _scatter(g, ctx.geometry, _first_maxima(x, best, ctx.geometry))
+        tap = ctx.winning_taps()
+        if isinstance(g, Tensor):
+            return TapScatter.apply(g, tap=tap, geometry=ctx.geometry)
+        return scatter_taps(g, tap, ctx.geometry)
+
+    def winning_taps(self) -> np.ndarray:
+        if self.tap is None:
+            x, best = (a.array if isinstance(a, Tensor) else a for a in self.saved_tensors)
+            self.tap = _first_maxima_taps(x, best, self.geometry)
+        return self.tap
+
+
+def _max_and_taps(x: np.ndarray, geometry: Geometry) -> tuple[np.ndarray, np.ndarray | None]:
+    """The maxima, and, where the input holds NaN (which wins, the last one in its window, as torch),
+    the winning taps; without NaN the taps are left to _first_maxima_taps."""
+    padded = _padded(x, geometry[3], -np.inf)
+    taps = list(_taps(padded.shape[2:], geometry))
+    best = padded[:, :, taps[0][1][0], taps[0][1][1]].copy()
+    for _, (rows, columns) in taps[1:]:
+        np.maximum(best, padded[:, :, rows, columns], out=best)  # NaN propagates: the check below sees it
+    if not np.isnan(np.sum(best)):
+        return best, None
+    tap = np.zeros(best.shape, np.int32)
+    best = padded[:, :, taps[0][1][0], taps[0][1][1]].copy()
+    for t, (rows, columns) in taps[1:]:
+        values = padded[:, :, rows, columns]
+        better = (values > best) | np.isnan(values)
+        np.copyto(best, values, where=better)
+        np.copyto(tap, t, where=better)
+    return best, tap
+
+
+def _first_maxima(x: np.ndarray, best: np.ndarray, geometry: Geometry) -> Any:
+    """((rows, columns) slices of a tap, where it is its window's first maximum), tap by tap."""
+    padded = _padded(x, geometry[3], -np.inf)
+    unclaimed = np.ones(best.shape, bool)
+    for _, (rows, columns) in _taps(padded.shape[2:], geometry):
+        winner = unclaimed & (padded[:, :, rows, columns] == best)
+        unclaimed &= ~winner
+        yield (rows, columns), winner
+
+
+def _first_maxima_taps(x: np.ndarray, best: np.ndarray, geometry: Geometry) -> np.ndarray:
+    tap = np.zeros(best.shape, np.int32)
+    for t, (_, winner) in enumerate(_first_maxima(x, best, geometry)):
+        np.copyto(tap, t, where=winner)
+    return tap
+
+
 def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
                ceil_mode: bool = False, return_indices: bool = False) -> Any:
     """The maximum of each window; with return_indices, also each maximum's flat position in its
     input plane (what max_unpool takes)."""
     x, unbatched = _channels_as_batch(input, "max_pool2d")
-    kernel, step, _, dil, pads, out = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode,
-                                                     "max_pool2d")
-    n, c, h, w = x.shape
-    # rows layout (N*C, L, taps): each window contiguous, so argmax and gather run along the last axis
-    # (faster than along the taps axis of the columns layout, measured)
-    windows = Unfold.apply(x.reshape(n * c, 1, h, w), kernel=kernel, dilation=dil, pads=pads, stride=step,
-                           fill=-np.inf, rows=True)
-    best = windows.array.argmax(axis=2)[:, :, None]
-    values = gather(windows, 2, best).reshape(n, c, *out)
-    values = values.squeeze(0) if unbatched else values
+    kernel, step, pad, dil, pads, out = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode,
+                                                       "max_pool2d")
+    values = MaxPool.apply(x, geometry=(x.shape, kernel, dil, pads, step))
+    result = values.squeeze(0) if unbatched else values
     if not return_indices:
-        return values
-    positions = unfold_array(np.arange(h * w, dtype=np.float64).reshape(1, 1, h, w), kernel, dil, pads, step,
-                             fill=-1.0)[0]
-    indices = positions[best[:, :, 0], np.arange(best.shape[1])].astype(np.int64).reshape(n, c, *out)
-    return values, Tensor._make(indices[0] if unbatched else indices)
+        return result
+    geometry = (x.shape, kernel, dil, pads, step)
+    if isinstance(values.grad_fn, MaxPool):
+        tap = values.grad_fn.winning_taps()
+    else:
+        maxima, nan_taps = _max_and_taps(x.array, geometry)
+        tap = _first_maxima_taps(x.array, maxima, geometry) if nan_taps is None else nan_taps
+    rows = np.arange(out[0])[:, None] * step[0] - pad[0] + (tap // kernel[1]) * dil[0]
+    columns = np.arange(out[1]) * step[1] - pad[1] + (tap % kernel[1]) * dil[1]
+    indices = (rows * x.shape[3] + columns).astype(np.int64)
+    return result, Tensor._make(indices[0] if unbatched else indices)
 
 
 def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
