@@ -134,7 +134,7 @@ def image(contender, spec: dict, profile_path: str | None) -> dict:
     make_weights, shape, method = IMAGE_MODELS[spec["model"]]
     x, y = problems.image_data(spec["batches"] * spec["batch"], shape)
     step = getattr(contender, method)(make_weights(), x, y, spec["batch"])
-    return measure_training(step, spec, profile_path)
+    return measure_training(contender, step, spec, profile_path)
 
 
 def gru(contender, spec: dict, profile_path: str | None) -> dict:
@@ -143,7 +143,7 @@ def gru(contender, spec: dict, profile_path: str | None) -> dict:
         return {"failure": "n/a", "detail": "no numpy reference for this row"}
     x, y = problems.image_data(spec["batches"] * spec["batch"], (problems.GRU_SEQUENCE, problems.GRU_INPUT))
     step = contender.gru_step(problems.gru_weights(), x, y, spec["batch"])
-    return measure_training(step, spec, profile_path)
+    return measure_training(contender, step, spec, profile_path)
 
 
 def deep(contender, spec: dict, profile_path: str | None) -> dict:
