@@ -188,3 +188,24 @@ def test_meshgrid_default_warns_as_torch_and_is_differentiable():
     assert gradcheck(lambda a, b: te.meshgrid(a, b, indexing="xy")[0] * te.meshgrid(a, b, indexing="xy")[1], (x, y))
     with pytest.raises(ValueError):
         te.meshgrid(x, indexing="yx")
+
+
+@pytest.mark.parametrize("args", [([1, 2],), ((1, 2),), ([[1.5, 2.0]],), (np.arange(3),), (np.ones(2),),
+                                  (2, 3), (4,), ()], ids=repr)
+def test_the_legacy_constructor_Tensor_as_torch(args):
+    """torch.Tensor(data) is float32 whatever the data's dtype; torch.Tensor(2, 3) is a shape."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = te.Tensor(*args), torch.Tensor(*args)
+    assert ours.dtype == te.float32 and tuple(ours.shape) == tuple(theirs.shape)
+    if any(not isinstance(a, int) for a in args):  # torch leaves the shape form uninitialised
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_the_legacy_constructor_keeps_its_additions_and_rejects_junk():
+    x = te.Tensor([1, 2], dtype=te.float64, requires_grad=True)
+    assert x.dtype == te.float64 and x.requires_grad
+    assert te.nn.Parameter(te.zeros(2, dtype=te.float64)).dtype == te.float64  # Parameter keeps the dtype
+    with pytest.raises(TypeError, match="one data argument"):
+        te.Tensor([1], [2])
+    with pytest.raises(RuntimeError, match="negative dimension"):
+        te.Tensor(2, -1)

@@ -51,7 +51,8 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
                       "sourceTensor.detach().clone().requires_grad_(True), rather than te.tensor(sourceTensor).",
                       UserWarning, stacklevel=2)
     check_device(device, "tensor")
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+    t = Tensor._make(as_array(data, dtype, "tensor"))
+    return t.requires_grad_(True) if requires_grad else t
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
@@ -61,7 +62,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
         return data if dtype is None else data.to(dtype)
     if isinstance(data, np.ndarray) and (dtype is None or dtypes.to_dtype(dtype) == data.dtype):
         return from_numpy(data)
-    return Tensor(data, dtype=dtype)
+    return Tensor._make(as_array(data, dtype, "as_tensor"))
 
 
 def from_numpy(array: np.ndarray, requires_grad: bool = False) -> Tensor:

@@ -65,7 +65,7 @@ class Tensor(TensorConversions):
     numpy returns for it (operations on those are ~10x faster than on 0-d arrays),
     which behaves as a read-only 0-d array. `numpy()` always gives an ndarray.
 
-    >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)  # te.tensor(...) keeps the data's dtype
     >>> (x * x).sum().backward()
     >>> x.grad
     tensor([2., 4., 6.])
@@ -77,9 +77,15 @@ class Tensor(TensorConversions):
     __array_ufunc__ = None  # so that `ndarray op Tensor` calls Tensor's reflected operator
     __hash__ = object.__hash__  # == is elementwise; identity is the hash, as in torch
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = None):
+    def __init__(self, *data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = None):
+        """torch.Tensor's legacy constructor: `Tensor(data)` copies `data` as the default dtype (float32), and
+        `Tensor(2, 3)` is a tensor of that shape (zero-filled; torch leaves it uninitialised). `dtype` and
+        `requires_grad` are additions (te.tensor, which keeps the data's own dtype, is the usual constructor)."""
         check_device(device, "Tensor")
-        self.array = as_array(data, dtype, "Tensor")
+        self._init(_legacy_array(data, dtypes.default_float if dtype is None else dtype), requires_grad)
+
+    def _init(self, array: Any, requires_grad: bool) -> None:
+        self.array = array
         self.grad: Tensor | None = None
         self.grad_fn: Any = None
         self.requires_grad = False
@@ -849,6 +855,17 @@ def as_array(data: Any, dtype: Any, op: str) -> np.ndarray:
     if array is given:
         array = array.copy()  # Tensor(ndarray) copies, as torch.tensor does; from_numpy shares
     return array
+
+
+def _legacy_array(data: tuple, dtype: Any) -> np.ndarray:
+    if all(isinstance(size, int) and not isinstance(size, bool) for size in data):  # Tensor(2, 3); Tensor()
+        if any(size < 0 for size in data):
+            raise RuntimeError(f"Tensor: negative dimension in size {list(data)}")
+        return np.zeros(data if data else (0,), dtypes.to_dtype(dtype))
+    if len(data) != 1:
+        raise TypeError(f"Tensor: expected one data argument (a sequence, array or Tensor) or integer sizes, got "
+                        f"{len(data)} arguments of types {[type(d).__name__ for d in data]}")
+    return as_array(data[0], dtype, "Tensor")
 
 
 def _holds_numpy_float64(data: Any) -> bool:

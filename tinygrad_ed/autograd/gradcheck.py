@@ -23,7 +23,7 @@ def gradcheck(fn: Callable[..., Any], inputs: Tensor | Sequence[Tensor], eps: fl
     pass checks v^T J for every input element. Use float64 inputs. Returns
     True, or raises GradcheckError naming the worst mismatch.
 
-    >>> x = Tensor(np.linspace(0.1, 1, 5), requires_grad=True)
+    >>> x = te.tensor(np.linspace(0.1, 1, 5), requires_grad=True)
     >>> gradcheck(lambda t: t.exp() * t, (x,))
     True
     """
@@ -79,7 +79,7 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Tensor | Sequence[Tensor], eps
                   atol: float = 1e-5, rtol: float = 1e-3, seed: int = 0) -> bool:
     """`gradcheck` of the gradient of `fn`: checks second derivatives through `grad(create_graph=True)`.
 
-    >>> x = Tensor(np.linspace(0.1, 1, 5), requires_grad=True)
+    >>> x = te.tensor(np.linspace(0.1, 1, 5), requires_grad=True)
     >>> gradgradcheck(lambda t: t.tanh() * t, (x,))
     True
     """

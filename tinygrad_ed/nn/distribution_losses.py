@@ -10,6 +10,7 @@ import numpy as np
 
 from ..ops.elementwise import where
 from ..checks import check_tensor
+from ..creation import tensor
 from ..tensor import Tensor
 from .losses import Loss, check_reduction, reduce_loss
 from .margin_losses import legacy_reduction
@@ -33,7 +34,7 @@ def kl_div(input: Tensor, target: Any, size_average: bool | None = None, reduce:
     if reduction != "batchmean":
         check_reduction(reduction, "kl_div")
     if not isinstance(target, Tensor):
-        target = Tensor(target)
+        target = tensor(target)
     if reduction == "mean":
         warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
                       "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
@@ -59,7 +60,7 @@ def poisson_nll_loss(input: Tensor, target: Any, log_input: bool = True, full: b
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction(reduction, "poisson_nll_loss")
     if not isinstance(target, Tensor):
-        target = Tensor(target)
+        target = tensor(target)
     losses = input.exp() - target * input if log_input else input - target * (input + eps).log()
     if full:
         counted = target > 1
@@ -79,7 +80,7 @@ def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False, 
     if not isinstance(reduction, str) or reduction not in ("mean", "sum", "none"):
         raise ValueError(f"{reduction} is not valid")
     if not isinstance(target, Tensor):
-        target = Tensor(target)
+        target = tensor(target)
     if not isinstance(var, Tensor):
         var = Tensor._make(np.full(input.shape, var, dtype=input.dtype))
     if var.shape != input.shape:

@@ -21,7 +21,7 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data: Any = None, requires_grad: bool = True):
-        super().__init__(np.empty(0, np.float32) if data is None else data, requires_grad=requires_grad)
+        self._init(as_array(np.empty(0, np.float32) if data is None else data, None, "Parameter"), requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

@@ -13,7 +13,7 @@ from ..autograd.engine import Primitive
 from ..errors import ShapeError
 from .. import dtypes
 from ..dtypes import promote, scalar_dtype
-from ..tensor import Tensor
+from ..tensor import Tensor, as_array
 from . import backward_math as bm
 
 
@@ -306,7 +306,7 @@ def _constant(value: Any, like: Tensor) -> Tensor:
     if isinstance(value, (bool, int, float, np.generic)):
         dtype = scalar_dtype(value, like.array.dtype)
         return Tensor._make(np.asarray(value, dtype=dtype))
-    return Tensor(value)
+    return Tensor._make(as_array(value, None, "operand"))
 
 
 def floating(x: Tensor) -> Tensor:
@@ -367,11 +367,11 @@ def fmin(a: Any, b: Any) -> Tensor:
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """Elementwise `a` where `condition` is true, else `b`; the gradient flows to the chosen side."""
     if not isinstance(condition, Tensor):
-        condition = Tensor(condition)
+        condition = Tensor._make(as_array(condition, None, "where"))
     if condition.array.dtype != np.bool_:
         condition = Tensor._make(condition.array.astype(bool))
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        a = Tensor(a)
+        a = Tensor._make(as_array(a, None, "where"))
     a, b = promote_to_tensors(a, b)
     return Where.apply(condition, a, b)
 
