@@ -127,12 +127,34 @@ def test_cnn_matches_eager_bitwise():
     assert "run_forward(Unfold" in compiled.code  # the convolution's unfold replays through its primitive
 
 
-def test_max_pool_argmax_is_found_data_dependent_and_runs_eagerly():
+def test_max_pool_cnn_matches_eager_bitwise():
     def cnn():
         return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64, 5))
     compiled = train_both(cnn, lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9), images(), steps=6)
     (entry,) = compiled.cache.values()
+    assert entry.replay is not None
+
+
+def test_a_value_computed_outside_the_ops_is_found_and_runs_eagerly():
+    """A Python number drawn afresh at every call would be frozen into the program: the two captures
+    disagree, so the step runs eagerly and its results stay those of eager."""
+    model = nn.Linear(4, 3)
+    opt = te.optim.SGD(model.parameters(), lr=0.1)
+    rng = np.random.default_rng(0)
+
+    def step(x):
+        opt.zero_grad()
+        loss = (model(x) * float(rng.random())).sum()
+        loss.backward()
+        opt.step()
+        return loss
+
+    compiled = te.compile(step)
+    data = np.random.default_rng(1).standard_normal((5, 4)).astype(np.float32)
+    losses = [compiled(te.tensor(data)).item() for _ in range(5)]
+    (entry,) = compiled.cache.values()
     assert entry.replay is None and "changed between two calls" in entry.eager_reason
+    assert len(set(losses)) == 5
 
 
 class Cube(te.autograd.Function):

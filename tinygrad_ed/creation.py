@@ -51,8 +51,7 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
                       "sourceTensor.detach().clone().requires_grad_(True), rather than te.tensor(sourceTensor).",
                       UserWarning, stacklevel=2)
     check_device(device, "tensor")
-    t = Tensor._make(as_array(data, dtype, "tensor"))
-    return t.requires_grad_(True) if requires_grad else t
+    return Tensor._leaf(as_array(data, dtype, "tensor"), requires_grad)
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
@@ -62,7 +61,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
         return data if dtype is None else data.to(dtype)
     if isinstance(data, np.ndarray) and (dtype is None or dtypes.to_dtype(dtype) == data.dtype):
         return from_numpy(data)
-    return Tensor._make(as_array(data, dtype, "as_tensor"))
+    return Tensor._leaf(as_array(data, dtype, "as_tensor"))
 
 
 def from_numpy(array: np.ndarray, requires_grad: bool = False) -> Tensor:

@@ -84,6 +84,13 @@ class Tensor(TensorConversions):
         check_device(device, "Tensor")
         self._init(_legacy_array(data, dtypes.default_float if dtype is None else dtype), requires_grad)
 
+    @staticmethod
+    def _leaf(array: np.ndarray, requires_grad: bool = False) -> Tensor:
+        """A new leaf holding `array` as it is: the constructors' path (`_make` is the ops')."""
+        t = _new(Tensor)
+        t._init(array, requires_grad)
+        return t
+
     def _init(self, array: Any, requires_grad: bool) -> None:
         self.array = array
         self.grad: Tensor | None = None

@@ -137,8 +137,10 @@ class CompiledFunction:
             entry.confirmed = True
             entry.attempts = first.attempts + 1
             changed = _first_difference(first.constants, entry.constants)
+            if changed is None and first.source and entry.source and first.source != entry.source:
+                changed = "a Python number written into the program"  # literals live in the source
             if changed is not None and entry.replay is not None and entry.attempts < 3 \
-                    and len(first.constants) != len(entry.constants):
+                    and (len(first.constants) != len(entry.constants) or first.source != entry.source):
                 entry.confirmed = False  # a first call that took another path (a lazy initialisation): try again
             elif changed is not None and entry.replay is not None:
                 entry.replay, entry.source = None, ""

@@ -306,7 +306,7 @@ def _constant(value: Any, like: Tensor) -> Tensor:
     if isinstance(value, (bool, int, float, np.generic)):
         dtype = scalar_dtype(value, like.array.dtype)
         return Tensor._make(np.asarray(value, dtype=dtype))
-    return Tensor._make(as_array(value, None, "operand"))
+    return Tensor._leaf(as_array(value, None, "operand"))
 
 
 def floating(x: Tensor) -> Tensor:
@@ -367,11 +367,11 @@ def fmin(a: Any, b: Any) -> Tensor:
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """Elementwise `a` where `condition` is true, else `b`; the gradient flows to the chosen side."""
     if not isinstance(condition, Tensor):
-        condition = Tensor._make(as_array(condition, None, "where"))
+        condition = Tensor._leaf(as_array(condition, None, "where"))
     if condition.array.dtype != np.bool_:
         condition = Tensor._make(condition.array.astype(bool))
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        a = Tensor._make(as_array(a, None, "where"))
+        a = Tensor._leaf(as_array(a, None, "where"))
     a, b = promote_to_tensors(a, b)
     return Where.apply(condition, a, b)
 

@@ -303,7 +303,7 @@ def scatter(x: Tensor, dim: int, index: Any, src: Any = None, value: Any = None,
         raise TypeError("scatter: give exactly one of src and value")
     index = _index_array(index, "scatter")
     if src is None or not isinstance(src, Tensor) and np.ndim(src) == 0:
-        src = Tensor._make(np.full(index.shape, src if value is None else value, x.dtype))
+        src = Tensor._leaf(np.full(index.shape, src if value is None else value, x.dtype))
     axis = _check_along(x, dim, index, "scatter", src)
     part, at = _src_part(src, x, index, "scatter"), _along(index, axis)
     if reduce is None:
