@@ -311,8 +311,8 @@ JUNK = st.one_of(
 )
 
 ENTRY_POINTS = {  # name: (call(t, j, k), names its errors may carry)
-    "tensor": (lambda t, j, k: te.tensor(j), ("Tensor", "requires_grad")),
-    "tensor_requires_grad": (lambda t, j, k: te.tensor(j, requires_grad=True), ("Tensor", "requires_grad")),
+    "tensor": (lambda t, j, k: te.tensor(j), ("tensor", "requires_grad")),
+    "tensor_requires_grad": (lambda t, j, k: te.tensor(j, requires_grad=True), ("tensor", "requires_grad")),
     "tensor_dtype": (lambda t, j, k: te.Tensor(t, dtype=j), ("dtype", "Tensor")),
     "from_numpy": (lambda t, j, k: te.from_numpy(j), ("from_numpy",)),
     "zeros": (lambda t, j, k: te.zeros(j), ("zeros",)),

@@ -306,7 +306,7 @@ def _constant(value: Any, like: Tensor) -> Tensor:
     if isinstance(value, (bool, int, float, np.generic)):
         dtype = scalar_dtype(value, like.array.dtype)
         return Tensor._make(np.asarray(value, dtype=dtype))
-    return Tensor._leaf(as_array(value, None, "operand"))
+    return Tensor._leaf(as_array(value, None, "Tensor operand"))
 
 
 def floating(x: Tensor) -> Tensor:
