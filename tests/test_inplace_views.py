@@ -63,7 +63,16 @@ def setitem_then_view_write(lib, a, v, w):
     return d
 
 
-CASES = [scatter_loop, kept_view_outside_graph, view_of_graph_tensor, view_of_a_view, strided_and_column,
+def two_parts_written_in_turn(lib, a, v, w):
+    x = a * 1
+    first, second = x[0], x[1:3]
+    second.mul_(w)
+    first.mul_(v)  # first's own history predates the write through second: x's does not
+    first.add_(1)
+    return x
+
+
+CASES = [two_parts_written_in_turn, scatter_loop, kept_view_outside_graph, view_of_graph_tensor, view_of_a_view, strided_and_column,
          setitem_then_view_write]
 
 

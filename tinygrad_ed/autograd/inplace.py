@@ -98,7 +98,8 @@ def _write_through_view(view: Tensor, base: Tensor, index: Any, name: str, op: C
     """A recorded write into `view = base[index]` is a write into `base`, as torch's CopySlices: `base`'s
     history becomes its old values with that part replaced (so `dC[ix] += g` puts `dC` in the graph),
     and the view becomes that part of the new `base`."""
-    base[index] = _checked_result(view, name, op(_snapshot(view, name), *args, **kwargs), casting)
+    part = _snapshot(base[index], name)  # from base's history, which has every write into its parts
+    base[index] = _checked_result(view, name, op(part, *args, **kwargs), casting)
     _rebase(view, base[index].grad_fn)
     return view
 
