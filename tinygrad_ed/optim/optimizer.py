@@ -115,7 +115,8 @@ class Optimizer:
                         self.update(p.array, grad.array, state, group)
                         written.append(p.array)
         finally:
-            record_writes(written)  # graphs that saved the old values refuse to backward (version counters)
+            if written:  # graphs that saved the old values refuse to backward (version counters)
+                record_writes(written)
         return loss
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
