@@ -24,6 +24,7 @@ import numpy as np
 clock = itertools.count()  # creation numbers of graph nodes and times of writes, from one sequence
 UNTRACKED = -1
 _KEPT = 64  # writes remembered per storage; older ones only count (see `changes_after`)
+_TRIM_AT = 2 * _KEPT
 
 
 class WriteLog:
@@ -34,6 +35,10 @@ class WriteLog:
         self.times: list[int] = []
         self.writers: list[int] = []
         self.forgotten_until = -1  # writes at or before this time were dropped from `times`
+
+    def forget_oldest(self) -> None:
+        self.forgotten_until = self.times[-_KEPT - 1]
+        del self.times[:-_KEPT], self.writers[:-_KEPT]
 
 
 _logs: dict[int, WriteLog] = {}  # id(storage) -> its log, dropped when the storage is freed
@@ -66,25 +71,22 @@ def record_writes(arrays: Iterable[Any], writer: int = UNTRACKED) -> None:
     latest_write = time = next(clock)
     if writer != UNTRACKED:
         latest_tracked_write = time
-    root: Any
     for array in arrays:
-        if type(array) is np.ndarray and array.base is None:  # the common case: the array owns its memory
-            root = array
-        else:
-            root = storage_of(array)
-            if root is None:
-                continue
-        log = _logs.get(id(root))
-        if log is None:
-            log = _logs[id(root)] = WriteLog()
-            weakref.finalize(root, _logs.pop, id(root), None)
+        root = array if type(array) is np.ndarray and array.base is None else storage_of(array)
+        if root is None:
+            continue
+        log = _logs.get(id(root)) or _new_log(root)
         log.version += 1
         log.times.append(time)
         log.writers.append(writer)
-        if len(log.times) > 2 * _KEPT:
-            log.forgotten_until = log.times[-_KEPT - 1]
-            del log.times[:-_KEPT], log.writers[:-_KEPT]
+        if len(log.times) > _TRIM_AT:
+            log.forget_oldest()
 
+
+def _new_log(root: np.ndarray) -> WriteLog:
+    log = _logs[id(root)] = WriteLog()
+    weakref.finalize(root, _logs.pop, id(root), None)
+    return log
 
 def version_of(array: Any) -> int:
     root = storage_of(array)

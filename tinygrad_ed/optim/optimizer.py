@@ -95,7 +95,11 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for group in self.param_groups:
-            zero_grads(group["params"], set_to_none)
+            if set_to_none:  # the training loop's call: no function call per group
+                for p in group["params"]:
+                    p.grad = None
+            else:
+                zero_grads(group["params"], set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; returns `closure()`'s loss (None without one)."""
@@ -104,16 +108,18 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         written = []
+        update, states = self.update, self.state
         try:
             for group in self.param_groups:
                 for p in group["params"]:
                     grad = p.grad
                     if grad is not None:
-                        state = self.state.get(p)
+                        array = p.array
+                        state = states.get(p)
                         if state is None:
-                            state = self.state[p] = {}
-                        self.update(p.array, grad.array, state, group)
-                        written.append(p.array)
+                            state = states[p] = {}
+                        update(array, grad.array, state, group)
+                        written.append(array)
         finally:
             if written:  # graphs that saved the old values refuse to backward (version counters)
                 record_writes(written)

@@ -5,7 +5,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .optimizer import Optimizer, check_unsupported, check_non_negative
+from .optimizer import SCRATCH_MIN_SIZE, Optimizer, check_unsupported, check_non_negative
 
 
 class SGD(Optimizer):
@@ -26,11 +26,12 @@ class SGD(Optimizer):
             raise ValueError("SGD: Nesterov momentum requires a momentum > 0 and zero dampening")
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
-        momentum, weight_decay = group["momentum"], group["weight_decay"]
         if group["maximize"]:
             grad = -grad
+        weight_decay = group["weight_decay"]
         if weight_decay:
             grad = grad + weight_decay * param
+        momentum = group["momentum"]
         if momentum:
             buf = state.get("momentum_buffer")
             if buf is None:
@@ -40,8 +41,9 @@ class SGD(Optimizer):
                 dampening = group["dampening"]
                 buf += grad if dampening == 0 else (1 - dampening) * grad
             grad = grad + momentum * buf if group["nesterov"] else buf
-        step = np.multiply(grad, group["lr"], out=self.scratch(param))
-        param -= step
-
+        if param.size < SCRATCH_MIN_SIZE:
+            param -= grad * group["lr"]
+        else:
+            param -= np.multiply(grad, group["lr"], out=self.scratch(param))
 
 __all__ = ["SGD"]
