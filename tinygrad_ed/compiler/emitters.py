@@ -8,6 +8,8 @@ the same work, in a line that names the op rather than spelling it out.
 """
 from __future__ import annotations
 
+import functools
+import importlib.util
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
@@ -17,7 +19,7 @@ from ..ops import elementwise, index, matmul, movement, reduce
 from ..optim.adam import Adam
 from ..optim.sgd import SGD
 from ..tensor import Tensor
-from .program import Instr, Var
+from .program import Imported, Instr, Var
 
 if TYPE_CHECKING:
     from .capture import Capture
@@ -364,15 +366,16 @@ def optimizer_update(capture: Capture, optimizer: Any, param: np.ndarray, grad: 
     index = next(i for i, gr in enumerate(optimizer.param_groups) if gr is group)
     gr = _external(capture, group, "group", f"group{index}", (optimizer, index))
     emit = _UPDATES.get(type(optimizer))
-    lines = emit(group) if emit is not None else None
-    temps = [scratch(p.shape, p.dtype, "work")] if lines is not None else []
+    lines = emit(group, param, grad) if emit is not None else None
+    temps = [scratch(p.shape, p.dtype, "work")] if lines is not None and any("{work}" in line for line in lines) else []
     if lines is None:
         lines = ["{opt}.update({p}, {g}, {state}, {group})"]
+    axpy = blas_axpy(param.dtype)
 
     def render(n: Names, b: Buffers) -> list[str]:
         work = b(temps[0]) if temps else ""
-        return [line.format(opt=n(optimizer), p=n(p), g=n(g), state=n(st), group=n(gr), work=work)
-                for line in lines]
+        return [line.format(opt=n(optimizer), p=n(p), g=n(g), state=n(st), group=n(gr), work=work,
+                            axpy=n(axpy) if axpy is not None else "") for line in lines]
     capture.add(Instr([p, g, st, gr], [], render, f"{type(optimizer).__name__} update of {p.hint}", temps))
 
 
@@ -384,22 +387,65 @@ def _external(capture: Capture, obj: Any, kind: str, hint: str, source: Any) -> 
     return var
 
 
-def sgd_lines(group: dict) -> list[str] | None:
-    """SGD.update's numpy calls for momentum without weight decay, dampening, Nesterov or maximize."""
+FUSED_MIN = 4096  # elements: from here a pass over memory costs more than a call, and one pass saved pays
+
+
+def blas_axpy(dtype: Any) -> Imported | None:
+    """BLAS axpy (y += a * x: one pass, no temporary) from scipy for float32 and float64, or None without
+    scipy, or with a numpy whose reshape cannot refuse to copy (the flat views handed to BLAS must be
+    views, or the update would land in a copy)."""
+    name = {np.dtype(np.float32): "saxpy", np.dtype(np.float64): "daxpy"}.get(np.dtype(dtype))
+    if name is None or not _has_scipy() or np.lib.NumpyVersion(np.__version__) < "2.1.0":
+        return None
+    return Imported("scipy.linalg.blas", name)
+
+
+@functools.cache
+def _has_scipy() -> bool:
+    return importlib.util.find_spec("scipy") is not None
+
+
+def _fusable(param: np.ndarray, *arrays: Any) -> bool:
+    """Whether `param -= lr * x` may be one BLAS axpy: a large float array, everything C-contiguous."""
+    return param.size >= FUSED_MIN and blas_axpy(param.dtype) is not None \
+        and all(isinstance(a, np.ndarray) and a.dtype == param.dtype and a.flags.c_contiguous
+                for a in (param, *arrays))
+
+
+FLAT = ".reshape(-1, copy=False)"
+
+
+def sgd_lines(group: dict, param: np.ndarray, grad: np.ndarray) -> list[str] | None:
+    """SGD.update's numpy calls for momentum without weight decay, dampening, Nesterov or maximize. On a
+    large parameter, `p -= lr * buf` is one BLAS axpy: one pass over p and buf instead of a product
+    written out and read back (fused: the product is not rounded on its own, so p differs from eager's
+    by round-off)."""
     if group["weight_decay"] or group["dampening"] or group["nesterov"] or group["maximize"]:
         return None
+    step = "buf" if group["momentum"] else "{g}"
+    if _fusable(param, grad):
+        update = f"{{axpy}}({step}{FLAT}, {{p}}{FLAT}, a=-{{group}}['lr'])"
+    else:
+        update = f"np.subtract({{p}}, np.multiply({step}, {{group}}['lr'], out={{work}}), out={{p}})"
     if not group["momentum"]:
-        return ["np.subtract({p}, np.multiply({g}, {group}['lr'], out={work}), out={p})"]
+        return [update]
     return ["buf = {state}['momentum_buffer']",
             "np.multiply(buf, {group}['momentum'], out=buf)",
             "np.add(buf, {g}, out=buf)",
-            "np.subtract({p}, np.multiply(buf, {group}['lr'], out={work}), out={p})"]
+            update]
 
 
-def adam_lines(group: dict) -> list[str] | None:
-    """Adam.update's numpy calls without weight decay, amsgrad or maximize."""
+def adam_lines(group: dict, param: np.ndarray, grad: np.ndarray) -> list[str] | None:
+    """Adam.update's numpy calls without weight decay, amsgrad or maximize; on a large parameter the
+    last, `p -= step_size * exp_avg / denom`, is one BLAS axpy (as in SGD)."""
     if group["weight_decay"] or group["amsgrad"] or group["maximize"]:
         return None
+    if _fusable(param, grad):
+        update = ["np.divide(exp_avg, {work}, out={work})",
+                  f"{{axpy}}({{work}}{FLAT}, {{p}}{FLAT}, a=-(lr / (1 - beta1 ** count)))"]
+    else:
+        update = ["np.subtract({p}, np.multiply(np.divide(exp_avg, {work}, out={work}), lr / (1 - beta1 ** count), "
+                  "out={work}), out={p})"]
     return ["lr, (beta1, beta2) = {group}['lr'], {group}['betas']",
             "{state}['step'] = count = {state}['step'] + 1",
             "exp_avg, exp_avg_sq = {state}['exp_avg'], {state}['exp_avg_sq']",
@@ -409,9 +455,7 @@ def adam_lines(group: dict) -> list[str] | None:
             "out=exp_avg_sq)",
             "np.sqrt(exp_avg_sq, out={work})",
             "np.divide({work}, math.sqrt(1 - beta2 ** count), out={work})",
-            "np.add({work}, {group}['eps'], out={work})",
-            "np.subtract({p}, np.multiply(np.divide(exp_avg, {work}, out={work}), lr / (1 - beta1 ** count), "
-            "out={work}), out={p})"]
+            "np.add({work}, {group}['eps'], out={work})", *update]
 
 
-_UPDATES: dict[type, Callable[[dict], list[str] | None]] = {SGD: sgd_lines, Adam: adam_lines}
+_UPDATES: dict[type, Callable[[dict, np.ndarray, np.ndarray], list[str] | None]] = {SGD: sgd_lines, Adam: adam_lines}

@@ -46,6 +46,13 @@ class Instr:
     phase: str = "forward"
 
 
+@dataclass(frozen=True)
+class Imported:
+    """A function the generated module imports by name (`from module import name`): a BLAS routine."""
+    module: str
+    name: str
+
+
 def literal(value: Any) -> str | None:
     """Python source for a plain value, or None when it has none (it then lives in the namespace)."""
     if value is None or isinstance(value, (bool, int, str)):
