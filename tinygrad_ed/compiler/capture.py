@@ -123,6 +123,21 @@ class Capture:
         self.instrs.append(instr)
         return instr
 
+    def fold(self, since: int) -> None:
+        """The emitted numpy work from instruction `since` on that reads constants only (d loss / d loss
+        divided by the batch size, spread over the batch...) becomes constants: its values at capture are
+        its values at every replay, so the program does not compute them."""
+        kept = self.instrs[:since]
+        for instr in self.instrs[since:]:
+            if instr.reads and all(v.kind == "const" for v in instr.reads) \
+                    and all(np.shape(v.value) == v.shape for v in instr.writes):  # not scratch with no value
+                for v in instr.writes:
+                    v.kind, v.planned, v.hint = "const", False, v.hint + "_const"
+                    v.value = v.value.copy() if isinstance(v.value, np.ndarray) else v.value  # as it is now
+            else:
+                kept.append(instr)
+        self.instrs = kept
+
     def layer(self) -> str:
         """Where the current op is: the innermost module being called, as 'model.0 (Linear)'."""
         for module in reversed(self.module_stack):
@@ -140,9 +155,12 @@ class Capture:
         needs = node.needs_input_grad if node is not None else (False,) * len(args)
         emitter = emitters.FORWARD.get(cls)
         where = self.layer()
+        since = len(self.instrs)
         state = emitter(self, reads, opts, out, needs, where) if emitter is not None else None
         if state is None:
-            state = self.fallback_forward(cls, reads, opts, out, needs, where)
+            state = self.fallback_forward(cls, reads, opts, out, needs, where)  # may draw random numbers
+        else:
+            self.fold(since)
         if node is not None:
             self.forward_records[id(node)] = state
             self.keep.append(node)
@@ -173,7 +191,9 @@ class Capture:
         record = self.forward_records[id(node)]
         name = node.name()
         if record[0] != "fallback":
+            since = len(self.instrs)
             emitters.BACKWARD[type(node)](self, record, g, outs, name)
+            self.fold(since)
             return outs
         _, ctx, saved = record
         for o in fresh:

@@ -308,6 +308,7 @@ def add_gradients(capture: Capture, earlier: Var, pg: Var) -> Var:
     planned(total)
     capture.add(Instr([earlier, pg], [total], lambda n, b: [
         f"{n(total)} = {_apply('add', n(earlier), n(pg), total, b)}"], "two paths meet: their gradients add"))
+    capture.fold(len(capture.instrs) - 1)
     return total
 
 
@@ -318,6 +319,7 @@ def call(capture: Capture, fn: Callable[..., Any], args: tuple, hint: str, comme
     result.view_of = _vars_of(*args)
     capture.add(Instr(_vars_of(*args), [result], lambda n, b: [
         f"{n(result)} = {n(fn)}({', '.join(n(a) for a in args)})"], comment))
+    capture.fold(len(capture.instrs) - 1)
     return result
 
 
@@ -370,7 +372,7 @@ def optimizer_update(capture: Capture, optimizer: Any, param: np.ndarray, grad: 
     temps = [scratch(p.shape, p.dtype, "work")] if lines is not None and any("{work}" in line for line in lines) else []
     if lines is None:
         lines = ["{opt}.update({p}, {g}, {state}, {group})"]
-    axpy = blas_axpy(param.dtype)
+    axpy = blas_axpy(param.dtype) if any("{axpy}" in line for line in lines) else None
 
     def render(n: Names, b: Buffers) -> list[str]:
         work = b(temps[0]) if temps else ""
