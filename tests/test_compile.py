@@ -83,6 +83,14 @@ def test_batch_of_one_and_large_batches_take_the_two_linear_forms():
     train_both(mlp, lambda ps: te.optim.SGD(ps, lr=0.05), batches(3, 80, 20, 5), steps=10)
 
 
+def test_a_batch_of_ones_weight_gradients_are_outer_products_written_by_blas_bitwise():
+    """One row: each weight gradient g.T @ x is an outer product, a single rounding per element whichever
+    library computes it, so scipy's gemm (twice np.dot's speed here) gives eager's values exactly."""
+    pytest.importorskip("scipy")
+    compiled = train_both(mlp, lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9), batches(4, 1, 20, 5))
+    assert compiled.code.count("sgemm(1.0, ") == 3 and "from scipy.linalg.blas import sgemm" in compiled.code
+
+
 def test_adam_matches_eager_bitwise():
     train_both(mlp, lambda ps: te.optim.Adam(ps, lr=1e-2), batches(4, 8, 20, 5))
 

@@ -90,12 +90,16 @@ def linear_backward(capture: Capture, record: Any, g: Var, outs: list, name: str
     _, x, w, bias, needs, o = record
     gx, gw, gb = outs
     planned(*(v for v in outs if v is not None))
+    gemm = blas("gemm", gw.dtype) if gw is not None and gw.planned and x.shape[0] == 1 \
+        and x.dtype == g.dtype == gw.dtype else None
 
     def render(n: Names, b: Buffers) -> list[str]:
         lines = []
         if gx is not None:
             lines.append(f"{n(gx)} = np.dot({n(g)}, {n(w)}{out(b, gx)})")
-        if gw is not None:
+        if gemm is not None:  # one row: g.T @ x is an outer product, which np.dot writes at half BLAS's speed
+            lines += [f"{n(gw)} = {b(gw)}", f"{n(gemm)}(1.0, {n(x)}.T, {n(g)}.T, trans_b=1, c={n(gw)}.T, overwrite_c=1)"]
+        elif gw is not None:
             lines.append(f"{n(gw)} = np.dot({n(g)}.T, {n(x)}{out(b, gw)})")
         if gb is not None:
             lines.append(f"{n(gb)} = np.add.reduce({n(g)}, axis=0{out(b, gb)})")
@@ -372,7 +376,7 @@ def optimizer_update(capture: Capture, optimizer: Any, param: np.ndarray, grad: 
     temps = [scratch(p.shape, p.dtype, "work")] if lines is not None and any("{work}" in line for line in lines) else []
     if lines is None:
         lines = ["{opt}.update({p}, {g}, {state}, {group})"]
-    axpy = blas_axpy(param.dtype) if any("{axpy}" in line for line in lines) else None
+    axpy = blas("axpy", param.dtype) if any("{axpy}" in line for line in lines) else None
 
     def render(n: Names, b: Buffers) -> list[str]:
         work = b(temps[0]) if temps else ""
@@ -392,14 +396,14 @@ def _external(capture: Capture, obj: Any, kind: str, hint: str, source: Any) -> 
 FUSED_MIN = 4096  # elements: from here a pass over memory costs more than a call, and one pass saved pays
 
 
-def blas_axpy(dtype: Any) -> Imported | None:
-    """BLAS axpy (y += a * x: one pass, no temporary) from scipy for float32 and float64, or None without
-    scipy, or with a numpy whose reshape cannot refuse to copy (the flat views handed to BLAS must be
-    views, or the update would land in a copy)."""
-    name = {np.dtype(np.float32): "saxpy", np.dtype(np.float64): "daxpy"}.get(np.dtype(dtype))
-    if name is None or not _has_scipy() or np.lib.NumpyVersion(np.__version__) < "2.1.0":
+def blas(routine: str, dtype: Any) -> Imported | None:
+    """A BLAS routine from scipy ("axpy": y += a * x in one pass; "gemm": c = a @ b written in place)
+    for float32 or float64, or None without scipy, or with a numpy whose reshape cannot refuse to copy
+    (the flat views handed to axpy must be views, or the update would land in a copy)."""
+    prefix = {np.dtype(np.float32): "s", np.dtype(np.float64): "d"}.get(np.dtype(dtype))
+    if prefix is None or not _has_scipy() or np.lib.NumpyVersion(np.__version__) < "2.1.0":
         return None
-    return Imported("scipy.linalg.blas", name)
+    return Imported("scipy.linalg.blas", prefix + routine)
 
 
 @functools.cache
@@ -409,7 +413,7 @@ def _has_scipy() -> bool:
 
 def _fusable(param: np.ndarray, *arrays: Any) -> bool:
     """Whether `param -= lr * x` may be one BLAS axpy: a large float array, everything C-contiguous."""
-    return param.size >= FUSED_MIN and blas_axpy(param.dtype) is not None \
+    return param.size >= FUSED_MIN and blas("axpy", param.dtype) is not None \
         and all(isinstance(a, np.ndarray) and a.dtype == param.dtype and a.flags.c_contiguous
                 for a in (param, *arrays))
 
