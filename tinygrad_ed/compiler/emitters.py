@@ -98,7 +98,8 @@ def linear_backward(capture: Capture, record: Any, g: Var, outs: list, name: str
         if gx is not None:
             lines.append(f"{n(gx)} = np.dot({n(g)}, {n(w)}{out(b, gx)})")
         if gemm is not None:  # one row: g.T @ x is an outer product, which np.dot writes at half BLAS's speed
-            lines += [f"{n(gw)} = {b(gw)}", f"{n(gemm)}(1.0, {n(x)}.T, {n(g)}.T, trans_b=1, c={n(gw)}.T, overwrite_c=1)"]
+            lines += [f"{n(gw)} = {b(gw)}",
+                      f"{n(gemm)}(1.0, {n(x)}.T, {n(g)}.T, trans_b=1, c={n(gw)}.T, overwrite_c=1)"]
         elif gw is not None:
             lines.append(f"{n(gw)} = np.dot({n(g)}.T, {n(x)}{out(b, gw)})")
         if gb is not None:
