@@ -108,6 +108,9 @@ def test_a_large_parameters_update_is_one_blas_axpy_and_matches_eager_to_round_o
     compiled = train_both(wide_mlp, make_optimizer, batches(4, batch, 80, 5), rtol=1e-5)
     code = compiled.code
     assert code.count("saxpy(") == 1 and "from scipy.linalg.blas import saxpy" in code  # only the 64x80 weight
+    # momentum at batch 1: buf = momentum * buf + g.T @ x is one gemm, from the gradient's own factors
+    momentum = "momentum_buffer" in code
+    assert code.count("beta=group0['momentum']") == (batch == 1 and momentum)
 
 
 def test_without_scipy_a_large_update_stays_numpy_and_bitwise(monkeypatch):

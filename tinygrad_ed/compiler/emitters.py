@@ -106,6 +106,8 @@ def linear_backward(capture: Capture, record: Any, g: Var, outs: list, name: str
             lines.append(f"{n(gb)} = np.add.reduce({n(g)}, axis=0{out(b, gb)})")
         return lines
     capture.add(Instr([g, x, w], [v for v in outs if v is not None], render, f"{name} {_where(o)}".strip()))
+    if gemm is not None:
+        capture.outer_products[id(gw)] = (x, g)
 
 
 def relu_forward(capture: Capture, reads: list, opts: dict, o: Var, needs: tuple, where: str) -> Any:
@@ -373,17 +375,21 @@ def optimizer_update(capture: Capture, optimizer: Any, param: np.ndarray, grad: 
     index = next(i for i, gr in enumerate(optimizer.param_groups) if gr is group)
     gr = _external(capture, group, "group", f"group{index}", (optimizer, index))
     emit = _UPDATES.get(type(optimizer))
-    lines = emit(group, param, grad) if emit is not None else None
+    outer = capture.outer_products.get(id(g), ())
+    lines = emit(group, param, grad, bool(outer)) if emit is not None else None
     temps = [scratch(p.shape, p.dtype, "work")] if lines is not None and any("{work}" in line for line in lines) else []
     if lines is None:
         lines = ["{opt}.update({p}, {g}, {state}, {group})"]
-    axpy = blas("axpy", param.dtype) if any("{axpy}" in line for line in lines) else None
+    routines = {r: blas(r, param.dtype) for r in ("axpy", "gemm") if any(f"{{{r}}}" in line for line in lines)}
+    reads = [p, g, st, gr] + ([*outer] if any("{x}" in line for line in lines) else [])
 
     def render(n: Names, b: Buffers) -> list[str]:
-        work = b(temps[0]) if temps else ""
-        return [line.format(opt=n(optimizer), p=n(p), g=n(g), state=n(st), group=n(gr), work=work,
-                            axpy=n(axpy) if axpy is not None else "") for line in lines]
-    capture.add(Instr([p, g, st, gr], [], render, f"{type(optimizer).__name__} update of {p.hint}", temps))
+        names = {"opt": n(optimizer), "p": n(p), "g": n(g), "state": n(st), "group": n(gr),
+                 "work": b(temps[0]) if temps else "", **{r: n(f) for r, f in routines.items()}}
+        if outer:
+            names.update(x=n(outer[0]), g_out=n(outer[1]))
+        return [line.format(**names) for line in lines]
+    capture.add(Instr(reads, [], render, f"{type(optimizer).__name__} update of {p.hint}", temps))
 
 
 def _external(capture: Capture, obj: Any, kind: str, hint: str, source: Any) -> Var:
@@ -422,27 +428,33 @@ def _fusable(param: np.ndarray, *arrays: Any) -> bool:
 FLAT = ".reshape(-1, copy=False)"
 
 
-def sgd_lines(group: dict, param: np.ndarray, grad: np.ndarray) -> list[str] | None:
-    """SGD.update's numpy calls for momentum without weight decay, dampening, Nesterov or maximize. On a
-    large parameter, `p -= lr * buf` is one BLAS axpy: one pass over p and buf instead of a product
-    written out and read back (fused: the product is not rounded on its own, so p differs from eager's
-    by round-off)."""
+def sgd_lines(group: dict, param: np.ndarray, grad: np.ndarray, outer: bool) -> list[str] | None:
+    """SGD.update's numpy calls for momentum without weight decay, dampening, Nesterov or maximize.
+
+    On a large parameter two lines are fused (BLAS), each saving a pass over the parameter's size: `p -= lr
+    * buf` is one axpy, and when the gradient is an outer product g.T @ x (`outer`: a batch of one),
+    `buf = momentum * buf + grad` is one gemm computing it afresh into buf. Fused products are not
+    rounded on their own, so buf and p differ from eager's by round-off."""
     if group["weight_decay"] or group["dampening"] or group["nesterov"] or group["maximize"]:
         return None
     step = "buf" if group["momentum"] else "{g}"
-    if _fusable(param, grad):
-        update = f"{{axpy}}({step}{FLAT}, {{p}}{FLAT}, a=-{{group}}['lr'])"
-    else:
+    if not _fusable(param, grad):
         update = f"np.subtract({{p}}, np.multiply({step}, {{group}}['lr'], out={{work}}), out={{p}})"
+        outer = False
+    else:
+        update = f"{{axpy}}({step}{FLAT}, {{p}}{FLAT}, a=-{{group}}['lr'])"
     if not group["momentum"]:
         return [update]
-    return ["buf = {state}['momentum_buffer']",
-            "np.multiply(buf, {group}['momentum'], out=buf)",
-            "np.add(buf, {g}, out=buf)",
-            update]
+    if outer:  # buf.T, Fortran-ordered as BLAS writes it in place (reshape refuses to copy a strided buf)
+        buf_t = f"buf{FLAT}.reshape({param.shape[::-1]!r}, order='F')"
+        momentum = [f"{{gemm}}(1.0, {{x}}.T, {{g_out}}.T, trans_b=1, beta={{group}}['momentum'], c={buf_t}, "
+                    "overwrite_c=1)"]
+    else:
+        momentum = ["np.multiply(buf, {group}['momentum'], out=buf)", "np.add(buf, {g}, out=buf)"]
+    return ["buf = {state}['momentum_buffer']", *momentum, update]
 
 
-def adam_lines(group: dict, param: np.ndarray, grad: np.ndarray) -> list[str] | None:
+def adam_lines(group: dict, param: np.ndarray, grad: np.ndarray, outer: bool) -> list[str] | None:
     """Adam.update's numpy calls without weight decay, amsgrad or maximize; on a large parameter the
     last, `p -= step_size * exp_avg / denom`, is one BLAS axpy (as in SGD)."""
     if group["weight_decay"] or group["amsgrad"] or group["maximize"]:
@@ -465,4 +477,6 @@ def adam_lines(group: dict, param: np.ndarray, grad: np.ndarray) -> list[str] | 
             "np.add({work}, {group}['eps'], out={work})", *update]
 
 
-_UPDATES: dict[type, Callable[[dict, np.ndarray, np.ndarray], list[str] | None]] = {SGD: sgd_lines, Adam: adam_lines}
+# (group, param, grad, whether grad is an outer product) -> the update's lines
+_UPDATES: dict[type, Callable[[dict, np.ndarray, np.ndarray, bool], list[str] | None]] = {
+    SGD: sgd_lines, Adam: adam_lines}
