@@ -128,16 +128,16 @@ class Capture:
         """The emitted numpy work from instruction `since` on that reads constants only (d loss / d loss
         divided by the batch size, spread over the batch...) becomes constants: its values at capture are
         its values at every replay, so the program does not compute them."""
-        kept = self.instrs[:since]
-        for instr in self.instrs[since:]:
+        tail = self.instrs[since:]
+        del self.instrs[since:]
+        for instr in tail:
             if instr.reads and all(v.kind == "const" for v in instr.reads) \
                     and all(np.shape(v.value) == v.shape for v in instr.writes):  # not scratch with no value
                 for v in instr.writes:
                     v.kind, v.planned, v.hint = "const", False, v.hint + "_const"
                     v.value = v.value.copy() if isinstance(v.value, np.ndarray) else v.value  # as it is now
             else:
-                kept.append(instr)
-        self.instrs = kept
+                self.instrs.append(instr)
 
     def layer(self) -> str:
         """Where the current op is: the innermost module being called, as 'model.0 (Linear)'."""
