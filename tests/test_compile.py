@@ -54,7 +54,7 @@ def train_both(make_model, make_optimizer, data, steps: int = STEPS, seed_each_s
         if seed_each_step:
             te.manual_seed(i)
         got = compiled(x, y)
-        np.testing.assert_allclose(got.item(), expected.item(), rtol=rtol, atol=0, err_msg=f"loss at step {i}")
+        np.testing.assert_allclose(got.item(), expected.item(), rtol=rtol, atol=rtol, err_msg=f"loss at step {i}")
     for (name, p), q in zip(eager_model.named_parameters(), model.parameters()):
         close(q.array, p.array, rtol, name)
         close(q.grad.array, p.grad.array, rtol, name + ".grad")
@@ -111,6 +111,27 @@ def test_a_large_parameters_update_is_one_blas_axpy_and_matches_eager_to_round_o
     # momentum at batch 1: buf = momentum * buf + g.T @ x is one gemm, from the gradient's own factors
     momentum = "momentum_buffer" in code
     assert code.count("beta=group0['momentum']") == (batch == 1 and momentum)
+
+
+class LearnedInput(nn.Module):
+    """A Linear whose input is a parameter, updated by the optimizer before the Linear's weight."""
+
+    def __init__(self):
+        super().__init__()
+        self.z = nn.Parameter(te.randn(1, 80))
+        self.layer = nn.Linear(80, 64)
+
+    def forward(self, x):
+        return self.layer(self.z)
+
+
+def test_the_fused_momentum_update_is_not_used_when_a_factor_has_changed():
+    pytest.importorskip("scipy")
+    compiled = train_both(LearnedInput, lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9),
+                          batches(4, 1, 1, 5), rtol=1e-5)
+    code = compiled.code
+    assert "sgemm(1.0, model_z.T" in code  # the weight gradient g.T @ z: an outer product
+    assert "beta=" not in code  # but z is updated before the weight: g.T @ z cannot be computed again
 
 
 def test_without_scipy_a_large_update_stays_numpy_and_bitwise(monkeypatch):

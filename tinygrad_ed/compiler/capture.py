@@ -48,7 +48,8 @@ class Capture:
         self.modules: dict[int, Module] = {}  # every module called: their `training` flags are guarded
         self.module_stack: list[Module] = []
         self.forward_records: dict[int, Any] = {}  # id(node) -> what the node's backward emitter needs
-        self.outer_products: dict[int, tuple[Var, Var]] = {}  # id(weight gradient) -> (x, g): it is g.T @ x, x one row
+        # id(weight gradient) -> (x, g, index of its line): it is g.T @ x, x one row
+        self.outer_products: dict[int, tuple[Var, Var, int]] = {}
         self.grads_set: list[tuple[Tensor, Var]] = []  # (leaf, its new .grad)
         self.readbacks: list[tuple[Any, Var, str, str]] = []  # (Python value, its Var, how it was read, where)
         self.broken: str | None = None  # why recording stopped (the step then runs on eagerly)

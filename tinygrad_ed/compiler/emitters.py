@@ -19,6 +19,7 @@ from ..ops import elementwise, index, matmul, movement, reduce
 from ..optim.adam import Adam
 from ..optim.sgd import SGD
 from ..tensor import Tensor
+from .codegen import roots
 from .program import Imported, Instr, Var
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ def linear_backward(capture: Capture, record: Any, g: Var, outs: list, name: str
         return lines
     capture.add(Instr([g, x, w], [v for v in outs if v is not None], render, f"{name} {_where(o)}".strip()))
     if gemm is not None:
-        capture.outer_products[id(gw)] = (x, g)
+        capture.outer_products[id(gw)] = (x, g, len(capture.instrs) - 1)
 
 
 def relu_forward(capture: Capture, reads: list, opts: dict, o: Var, needs: tuple, where: str) -> Any:
@@ -375,7 +376,7 @@ def optimizer_update(capture: Capture, optimizer: Any, param: np.ndarray, grad: 
     index = next(i for i, gr in enumerate(optimizer.param_groups) if gr is group)
     gr = _external(capture, group, "group", f"group{index}", (optimizer, index))
     emit = _UPDATES.get(type(optimizer))
-    outer = capture.outer_products.get(id(g), ())
+    outer = _outer_factors(capture, g)
     lines = emit(group, param, grad, bool(outer)) if emit is not None else None
     temps = [scratch(p.shape, p.dtype, "work")] if lines is not None and any("{work}" in line for line in lines) else []
     if lines is None:
@@ -390,6 +391,19 @@ def optimizer_update(capture: Capture, optimizer: Any, param: np.ndarray, grad: 
             names.update(x=n(outer[0]), g_out=n(outer[1]))
         return [line.format(**names) for line in lines]
     capture.add(Instr(reads, [], render, f"{type(optimizer).__name__} update of {p.hint}", temps))
+
+
+def _outer_factors(capture: Capture, g: Var) -> tuple[Var, ...]:
+    """(x, g_out) when the gradient `g` is g_out.T @ x and both still hold the values it was computed
+    from: neither is (a view of) a parameter, which an earlier update may have changed, nor written since."""
+    if id(g) not in capture.outer_products:
+        return ()
+    x, g_out, index = capture.outer_products[id(g)]
+    factors = {id(r) for v in (x, g_out) for r in roots(v)}
+    if any(r.kind == "param" for v in (x, g_out) for r in roots(v)) or any(
+            id(r) in factors for instr in capture.instrs[index + 1:] for w in instr.writes for r in roots(w)):
+        return ()
+    return (x, g_out)
 
 
 def _external(capture: Capture, obj: Any, kind: str, hint: str, source: Any) -> Var:
