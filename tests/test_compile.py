@@ -76,6 +76,7 @@ def test_mlp_with_sgd_momentum_matches_eager_bitwise():
     compiled = train_both(mlp, lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9), batches(4, 8, 20, 5))
     code = compiled.code
     assert "np.dot(" in code and "momentum_buffer" in code and "run_forward" not in code
+    assert "relu = np.maximum(linear, zeros, out=" in code  # an array of zeros: numpy's fast loop, same values
 
 
 def test_batch_of_one_and_large_batches_take_the_two_linear_forms():

@@ -43,6 +43,7 @@ class Capture:
         self.untracked: dict[int, str] = {}  # id -> where: arrays made outside any recorded op (a comparison...)
         self.by_address: dict[tuple, Var] = {}  # (memory address, bytes, dtype) -> the input or parameter there
         self.keep: list[Any] = []  # every array seen: their ids stay unique while capturing
+        self.shared: dict[tuple, Var] = {}  # constants the emitters add, by what they hold
         self.instrs: list[Instr] = []
         self.externals: list[Var] = []  # parameters, incoming grads, optimizer state and groups, in first use order
         self.modules: dict[int, Module] = {}  # every module called: their `training` flags are guarded
@@ -116,6 +117,13 @@ class Capture:
         if isinstance(value, list):
             return [self.value(v) for v in value]
         return value
+
+    def zeros(self, shape: tuple, dtype: Any) -> Var:
+        """A constant array of zeros (one per shape and dtype)."""
+        key = ("zeros", tuple(shape), np.dtype(dtype).str)
+        if key not in self.shared:
+            self.shared[key] = self.new(np.zeros(shape, dtype), "const", "zeros")
+        return self.shared[key]
 
     def tensor_name(self, t: Tensor) -> str:
         return self.tensor_names.get(id(t), "param")

@@ -120,13 +120,15 @@ def relu_forward(capture: Capture, reads: list, opts: dict, o: Var, needs: tuple
     if needs[0]:
         mask = scratch(o.shape, bool, "positive")  # saved for the backward, planned like the output
         mask.planned = o.planned
+    # numpy's maximum against a scalar runs about 3x slower than against an array of zeros (same results)
+    zero = capture.zeros(o.shape, o.dtype) if o.planned else 0
 
     def render(n: Names, b: Buffers) -> list[str]:
-        lines = [f"{n(o)} = np.maximum({n(x)}, 0{out(b, o)})"]
+        lines = [f"{n(o)} = np.maximum({n(x)}, {n(zero)}{out(b, o)})"]
         if mask is not None:
             lines.append(f"{n(mask)} = np.greater({n(o)}, 0{out(b, mask)})")
         return lines
-    capture.add(Instr([x], [o] + ([mask] if mask else []), render, f"relu {where}".strip()))
+    capture.add(Instr(_vars_of(x, zero), [o] + ([mask] if mask else []), render, f"relu {where}".strip()))
     return ("relu", mask, o)
 
 
