@@ -43,11 +43,14 @@ class Capture:
         self.untracked: dict[int, str] = {}  # id -> where: arrays made outside any recorded op (a comparison...)
         self.by_address: dict[tuple, Var] = {}  # (memory address, bytes, dtype) -> the input or parameter there
         self.keep: list[Any] = []  # every array seen: their ids stay unique while capturing
+        self.shared: dict[tuple, Var] = {}  # constants the emitters add, by what they hold
         self.instrs: list[Instr] = []
         self.externals: list[Var] = []  # parameters, incoming grads, optimizer state and groups, in first use order
         self.modules: dict[int, Module] = {}  # every module called: their `training` flags are guarded
         self.module_stack: list[Module] = []
         self.forward_records: dict[int, Any] = {}  # id(node) -> what the node's backward emitter needs
+        # id(weight gradient) -> (x, g, index of its line): it is g.T @ x, x one row
+        self.outer_products: dict[int, tuple[Var, Var, int]] = {}
         self.grads_set: list[tuple[Tensor, Var]] = []  # (leaf, its new .grad)
         self.readbacks: list[tuple[Any, Var, str, str]] = []  # (Python value, its Var, how it was read, where)
         self.broken: str | None = None  # why recording stopped (the step then runs on eagerly)
@@ -115,6 +118,13 @@ class Capture:
             return [self.value(v) for v in value]
         return value
 
+    def zeros(self, shape: tuple, dtype: Any) -> Var:
+        """A constant array of zeros (one per shape and dtype)."""
+        key = ("zeros", tuple(shape), np.dtype(dtype).str)
+        if key not in self.shared:
+            self.shared[key] = self.new(np.zeros(shape, dtype), "const", "zeros")
+        return self.shared[key]
+
     def tensor_name(self, t: Tensor) -> str:
         return self.tensor_names.get(id(t), "param")
 
@@ -122,6 +132,21 @@ class Capture:
         instr.phase = self.phase
         self.instrs.append(instr)
         return instr
+
+    def fold(self, since: int) -> None:
+        """The emitted numpy work from instruction `since` on that reads constants only (d loss / d loss
+        divided by the batch size, spread over the batch...) becomes constants: its values at capture are
+        its values at every replay, so the program does not compute them."""
+        tail = self.instrs[since:]
+        del self.instrs[since:]
+        for instr in tail:
+            if instr.reads and all(v.kind == "const" for v in instr.reads) \
+                    and all(np.shape(v.value) == v.shape for v in instr.writes):  # not scratch with no value
+                for v in instr.writes:
+                    v.kind, v.planned, v.hint = "const", False, v.hint + "_const"
+                    v.value = v.value.copy() if isinstance(v.value, np.ndarray) else v.value  # as it is now
+            else:
+                self.instrs.append(instr)
 
     def layer(self) -> str:
         """Where the current op is: the innermost module being called, as 'model.0 (Linear)'."""
@@ -140,9 +165,12 @@ class Capture:
         needs = node.needs_input_grad if node is not None else (False,) * len(args)
         emitter = emitters.FORWARD.get(cls)
         where = self.layer()
+        since = len(self.instrs)
         state = emitter(self, reads, opts, out, needs, where) if emitter is not None else None
         if state is None:
-            state = self.fallback_forward(cls, reads, opts, out, needs, where)
+            state = self.fallback_forward(cls, reads, opts, out, needs, where)  # may draw random numbers
+        else:
+            self.fold(since)
         if node is not None:
             self.forward_records[id(node)] = state
             self.keep.append(node)
@@ -173,7 +201,9 @@ class Capture:
         record = self.forward_records[id(node)]
         name = node.name()
         if record[0] != "fallback":
+            since = len(self.instrs)
             emitters.BACKWARD[type(node)](self, record, g, outs, name)
+            self.fold(since)
             return outs
         _, ctx, saved = record
         for o in fresh:

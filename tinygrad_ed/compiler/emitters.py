@@ -8,6 +8,8 @@ the same work, in a line that names the op rather than spelling it out.
 """
 from __future__ import annotations
 
+import functools
+import importlib.util
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
@@ -17,7 +19,8 @@ from ..ops import elementwise, index, matmul, movement, reduce
 from ..optim.adam import Adam
 from ..optim.sgd import SGD
 from ..tensor import Tensor
-from .program import Instr, Var
+from .codegen import roots
+from .program import Imported, Instr, Var
 
 if TYPE_CHECKING:
     from .capture import Capture
@@ -88,17 +91,24 @@ def linear_backward(capture: Capture, record: Any, g: Var, outs: list, name: str
     _, x, w, bias, needs, o = record
     gx, gw, gb = outs
     planned(*(v for v in outs if v is not None))
+    gemm = blas("gemm", gw.dtype) if gw is not None and gw.planned and x.shape[0] == 1 \
+        and x.dtype == g.dtype == gw.dtype else None
 
     def render(n: Names, b: Buffers) -> list[str]:
         lines = []
         if gx is not None:
             lines.append(f"{n(gx)} = np.dot({n(g)}, {n(w)}{out(b, gx)})")
-        if gw is not None:
+        if gemm is not None:  # one row: g.T @ x is an outer product, which np.dot writes at half BLAS's speed
+            lines += [f"{n(gw)} = {b(gw)}",
+                      f"{n(gemm)}(1.0, {n(x)}.T, {n(g)}.T, trans_b=1, c={n(gw)}.T, overwrite_c=1)"]
+        elif gw is not None:
             lines.append(f"{n(gw)} = np.dot({n(g)}.T, {n(x)}{out(b, gw)})")
         if gb is not None:
             lines.append(f"{n(gb)} = np.add.reduce({n(g)}, axis=0{out(b, gb)})")
         return lines
     capture.add(Instr([g, x, w], [v for v in outs if v is not None], render, f"{name} {_where(o)}".strip()))
+    if gemm is not None:
+        capture.outer_products[id(gw)] = (x, g, len(capture.instrs) - 1)
 
 
 def relu_forward(capture: Capture, reads: list, opts: dict, o: Var, needs: tuple, where: str) -> Any:
@@ -110,13 +120,15 @@ def relu_forward(capture: Capture, reads: list, opts: dict, o: Var, needs: tuple
     if needs[0]:
         mask = scratch(o.shape, bool, "positive")  # saved for the backward, planned like the output
         mask.planned = o.planned
+    # numpy's maximum against a scalar runs about 3x slower than against an array of zeros (same results)
+    zero = capture.zeros(o.shape, o.dtype) if o.planned else 0
 
     def render(n: Names, b: Buffers) -> list[str]:
-        lines = [f"{n(o)} = np.maximum({n(x)}, 0{out(b, o)})"]
+        lines = [f"{n(o)} = np.maximum({n(x)}, {n(zero)}{out(b, o)})"]
         if mask is not None:
             lines.append(f"{n(mask)} = np.greater({n(o)}, 0{out(b, mask)})")
         return lines
-    capture.add(Instr([x], [o] + ([mask] if mask else []), render, f"relu {where}".strip()))
+    capture.add(Instr(_vars_of(x, zero), [o] + ([mask] if mask else []), render, f"relu {where}".strip()))
     return ("relu", mask, o)
 
 
@@ -306,6 +318,7 @@ def add_gradients(capture: Capture, earlier: Var, pg: Var) -> Var:
     planned(total)
     capture.add(Instr([earlier, pg], [total], lambda n, b: [
         f"{n(total)} = {_apply('add', n(earlier), n(pg), total, b)}"], "two paths meet: their gradients add"))
+    capture.fold(len(capture.instrs) - 1)
     return total
 
 
@@ -316,6 +329,7 @@ def call(capture: Capture, fn: Callable[..., Any], args: tuple, hint: str, comme
     result.view_of = _vars_of(*args)
     capture.add(Instr(_vars_of(*args), [result], lambda n, b: [
         f"{n(result)} = {n(fn)}({', '.join(n(a) for a in args)})"], comment))
+    capture.fold(len(capture.instrs) - 1)
     return result
 
 
@@ -364,16 +378,34 @@ def optimizer_update(capture: Capture, optimizer: Any, param: np.ndarray, grad: 
     index = next(i for i, gr in enumerate(optimizer.param_groups) if gr is group)
     gr = _external(capture, group, "group", f"group{index}", (optimizer, index))
     emit = _UPDATES.get(type(optimizer))
-    lines = emit(group) if emit is not None else None
-    temps = [scratch(p.shape, p.dtype, "work")] if lines is not None else []
+    outer = _outer_factors(capture, g)
+    lines = emit(group, param, grad, bool(outer)) if emit is not None else None
+    temps = [scratch(p.shape, p.dtype, "work")] if lines is not None and any("{work}" in line for line in lines) else []
     if lines is None:
         lines = ["{opt}.update({p}, {g}, {state}, {group})"]
+    routines = {r: blas(r, param.dtype) for r in ("axpy", "gemm") if any(f"{{{r}}}" in line for line in lines)}
+    reads = [p, g, st, gr] + ([*outer] if any("{x}" in line for line in lines) else [])
 
     def render(n: Names, b: Buffers) -> list[str]:
-        work = b(temps[0]) if temps else ""
-        return [line.format(opt=n(optimizer), p=n(p), g=n(g), state=n(st), group=n(gr), work=work)
-                for line in lines]
-    capture.add(Instr([p, g, st, gr], [], render, f"{type(optimizer).__name__} update of {p.hint}", temps))
+        names = {"opt": n(optimizer), "p": n(p), "g": n(g), "state": n(st), "group": n(gr),
+                 "work": b(temps[0]) if temps else "", **{r: n(f) for r, f in routines.items()}}
+        if outer:
+            names.update(x=n(outer[0]), g_out=n(outer[1]))
+        return [line.format(**names) for line in lines]
+    capture.add(Instr(reads, [], render, f"{type(optimizer).__name__} update of {p.hint}", temps))
+
+
+def _outer_factors(capture: Capture, g: Var) -> tuple[Var, ...]:
+    """(x, g_out) when the gradient `g` is g_out.T @ x and both still hold the values it was computed
+    from: neither is (a view of) a parameter, which an earlier update may have changed, nor written since."""
+    if id(g) not in capture.outer_products:
+        return ()
+    x, g_out, index = capture.outer_products[id(g)]
+    factors = {id(r) for v in (x, g_out) for r in roots(v)}
+    if any(r.kind == "param" for v in (x, g_out) for r in roots(v)) or any(
+            id(r) in factors for instr in capture.instrs[index + 1:] for w in instr.writes for r in roots(w)):
+        return ()
+    return (x, g_out)
 
 
 def _external(capture: Capture, obj: Any, kind: str, hint: str, source: Any) -> Var:
@@ -384,22 +416,71 @@ def _external(capture: Capture, obj: Any, kind: str, hint: str, source: Any) -> 
     return var
 
 
-def sgd_lines(group: dict) -> list[str] | None:
-    """SGD.update's numpy calls for momentum without weight decay, dampening, Nesterov or maximize."""
+FUSED_MIN = 4096  # elements: from here a pass over memory costs more than a call, and one pass saved pays
+
+
+def blas(routine: str, dtype: Any) -> Imported | None:
+    """A BLAS routine from scipy ("axpy": y += a * x in one pass; "gemm": c = a @ b written in place)
+    for float32 or float64, or None without scipy, or with a numpy whose reshape cannot refuse to copy
+    (the flat views handed to axpy must be views, or the update would land in a copy)."""
+    prefix = {np.dtype(np.float32): "s", np.dtype(np.float64): "d"}.get(np.dtype(dtype))
+    if prefix is None or not _has_scipy() or np.lib.NumpyVersion(np.__version__) < "2.1.0":
+        return None
+    return Imported("scipy.linalg.blas", prefix + routine)
+
+
+@functools.cache
+def _has_scipy() -> bool:
+    return importlib.util.find_spec("scipy") is not None
+
+
+def _fusable(param: np.ndarray, *arrays: Any) -> bool:
+    """Whether `param -= lr * x` may be one BLAS axpy: a large float array, everything C-contiguous."""
+    return param.size >= FUSED_MIN and blas("axpy", param.dtype) is not None \
+        and all(isinstance(a, np.ndarray) and a.dtype == param.dtype and a.flags.c_contiguous
+                for a in (param, *arrays))
+
+
+FLAT = ".reshape(-1, copy=False)"
+
+
+def sgd_lines(group: dict, param: np.ndarray, grad: np.ndarray, outer: bool) -> list[str] | None:
+    """SGD.update's numpy calls for momentum without weight decay, dampening, Nesterov or maximize.
+
+    On a large parameter two lines are fused (BLAS), each saving a pass over the parameter's size: `p -= lr
+    * buf` is one axpy, and when the gradient is an outer product g.T @ x (`outer`: a batch of one),
+    `buf = momentum * buf + grad` is one gemm computing it afresh into buf. Fused products are not
+    rounded on their own, so buf and p differ from eager's by round-off."""
     if group["weight_decay"] or group["dampening"] or group["nesterov"] or group["maximize"]:
         return None
+    step = "buf" if group["momentum"] else "{g}"
+    if not _fusable(param, grad):
+        update = f"np.subtract({{p}}, np.multiply({step}, {{group}}['lr'], out={{work}}), out={{p}})"
+        outer = False
+    else:
+        update = f"{{axpy}}({step}{FLAT}, {{p}}{FLAT}, a=-{{group}}['lr'])"
     if not group["momentum"]:
-        return ["np.subtract({p}, np.multiply({g}, {group}['lr'], out={work}), out={p})"]
-    return ["buf = {state}['momentum_buffer']",
-            "np.multiply(buf, {group}['momentum'], out=buf)",
-            "np.add(buf, {g}, out=buf)",
-            "np.subtract({p}, np.multiply(buf, {group}['lr'], out={work}), out={p})"]
+        return [update]
+    if outer:  # buf.T, Fortran-ordered as BLAS writes it in place (reshape refuses to copy a strided buf)
+        buf_t = f"buf{FLAT}.reshape({param.shape[::-1]!r}, order='F')"
+        momentum = [f"{{gemm}}(1.0, {{x}}.T, {{g_out}}.T, trans_b=1, beta={{group}}['momentum'], c={buf_t}, "
+                    "overwrite_c=1)"]
+    else:
+        momentum = ["np.multiply(buf, {group}['momentum'], out=buf)", "np.add(buf, {g}, out=buf)"]
+    return ["buf = {state}['momentum_buffer']", *momentum, update]
 
 
-def adam_lines(group: dict) -> list[str] | None:
-    """Adam.update's numpy calls without weight decay, amsgrad or maximize."""
+def adam_lines(group: dict, param: np.ndarray, grad: np.ndarray, outer: bool) -> list[str] | None:
+    """Adam.update's numpy calls without weight decay, amsgrad or maximize; on a large parameter the
+    last, `p -= step_size * exp_avg / denom`, is one BLAS axpy (as in SGD)."""
     if group["weight_decay"] or group["amsgrad"] or group["maximize"]:
         return None
+    if _fusable(param, grad):
+        update = ["np.divide(exp_avg, {work}, out={work})",
+                  f"{{axpy}}({{work}}{FLAT}, {{p}}{FLAT}, a=-(lr / (1 - beta1 ** count)))"]
+    else:
+        update = ["np.subtract({p}, np.multiply(np.divide(exp_avg, {work}, out={work}), lr / (1 - beta1 ** count), "
+                  "out={work}), out={p})"]
     return ["lr, (beta1, beta2) = {group}['lr'], {group}['betas']",
             "{state}['step'] = count = {state}['step'] + 1",
             "exp_avg, exp_avg_sq = {state}['exp_avg'], {state}['exp_avg_sq']",
@@ -409,9 +490,9 @@ def adam_lines(group: dict) -> list[str] | None:
             "out=exp_avg_sq)",
             "np.sqrt(exp_avg_sq, out={work})",
             "np.divide({work}, math.sqrt(1 - beta2 ** count), out={work})",
-            "np.add({work}, {group}['eps'], out={work})",
-            "np.subtract({p}, np.multiply(np.divide(exp_avg, {work}, out={work}), lr / (1 - beta1 ** count), "
-            "out={work}), out={p})"]
+            "np.add({work}, {group}['eps'], out={work})", *update]
 
 
-_UPDATES: dict[type, Callable[[dict], list[str] | None]] = {SGD: sgd_lines, Adam: adam_lines}
+# (group, param, grad, whether grad is an outer product) -> the update's lines
+_UPDATES: dict[type, Callable[[dict, np.ndarray, np.ndarray, bool], list[str] | None]] = {
+    SGD: sgd_lines, Adam: adam_lines}

@@ -46,6 +46,13 @@ class Instr:
     phase: str = "forward"
 
 
+@dataclass(frozen=True)
+class Imported:
+    """A function the generated module imports by name (`from module import name`): a BLAS routine."""
+    module: str
+    name: str
+
+
 def literal(value: Any) -> str | None:
     """Python source for a plain value, or None when it has none (it then lives in the namespace)."""
     if value is None or isinstance(value, (bool, int, str)):
@@ -64,6 +71,9 @@ def literal(value: Any) -> str | None:
     if isinstance(value, slice):
         parts = [literal(v) for v in (value.start, value.stop, value.step)]
         return None if None in parts else f"slice({', '.join(parts)})"  # type: ignore[arg-type]
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fiub" and not value.any() \
+            and not np.signbit(value).any():
+        return f"np.zeros({value.shape!r}, np.{value.dtype.name})"
     if isinstance(value, np.ndarray) and value.size <= 16 and value.dtype.kind in "fiub":
         return f"np.array({value.tolist()!r}, np.{value.dtype.name})"
     if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind == "i" \
