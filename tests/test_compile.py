@@ -149,6 +149,29 @@ def test_optimizer_without_an_emitter_replays_its_own_update():
     train_both(mlp, lambda ps: te.optim.AdamW(ps, lr=1e-2, weight_decay=0.1), batches(4, 8, 20, 5), steps=10)
 
 
+@pytest.mark.parametrize("clip", [lambda ps: nn.utils.clip_grad_norm_(ps, 0.05),
+                                  lambda ps: nn.utils.clip_grad_value_(ps, 0.01)], ids=["norm", "value"])
+def test_gradient_clipping_inside_the_step_is_replayed(clip):
+    """Clipping writes into the gradients between backward and step: the replay must clip too (it was
+    once done on the arrays behind the capture's back, and the replayed steps trained unclipped)."""
+    losses = []
+    for compile_it in (False, True):
+        te.manual_seed(0)
+        model = mlp()
+        optimizer = te.optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+
+        def step(x, y):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            clip(model.parameters())
+            optimizer.step()
+            return loss
+        run = te.compile(step) if compile_it else step
+        losses.append([run(x, y).item() for x, y in batches(4, 8, 20, 5) * 3])
+    np.testing.assert_allclose(losses[1], losses[0], rtol=1e-6)
+
+
 def test_a_learning_rate_changed_between_steps_is_read_at_each_replay():
     (eager_model, eager_opt, eager_step), (model, opt, step) = twins(mlp, lambda ps: te.optim.SGD(ps, lr=0.1))
     compiled = te.compile(step)
