@@ -160,7 +160,7 @@ def test_gradient_clipping_inside_the_step_is_replayed(clip):
         model = mlp()
         optimizer = te.optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
 
-        def step(x, y):
+        def step(x, y, model=model, optimizer=optimizer):
             optimizer.zero_grad()
             loss = F.cross_entropy(model(x), y)
             loss.backward()
