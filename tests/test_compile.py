@@ -474,7 +474,6 @@ def test_gradient_of_an_argument_goes_to_this_calls_argument():
         assert x.grad.item() == xe.grad.item()
 
 
-
 def affine_chain(steps: int, squared: bool = False):
     def chain(x):
         y = x
@@ -494,6 +493,7 @@ def compiled_like_eager(chain):
         x, xe = (te.tensor(value, dtype=te.float64, requires_grad=True) for _ in range(2))
         assert compiled(x).item() == chain(xe).item() and x.grad.item() == xe.grad.item()
     return compiled
+
 
 def test_a_long_chain_becomes_loops_and_matches_eager():
     compiled = compiled_like_eager(affine_chain(1500, squared=True))
