@@ -49,6 +49,24 @@ def test_conv2d_matches_torch(options, dtype, bias):
                        shapes, dtype)
 
 
+@pytest.mark.parametrize("padding", [0, 1, 2, (2, 0), "same"])
+@pytest.mark.parametrize("size", [(8, 8), (7, 5)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_winograd_conv2d_matches_torch(padding, size, dtype):
+    """3x3 stride-1 convolutions of 8+ channels take Winograd's F(2x2, 3x3) path (odd sizes crop a tile)."""
+    torch = pytest.importorskip("torch")
+    compare_with_torch(lambda x, w, b: F.conv2d(x, w, b, padding=padding),
+                       lambda x, w, b: torch.nn.functional.conv2d(x, w, b, padding=padding),
+                       [(3, 8, *size), (5, 8, 3, 3), (5,)], dtype)
+
+
+def test_winograd_conv2d_gradgradcheck():
+    inputs = [f64(2, 8, 3, 4, seed=0), f64(2, 8, 3, 3, seed=1), f64(2, seed=2)]
+    conv = lambda x, w, b: F.conv2d(x, w, b, padding=1)  # noqa: E731
+    assert gradcheck(conv, inputs)
+    assert gradgradcheck(conv, inputs)
+
+
 def test_conv2d_unbatched_input():
     torch = pytest.importorskip("torch")
     compare_with_torch(lambda x, w: F.conv2d(x, w, padding=1), lambda x, w: torch.nn.functional.conv2d(x, w, padding=1),
@@ -220,8 +238,9 @@ def test_bad_arguments_raise_as_torch():
 
 
 def test_convolution_workspace_is_freed_by_backward():
-    """The im2col windows (9x the input here) are saved for the weight's gradient only until backward:
-    afterwards, with the loss and its graph still alive, only the gradients remain allocated."""
+    """The transformed input patches (Winograd's, 4x the input here) are saved for the weight's gradient
+    only until backward: afterwards, with the loss and its graph still alive, only the gradients remain
+    allocated."""
     tracemalloc = pytest.importorskip("tracemalloc")
     rng = np.random.default_rng(0)
     x = te.tensor(rng.standard_normal((8, 16, 24, 24)).astype(np.float32), requires_grad=True)
@@ -235,8 +254,8 @@ def test_convolution_workspace_is_freed_by_backward():
         after = tracemalloc.get_traced_memory()[0] - baseline
     finally:
         tracemalloc.stop()
-    windows = x.array.nbytes * 9
-    assert during > windows  # the windows were held for backward ...
+    patches = x.array.nbytes * 4
+    assert during > patches  # the patches were held for backward ...
     grads = x.grad.array.nbytes + w.grad.array.nbytes
     assert after < grads + x.array.nbytes // 4, (after, grads)  # ... and are gone after it
     assert loss.grad_fn is not None
