@@ -172,6 +172,27 @@ def test_max_pool2d_ties_and_nan_match_torch(options):
         np.testing.assert_array_equal(F.max_pool2d(x, **options, return_indices=True)[1].numpy(), indices.numpy())
 
 
+@pytest.mark.parametrize("data", ["random", "ties", "nan"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_pool2d_halving_matches_torch(data, dtype):
+    """max_pool2d(2) on even sizes, as the CNNs use it: values and the gradient, which goes to each
+    window's first maximum when maxima tie."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((3, 4, 8, 6)) if data == "random" else rng.integers(0, 2, (3, 4, 8, 6)) * 1.0
+    if data == "nan":
+        x[1, 2, 3, 3] = np.nan
+    x = x.astype(dtype)
+    a, b = te.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, expected = F.max_pool2d(a, 2), torch.nn.functional.max_pool2d(b, 2)
+    np.testing.assert_array_equal(out.detach().numpy(), expected.detach().numpy())
+    g = rng.standard_normal(out.shape).astype(dtype)
+    (out * te.tensor(g)).sum().backward()
+    (expected * torch.tensor(g)).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+    assert a.grad.dtype == dtype
+
+
 def test_max_pool2d_third_order_gradient_is_exact():
     """max_pool's gradient scatters, the scatter's gradient gathers, the gather's scatters again."""
     x = f64(1, 2, 5, 5)

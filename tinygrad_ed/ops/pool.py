@@ -316,6 +316,8 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     if input.ndim not in (3, 4):
         raise RuntimeError(f"adaptive_avg_pool2d: expected 3D or 4D input, got input of size {tuple(input.shape)}")
     oh, ow = _output_size(input, output_size, "adaptive_avg_pool2d")
+    if (oh, ow) == (1, 1):  # global average pooling: a mean, not two products with averaging rows
+        return input.mean((-2, -1), keepdim=True)
     rows = _averaging_matrix(input.shape[-2], oh, input.dtype)
     columns = _averaging_matrix(input.shape[-1], ow, input.dtype)
     return matmul(matmul(rows, input), columns.T)
