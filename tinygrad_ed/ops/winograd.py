@@ -19,7 +19,6 @@ import numpy as np
 from ..autograd.engine import Primitive
 from ..tensor import Tensor
 from . import backward_math as bm
-from .matmul import Matmul
 
 _G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
 
@@ -96,7 +95,8 @@ def transform_input(x: np.ndarray, geo: Geometry) -> np.ndarray:
     """(N, C, H, W) -> V (16, tiles * N, C): each 4x4 patch of the zero-padded image, transformed."""
     n, c, h, w = x.shape
     (th, tw), (top, left) = geo.tiles, geo.top_left
-    padded = np.zeros((2 * th + 2, 2 * tw + 2, n, c), x.dtype)
+    padded = np.empty((2 * th + 2, 2 * tw + 2, n, c), x.dtype)
+    padded[:top], padded[top + h:], padded[:, :left], padded[:, left + w:] = 0, 0, 0, 0
     padded[top:top + h, left:left + w] = x.transpose(2, 3, 0, 1)
     rows = np.empty((4, th, 2 * tw + 2, n, c), x.dtype)
     _patches(padded, 0, rows)
@@ -197,7 +197,31 @@ class Transform(Primitive):
             else _MAPS[kind][adjoint](g, geo)
         if len(ctx.needs_input_grad) == 1:
             return grad
-        return grad, bm.sum(g, (0, 2, 3)) if ctx.needs_input_grad[1] else None
+        if not ctx.needs_input_grad[1]:
+            return grad, None
+        return grad, bm.sum(g, (0, 2, 3)) if isinstance(g, Tensor) else np.einsum("nchw->c", g)  # 4x np.sum's speed
+
+
+class TileProduct(Primitive):
+    """The 16 products V (16, T, C) @ U (16, C, O), as Matmul, but with U's transpose copied before the
+    input gradient's product (np.matmul is 1.5x slower with it as a transposed view)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, v, u):
+        need_v, need_u = ctx.needs_input_grad
+        ctx.save_for_backward(v if need_u else None, u if need_v else None)
+        return np.matmul(v, u)
+
+    @staticmethod
+    def backward(ctx, g):
+        v, u = ctx.saved_tensors
+        need_v, need_u = ctx.needs_input_grad
+        if isinstance(g, Tensor):
+            return (g @ u.transpose(1, 2) if need_v else None, v.transpose(1, 2) @ g if need_u else None)
+        return (np.matmul(g, np.ascontiguousarray(u.swapaxes(1, 2))) if need_v else None,
+                np.matmul(v.swapaxes(1, 2), g) if need_u else None)
 
 
 def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None, pads: Any) -> Tensor:
@@ -205,7 +229,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None, pads: Any) -> Tensor:
     geo = geometry(x.shape[2:], pads)
     v = Transform.apply(x, kind="input", adjoint=False, geometry=geo)
     u = Transform.apply(weight, kind="filter", adjoint=False, geometry=geo)
-    products = Matmul.apply(v, u)
+    products = TileProduct.apply(v, u)
     if bias is None:
         return Transform.apply(products, kind="output", adjoint=False, geometry=geo)
     return Transform.apply(products, bias, kind="output", adjoint=False, geometry=geo)
