@@ -1,6 +1,7 @@
 """Normalisation: `Normalize` maps x to (x - mean) / sqrt(var + eps) over some dims (biased variance), the
 step batch, layer and group norm share. One primitive, because its gradient has a short closed form,
-g' = (g - mean(g) - x^ mean(g x^)) / std, where a composition would record and run a dozen array passes."""
+g' = (g - mean(g) - x^ mean(g x^)) / std, where a composition would record and run a dozen array passes.
+`BatchNorm` is the same step fused with its affine `* weight + bias`, for training-mode batch norm."""
 from __future__ import annotations
 
 import math
