@@ -12,7 +12,7 @@ so each numpy operation works on runs of N*channels contiguous numbers (the NCHW
 of 2 to 8)."""
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable
 
 import numpy as np
 
@@ -24,16 +24,14 @@ _G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.
 _KRON = np.einsum("ai,bj->baij", _G, _G).reshape(16, 9)  # U[(b, a)] = sum over (i, j) of G[a, i] w[i, j] G[b, j]
 
 
-class Geometry(NamedTuple):
-    size: tuple[int, int]  # input height, width
-    top_left: tuple[int, int]  # padding before the first row and column
-    out: tuple[int, int]  # output height, width
-    tiles: tuple[int, int]  # 2x2 tiles along each axis (an odd output size gets a cropped last tile)
+# (input height and width, padding before the first row and column, output height and width, 2x2 tiles
+# along each axis (an odd output size gets a cropped last tile)): plain tuples, as te.compile writes them
+Geometry = tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]
 
 
 def geometry(size: Any, pads: Any) -> Geometry:
     out = (size[0] + sum(pads[0]) - 2, size[1] + sum(pads[1]) - 2)
-    return Geometry(tuple(size), (pads[0][0], pads[1][0]), out, ((out[0] + 1) // 2, (out[1] + 1) // 2))
+    return (size[0], size[1]), (pads[0][0], pads[1][0]), out, ((out[0] + 1) // 2, (out[1] + 1) // 2)
 
 
 def _patches(v: np.ndarray, axis: int, out: np.ndarray) -> None:
@@ -95,7 +93,7 @@ def _tiles_adjoint(g: np.ndarray, axis: int, out: np.ndarray) -> None:
 def transform_input(x: np.ndarray, geo: Geometry) -> np.ndarray:
     """(N, C, H, W) -> V (16, tiles * N, C): each 4x4 patch of the zero-padded image, transformed."""
     n, c, h, w = x.shape
-    (th, tw), (top, left) = geo.tiles, geo.top_left
+    _, (top, left), _, (th, tw) = geo
     padded = np.empty((2 * th + 2, 2 * tw + 2, n, c), x.dtype)
     padded[:top], padded[top + h:], padded[:, :left], padded[:, left + w:] = 0, 0, 0, 0
     padded[top:top + h, left:left + w] = x.transpose(2, 3, 0, 1)
@@ -107,7 +105,7 @@ def transform_input(x: np.ndarray, geo: Geometry) -> np.ndarray:
 
 
 def transform_input_adjoint(v: np.ndarray, geo: Geometry) -> np.ndarray:
-    (th, tw), (top, left), (h, w) = geo.tiles, geo.top_left, geo.size
+    (h, w), (top, left), _, (th, tw) = geo
     n, c = v.shape[1] // (th * tw), v.shape[2]
     rows = np.empty((4, th, 2 * tw + 2, n, c), v.dtype)
     _patches_adjoint(v.reshape(4, 4, th, tw, n, c), 2, rows)
@@ -118,7 +116,7 @@ def transform_input_adjoint(v: np.ndarray, geo: Geometry) -> np.ndarray:
 
 def transform_output(m: np.ndarray, geo: Geometry, bias: np.ndarray | None = None) -> np.ndarray:
     """The 16 products m (16, tiles * N, O) -> (N, O, H', W'), plus the bias."""
-    (th, tw), (oh, ow) = geo.tiles, geo.out
+    _, _, (oh, ow), (th, tw) = geo
     n, o = m.shape[1] // (th * tw), m.shape[2]
     m = m.reshape(4, 4, th, tw, n, o)
     rows = np.empty((4, 2 * th, tw, n, o), m.dtype)
@@ -143,7 +141,7 @@ def _channels_first(image: np.ndarray, bias: np.ndarray | None = None) -> np.nda
 
 
 def transform_output_adjoint(g: np.ndarray, geo: Geometry) -> np.ndarray:
-    (th, tw), (oh, ow) = geo.tiles, geo.out
+    _, _, (oh, ow), (th, tw) = geo
     n, o = g.shape[:2]
     cropped = (oh, ow) != (2 * th, 2 * tw)
     image = (np.zeros if cropped else np.empty)((2 * th, 2 * tw, n, o), g.dtype)
