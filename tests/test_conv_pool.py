@@ -174,12 +174,14 @@ def test_max_pool2d_ties_and_nan_match_torch(options):
 
 @pytest.mark.parametrize("data", ["random", "ties", "nan"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_max_pool2d_halving_matches_torch(data, dtype):
-    """max_pool2d(2) on even sizes, as the CNNs use it: values and the gradient, which goes to each
-    window's first maximum when maxima tie."""
+@pytest.mark.parametrize("channels", [4, 16])
+def test_max_pool2d_halving_matches_torch(data, dtype, channels):
+    """max_pool2d(2) on even sizes, as the CNNs use it (from 16 channels on its own path): values and the
+    gradient, which goes to each window's first maximum when maxima tie."""
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(6)
-    x = rng.standard_normal((3, 4, 8, 6)) if data == "random" else rng.integers(0, 2, (3, 4, 8, 6)) * 1.0
+    shape = (3, channels, 8, 6)
+    x = rng.standard_normal(shape) if data == "random" else rng.integers(0, 2, shape) * 1.0
     if data == "nan":
         x[1, 2, 3, 3] = np.nan
     x = x.astype(dtype)

@@ -111,7 +111,7 @@ def transform_input_adjoint(v: np.ndarray, geo: Geometry) -> np.ndarray:
     _patches_adjoint(v.reshape(4, 4, th, tw, n, c), 2, rows)
     padded = np.empty((2 * th + 2, 2 * tw + 2, n, c), v.dtype)
     _patches_adjoint(rows, 0, padded)
-    return _channels_first(padded[top:top + h, left:left + w])
+    return hwnc_to_nchw(padded[top:top + h, left:left + w])
 
 
 def transform_output(m: np.ndarray, geo: Geometry, bias: np.ndarray | None = None) -> np.ndarray:
@@ -123,10 +123,10 @@ def transform_output(m: np.ndarray, geo: Geometry, bias: np.ndarray | None = Non
     _tiles(m.swapaxes(0, 1), 1, rows)
     image = np.empty((2 * th, 2 * tw, n, o), m.dtype)
     _tiles(rows, 1, image)
-    return _channels_first(image[:oh, :ow], bias)
+    return hwnc_to_nchw(image[:oh, :ow], bias)
 
 
-def _channels_first(image: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
+def hwnc_to_nchw(image: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
     """(H, W, N, C) -> (N, C, H, W), plus the bias: through (N, H, W, C), as two copies that each keep
     runs of C contiguous are 5x faster than the one that reads across N for every number."""
     h, w, n, c = image.shape
