@@ -352,6 +352,6 @@ def test_winograd_batch_norm_cnn_compiles_and_matches_eager_bitwise():
     for i in range(6):
         x, y = data[i % len(data)]
         assert compiled(x, y).item() == eager_step(x, y).item(), f"step {i}"
-    for p, q in zip(eager_model.parameters(), model.parameters()):
-        np.testing.assert_array_equal(q.detach().numpy(), p.detach().numpy())
+    for p, q in zip(eager_model.parameters(), model.parameters()):  # not the running statistics: a replay
+        np.testing.assert_array_equal(q.detach().numpy(), p.detach().numpy())  # leaves them (te.compile's gap)
     assert "Transform" in compiled.code and "BatchNorm" in compiled.code
