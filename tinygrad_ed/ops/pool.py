@@ -147,7 +147,7 @@ class MaxPool(Primitive):
     @staticmethod
     def forward(ctx, x, geometry):
         best, ctx.tap, ctx.winners = None, None, None
-        if _halving(geometry) and x.shape[1] >= 16:
+        if _halving(geometry) and x.shape[1] >= HALVING_CHANNELS:
             best, ctx.winners = _halve(x, ctx.needs_input_grad[0])
         if best is None or np.isnan(np.sum(best)):
             best, ctx.tap = _max_and_taps(x, geometry)
@@ -173,6 +173,9 @@ class MaxPool(Primitive):
             x, best = (a.array if isinstance(a, Tensor) else a for a in self.saved_tensors)
             self.tap = _first_maxima_taps(x, best, self.geometry)
         return self.tap
+
+
+HALVING_CHANNELS = 16  # max_pool2d(2) from this many channels runs on an (H, W, N, C) copy: see _halve
 
 
 def _halving(geometry: Geometry) -> bool:
