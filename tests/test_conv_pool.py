@@ -49,6 +49,24 @@ def test_conv2d_matches_torch(options, dtype, bias):
                        shapes, dtype)
 
 
+@pytest.mark.parametrize("padding", [0, 1, 2, (2, 0), "same"])
+@pytest.mark.parametrize("size", [(8, 8), (7, 5)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_winograd_conv2d_matches_torch(padding, size, dtype):
+    """3x3 stride-1 convolutions of 8+ channels take Winograd's F(2x2, 3x3) path (odd sizes crop a tile)."""
+    torch = pytest.importorskip("torch")
+    compare_with_torch(lambda x, w, b: F.conv2d(x, w, b, padding=padding),
+                       lambda x, w, b: torch.nn.functional.conv2d(x, w, b, padding=padding),
+                       [(3, 8, *size), (5, 8, 3, 3), (5,)], dtype)
+
+
+def test_winograd_conv2d_gradgradcheck():
+    inputs = [f64(2, 8, 3, 4, seed=0), f64(2, 8, 3, 3, seed=1), f64(2, seed=2)]
+    conv = lambda x, w, b: F.conv2d(x, w, b, padding=1)  # noqa: E731
+    assert gradcheck(conv, inputs)
+    assert gradgradcheck(conv, inputs)
+
+
 def test_conv2d_unbatched_input():
     torch = pytest.importorskip("torch")
     compare_with_torch(lambda x, w: F.conv2d(x, w, padding=1), lambda x, w: torch.nn.functional.conv2d(x, w, padding=1),
@@ -154,6 +172,29 @@ def test_max_pool2d_ties_and_nan_match_torch(options):
         np.testing.assert_array_equal(F.max_pool2d(x, **options, return_indices=True)[1].numpy(), indices.numpy())
 
 
+@pytest.mark.parametrize("data", ["random", "ties", "nan"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("channels", [4, 16])
+def test_max_pool2d_halving_matches_torch(data, dtype, channels):
+    """max_pool2d(2) on even sizes, as the CNNs use it (from 16 channels on its own path): values and the
+    gradient, which goes to each window's first maximum when maxima tie."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(6)
+    shape = (3, channels, 8, 6)
+    x = rng.standard_normal(shape) if data == "random" else rng.integers(0, 2, shape) * 1.0
+    if data == "nan":
+        x[1, 2, 3, 3] = np.nan
+    x = x.astype(dtype)
+    a, b = te.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, expected = F.max_pool2d(a, 2), torch.nn.functional.max_pool2d(b, 2)
+    np.testing.assert_array_equal(out.detach().numpy(), expected.detach().numpy())
+    g = rng.standard_normal(out.shape).astype(dtype)
+    (out * te.tensor(g)).sum().backward()
+    (expected * torch.tensor(g)).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+    assert a.grad.dtype == dtype
+
+
 def test_max_pool2d_third_order_gradient_is_exact():
     """max_pool's gradient scatters, the scatter's gradient gathers, the gather's scatters again."""
     x = f64(1, 2, 5, 5)
@@ -220,8 +261,9 @@ def test_bad_arguments_raise_as_torch():
 
 
 def test_convolution_workspace_is_freed_by_backward():
-    """The im2col windows (9x the input here) are saved for the weight's gradient only until backward:
-    afterwards, with the loss and its graph still alive, only the gradients remain allocated."""
+    """The transformed input patches (Winograd's, 4x the input here) are saved for the weight's gradient
+    only until backward: afterwards, with the loss and its graph still alive, only the gradients remain
+    allocated."""
     tracemalloc = pytest.importorskip("tracemalloc")
     rng = np.random.default_rng(0)
     x = te.tensor(rng.standard_normal((8, 16, 24, 24)).astype(np.float32), requires_grad=True)
@@ -235,8 +277,8 @@ def test_convolution_workspace_is_freed_by_backward():
         after = tracemalloc.get_traced_memory()[0] - baseline
     finally:
         tracemalloc.stop()
-    windows = x.array.nbytes * 9
-    assert during > windows  # the windows were held for backward ...
+    patches = x.array.nbytes * 4
+    assert during > patches  # the patches were held for backward ...
     grads = x.grad.array.nbytes + w.grad.array.nbytes
     assert after < grads + x.array.nbytes // 4, (after, grads)  # ... and are gone after it
     assert loss.grad_fn is not None
@@ -282,3 +324,34 @@ def test_conv_transpose2d_output_size_matches_torch(output_size):
                        [(2, 3, 5, 5)])
     with pytest.raises(ValueError, match="valid sizes range from"):
         ours(te.ones(2, 3, 5, 5, dtype=te.float64), output_size=(12, 9))
+
+
+def test_winograd_batch_norm_cnn_compiles_and_matches_eager_bitwise():
+    """te.compile replays the Winograd transforms and the batch-norm primitive (their options are plain
+    tuples and numbers it can write into the program): same losses and weights as eager training."""
+    rng = np.random.default_rng(7)
+    data = [(te.from_numpy(rng.standard_normal((6, 1, 8, 8), dtype=np.float32)), te.from_numpy(rng.integers(0, 5, 6)))
+            for _ in range(3)]
+
+    def setup():
+        te.manual_seed(0)
+        model = te.nn.Sequential(te.nn.Conv2d(1, 8, 3, padding=1), te.nn.BatchNorm2d(8), te.nn.ReLU(),
+                                 te.nn.Conv2d(8, 8, 3, padding=1), te.nn.BatchNorm2d(8), te.nn.ReLU(),
+                                 te.nn.MaxPool2d(2), te.nn.AdaptiveAvgPool2d(1), te.nn.Flatten(), te.nn.Linear(8, 5))
+        optimizer = te.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+
+        def step(x, y):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            return loss
+        return model, step
+    (eager_model, eager_step), (model, step) = setup(), setup()
+    compiled = te.compile(step)
+    for i in range(6):
+        x, y = data[i % len(data)]
+        assert compiled(x, y).item() == eager_step(x, y).item(), f"step {i}"
+    for p, q in zip(eager_model.parameters(), model.parameters()):  # not the running statistics: a replay
+        np.testing.assert_array_equal(q.detach().numpy(), p.detach().numpy())  # leaves them (te.compile's gap)
+    assert "Transform" in compiled.code and "BatchNorm" in compiled.code

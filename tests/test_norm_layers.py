@@ -34,6 +34,8 @@ def test_layer_norm_closed_form():
     (lambda x, w, b: F.layer_norm(x, (3,), w, b), [(2, 3), (3,), (3,)]),
     (lambda x, w, b: F.group_norm(x, 2, w, b), [(2, 4, 3), (4,), (4,)]),
     (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), [(4, 3, 2), (3,), (3,)]),
+    (lambda x, w: F.batch_norm(x, None, None, w, None, training=True), [(3, 2, 2, 2), (2,)]),
+    (lambda x: F.batch_norm(x, None, None, None, None, training=True), [(5, 2)]),
 ])
 def test_norms_gradcheck_and_gradgradcheck(fn, shapes):
     rng = np.random.default_rng(0)
@@ -65,6 +67,38 @@ def test_batch_norm_running_stats_over_steps_train_and_eval(momentum, shape):
     x = rng.standard_normal(shape)
     np.testing.assert_allclose(layer(te.tensor(x)).detach().numpy(), ref(torch.tensor(x)).detach().numpy(), rtol=1e-10)
     assert int(layer.num_batches_tracked.detach().numpy()) == 4
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("shape", [(64, 16, 8, 8), (7, 5, 3, 2), (9, 4)])
+def test_batch_norm_training_values_and_gradients_match_torch(dtype, affine, shape):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    channels = shape[1]
+    layer = (nn.BatchNorm2d if len(shape) == 4 else nn.BatchNorm1d)(channels, affine=affine)
+    ref = (torch.nn.BatchNorm2d if len(shape) == 4 else torch.nn.BatchNorm1d)(channels, affine=affine)
+    if dtype == np.float64:
+        layer, ref = layer.double(), ref.double()
+    if affine:
+        weight, bias = rng.standard_normal(channels).astype(dtype), rng.standard_normal(channels).astype(dtype)
+        layer.weight.data, layer.bias.data = te.tensor(weight), te.tensor(bias)
+        ref.weight.data, ref.bias.data = torch.tensor(weight), torch.tensor(bias)
+    x = (rng.standard_normal(shape) * 3 + 2).astype(dtype)
+    g = rng.standard_normal(shape).astype(dtype)
+    a, b = te.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, expected = layer(a), ref(b)
+    (out * te.tensor(g)).sum().backward()
+    (expected * torch.tensor(g)).sum().backward()
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), **tol)
+    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), **tol)
+    assert out.dtype == a.grad.dtype == dtype
+    if affine:
+        np.testing.assert_allclose(layer.weight.grad.numpy(), ref.weight.grad.numpy(), **tol)
+        np.testing.assert_allclose(layer.bias.grad.numpy(), ref.bias.grad.numpy(), **tol)
+    for name in ("running_mean", "running_var"):
+        np.testing.assert_allclose(getattr(layer, name).numpy(), getattr(ref, name).detach().numpy(), **tol)
 
 
 def test_batch_norm_without_running_stats_and_errors():

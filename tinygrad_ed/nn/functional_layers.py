@@ -13,7 +13,7 @@ import numpy as np
 from ..ops.conv import conv1d, conv2d, conv_transpose2d, fold, unfold
 from ..ops.elementwise import Mul, where
 from ..ops.matmul import matmul
-from ..ops.norm import normalize
+from ..ops.norm import BatchNorm, normalize
 from ..ops.pool import (adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d,
                         max_pool2d)
 from ..ops.reduce import softmax
@@ -48,7 +48,6 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected at least 2D input, got {input.ndim}D")
     channels = input.shape[1]
-    axes = (0,) + tuple(range(2, input.ndim))
     per_channel = (channels,) + (1,) * (input.ndim - 2)
     if training:
         count = input.numel() // max(channels, 1)
@@ -56,7 +55,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             raise ValueError("Expected more than 1 value per channel when training, "
                              f"got input size {list(input.shape)}")
         stats: dict = {}
-        out = normalize(input, axes, eps, stats)
+        out = BatchNorm.apply(input, weight, bias, eps=eps, stats=stats)
         if running_mean is not None:
             running_mean.array[...] = (1 - momentum) * running_mean.array + momentum * stats["mean"].reshape(channels)
         if running_var is not None:
@@ -67,9 +66,11 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             raise RuntimeError("batch_norm: running_mean and running_var must be defined in evaluation mode")
         scale = (running_var.reshape(per_channel) + eps).sqrt()
         out = (input - running_mean.reshape(per_channel)) / scale
-    if weight is not None:
-        out = out * weight.reshape(per_channel)
-    return out if bias is None else out + bias.reshape(per_channel)
+        if weight is not None:
+            out = out * weight.reshape(per_channel)
+        if bias is not None:
+            out = out + bias.reshape(per_channel)
+    return out
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,

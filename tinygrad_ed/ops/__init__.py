@@ -16,6 +16,7 @@ more calls or exactness (tan, log2, expm1...); everything else is composed from 
 - index.py:       GetItem ScatterAdd Scatter (gather, index_select, masked_select, scatter_add... are composed)
 - matmul.py:      Matmul Linear (mm, bmm, addmm, diagonal, trace... are composed)
 - linalg.py:      Inv Det LogAbsDet Solve
+- winograd.py:    Transform (Winograd's F(2x2, 3x3) maps and their adjoints: the 3x3 stride-1 conv2d)
 - einsum.py:      einsum, composed of diagonals, sums, permutes and matmuls
 - backward_math.py: the functions backward rules use, on numpy arrays or on Tensors
 """

@@ -1,6 +1,7 @@
 """Convolution. `Unfold` (im2col: every kernel window as a column) and `Fold` (col2im: add the columns back)
 are the primitives, each the other's gradient; conv1d, conv2d and conv_transpose2d are matrix products
-around them, so every gradient, of any order, comes from these two and matmul."""
+around them, so every gradient, of any order, comes from these two and matmul. 3x3 stride-1 convolutions
+of several channels take winograd.py's route instead (2.25x fewer multiplications)."""
 from __future__ import annotations
 
 import math
@@ -13,7 +14,13 @@ from ..autograd.engine import Primitive
 from ..checks import check_same_dtype
 from ..tensor import Tensor
 from . import backward_math as bm
+from . import winograd
 from .matmul import linear, matmul
+
+# From this many input channels a 3x3 stride-1 conv2d takes winograd.py's route: forward + backward 1.1-2x
+# faster than im2col at 8x8 to 32x32 images of 8 to 64 channels (measured; 8 channels on 28x28 are 10%
+# slower); with fewer, im2col's product is too cheap for the transforms to pay.
+WINOGRAD_CHANNELS = 8
 
 Pair = tuple[int, int]
 Pads = tuple[Pair, Pair]  # ((top, bottom), (left, right))
@@ -202,6 +209,9 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     pads = _conv_pads(padding, (kh, kw), dil, step, "conv2d")
     oh, ow = _check_windows(x.shape[2:], (kh, kw), dil, pads, step, "conv2d")
     n = x.shape[0]
+    if (kh, kw) == (3, 3) and step == dil == (1, 1) and groups == 1 and x.shape[1] >= WINOGRAD_CHANNELS:
+        out = winograd.conv2d(x, weight, bias, pads)
+        return out.squeeze(0) if unbatched else out
     if x.shape[1] < ow:
         return _conv2d_per_image(x, weight, bias, (kh, kw), dil, pads, step, groups, (oh, ow), unbatched)
     windows = Unfold.apply(x, kernel=(kh, kw), dilation=dil, pads=pads, stride=step, rows=True)  # (N, L, taps*C)

@@ -16,6 +16,7 @@ from ..tensor import Tensor
 from .conv import Pads, Pair, Unfold, _windows, blocks, pair, unfold_array
 from .matmul import matmul
 from .movement import stack
+from .winograd import hwnc_to_nchw
 
 
 def _pool_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: bool,
@@ -138,19 +139,27 @@ class MaxPool(Primitive):
     taps, 5x faster than tracking the winner) and backward finds each window's first tap equal to its
     maximum; the tap numbers are built only when needed (indices, higher orders)."""
 
-    __slots__ = ("tap", "geometry")
+    __slots__ = ("tap", "geometry", "winners")
     tap: np.ndarray | None
     geometry: Geometry
+    winners: np.ndarray | None  # _halve's first maxima, tap by tap
 
     @staticmethod
     def forward(ctx, x, geometry):
-        best, ctx.tap = _max_and_taps(x, geometry)
+        best, ctx.tap, ctx.winners = None, None, None
+        if _halving(geometry) and x.shape[1] >= HALVING_CHANNELS:
+            best, ctx.winners = _halve(x, ctx.needs_input_grad[0])
+        if best is None or np.isnan(np.sum(best)):
+            best, ctx.tap = _max_and_taps(x, geometry)
+            ctx.winners = None
         ctx.geometry = geometry
         ctx.save_for_backward(x, best)
         return best
 
     @staticmethod
     def backward(ctx, g):
+        if ctx.winners is not None and not isinstance(g, Tensor):
+            return _halve_backward(g, ctx.winners)
         if ctx.tap is None and not isinstance(g, Tensor):
             x, best = ctx.saved_tensors
             return _scatter(g, ctx.geometry, _first_maxima(x, best, ctx.geometry))
@@ -164,6 +173,49 @@ class MaxPool(Primitive):
             x, best = (a.array if isinstance(a, Tensor) else a for a in self.saved_tensors)
             self.tap = _first_maxima_taps(x, best, self.geometry)
         return self.tap
+
+
+HALVING_CHANNELS = 16  # max_pool2d(2) from this many channels runs on an (H, W, N, C) copy: see _halve
+
+
+def _halving(geometry: Geometry) -> bool:
+    """Whether the windows are 2x2 with stride 2 and tile the (even-sized) input exactly: max_pool2d(2)."""
+    shape, kernel, dilation, pads, stride = geometry
+    return kernel == stride == (2, 2) and dilation == (1, 1) and pads == ((0, 0), (0, 0)) \
+        and shape[2] % 2 == 0 and shape[3] % 2 == 0
+
+
+def _halve(x: np.ndarray, winners: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """max_pool2d(2) on a copy laid out (H, W, N, C), where each tap's slice is runs of N*C numbers rather
+    than single ones (forward + backward 1.1-1.5x faster at 16 and 32 channels, measured; slower for LeNet's 6):
+    the maxima, and (with `winners`) each window's first maximum as one mask per tap."""
+    n, c, h, w = x.shape
+    image = np.empty((h, w, n, c), x.dtype)
+    np.copyto(image, x.transpose(2, 3, 0, 1))
+    taps = [image[i::2, j::2] for i in (0, 1) for j in (0, 1)]
+    best = np.maximum(taps[0], taps[1])
+    np.maximum(best, taps[2], out=best)
+    np.maximum(best, taps[3], out=best)
+    if not winners:
+        return hwnc_to_nchw(best), None
+    first = np.empty((4,) + best.shape, bool)
+    np.equal(taps[0], best, out=first[0])
+    unclaimed = ~first[0]
+    for k in (1, 2, 3):
+        np.equal(taps[k], best, out=first[k])
+        first[k] &= unclaimed
+        np.not_equal(unclaimed, first[k], out=unclaimed)  # unclaimed & ~first[k] (first[k] <= unclaimed)
+    return hwnc_to_nchw(best), first
+
+
+def _halve_backward(g: np.ndarray, first: np.ndarray) -> np.ndarray:
+    _, h, w, n, c = first.shape
+    grad = np.empty((h, w, n, c), g.dtype)
+    np.copyto(grad, g.transpose(2, 3, 0, 1))
+    out = np.empty((2 * h, 2 * w, n, c), g.dtype)
+    for k, (i, j) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
+        np.multiply(grad, first[k], out=out[i::2, j::2])
+    return hwnc_to_nchw(out)
 
 
 def _max_and_taps(x: np.ndarray, geometry: Geometry) -> tuple[np.ndarray, np.ndarray | None]:
@@ -316,6 +368,8 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     if input.ndim not in (3, 4):
         raise RuntimeError(f"adaptive_avg_pool2d: expected 3D or 4D input, got input of size {tuple(input.shape)}")
     oh, ow = _output_size(input, output_size, "adaptive_avg_pool2d")
+    if (oh, ow) == (1, 1):  # global average pooling: a mean, not two products with averaging rows
+        return input.mean((-2, -1), keepdim=True)
     rows = _averaging_matrix(input.shape[-2], oh, input.dtype)
     columns = _averaging_matrix(input.shape[-1], ow, input.dtype)
     return matmul(matmul(rows, input), columns.T)
