@@ -56,11 +56,13 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                              f"got input size {list(input.shape)}")
         stats: dict = {}
         out = BatchNorm.apply(input, weight, bias, eps=eps, stats=stats)
-        if running_mean is not None:
-            running_mean.array[...] = (1 - momentum) * running_mean.array + momentum * stats["mean"].reshape(channels)
-        if running_var is not None:
-            unbiased = stats["var"].reshape(channels) * (count / (count - 1))
-            running_var.array[...] = (1 - momentum) * running_var.array + momentum * unbiased
+        with no_grad():  # Tensor ops, so that te.compile records the update (or gives up) like any other
+            if running_mean is not None:
+                mean = Tensor._make(stats["mean"].reshape(channels))
+                running_mean.copy_((1 - momentum) * running_mean + momentum * mean)
+            if running_var is not None:
+                unbiased = Tensor._make(stats["var"].reshape(channels) * (count / (count - 1)))
+                running_var.copy_((1 - momentum) * running_var + momentum * unbiased)
     else:
         if running_mean is None or running_var is None:
             raise RuntimeError("batch_norm: running_mean and running_var must be defined in evaluation mode")

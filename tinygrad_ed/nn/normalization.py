@@ -7,6 +7,7 @@ from typing import Any, cast
 import numpy as np
 
 from .. import creation
+from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module, Parameter
@@ -57,9 +58,10 @@ class _BatchNorm(Module):
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             tracked = cast(Tensor, self.num_batches_tracked)  # a Tensor when tracking
-            tracked.array[...] += 1
+            with no_grad():
+                tracked.add_(1)
             if self.momentum is None:
-                factor = 1.0 / float(tracked.array)
+                factor = 1.0 / tracked.item()
         use_batch = self.training or self.running_mean is None
         keep = not self.training or self.track_running_stats
         return F.batch_norm(input, self.running_mean if keep else None, self.running_var if keep else None,
