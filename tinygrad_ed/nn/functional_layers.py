@@ -58,11 +58,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         out = BatchNorm.apply(input, weight, bias, eps=eps, stats=stats)
         with no_grad():  # Tensor ops, so that te.compile records the update (or gives up) like any other
             if running_mean is not None:
-                mean = Tensor._make(stats["mean"].reshape(channels))
-                running_mean.copy_((1 - momentum) * running_mean + momentum * mean)
+                running_mean.mul_(1 - momentum).add_(Tensor._make(stats["mean"].reshape(channels)), alpha=momentum)
             if running_var is not None:
                 unbiased = Tensor._make(stats["var"].reshape(channels) * (count / (count - 1)))
-                running_var.copy_((1 - momentum) * running_var + momentum * unbiased)
+                running_var.mul_(1 - momentum).add_(unbiased, alpha=momentum)
     else:
         if running_mean is None or running_var is None:
             raise RuntimeError("batch_norm: running_mean and running_var must be defined in evaluation mode")
