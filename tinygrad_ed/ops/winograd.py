@@ -19,6 +19,7 @@ import numpy as np
 from ..autograd.engine import Primitive
 from ..tensor import Tensor
 from . import backward_math as bm
+from .matmul import Matmul
 
 _G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
 _KRON = np.einsum("ai,bj->baij", _G, _G).reshape(16, 9)  # U[(b, a)] = sum over (i, j) of G[a, i] w[i, j] G[b, j]
@@ -197,24 +198,18 @@ class Transform(Primitive):
         return grad, bm.sum(g, (0, 2, 3)) if isinstance(g, Tensor) else np.einsum("nchw->c", g)  # 4x np.sum's speed
 
 
-class TileProduct(Primitive):
-    """The 16 products V (16, T, C) @ U (16, C, O), as Matmul, but with U's transpose copied before the
-    input gradient's product (np.matmul is 1.5x slower with it as a transposed view)."""
+class TileProduct(Matmul):
+    """The 16 products V (16, T, C) @ U (16, C, O): Matmul, but with U's transpose copied before the
+    input gradient's product (np.matmul is 1.5x slower with it as a transposed view at these shapes)."""
 
     __slots__ = ()
 
     @staticmethod
-    def forward(ctx, v, u):
-        need_v, need_u = ctx.needs_input_grad
-        ctx.save_for_backward(v if need_u else None, u if need_v else None)
-        return np.matmul(v, u)
-
-    @staticmethod
     def backward(ctx, g):
+        if isinstance(g, Tensor):  # create_graph: Matmul's rule, recorded
+            return Matmul.backward(ctx, g)
         v, u = ctx.saved_tensors
         need_v, need_u = ctx.needs_input_grad
-        if isinstance(g, Tensor):
-            return (g @ u.transpose(1, 2) if need_v else None, v.transpose(1, 2) @ g if need_u else None)
         return (np.matmul(g, np.ascontiguousarray(u.swapaxes(1, 2))) if need_v else None,
                 np.matmul(v.swapaxes(1, 2), g) if need_u else None)
 
