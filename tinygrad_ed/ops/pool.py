@@ -1,7 +1,7 @@
 """Pooling. Max-pooling is a primitive pair: `MaxPool` finds each window's maximum by comparing the kernel's
 taps one strided slice at a time (and remembers which tap won, so the gradient goes to one element per
-window as in torch); its gradient `TapScatter` adds each output's gradient back at the winning tap, and
-`TapGather` (reading the winners again) is TapScatter's gradient, so every order comes from these.
+window as in torch); its gradient `Taps` (scatter) adds each output's gradient back at the winning tap, and
+its gradient `Taps` (gather, reading the winners again) is the scatter's adjoint, so every order comes from these.
 Average pooling is composed from conv.py's Unfold and a mean; adaptive average pooling is two matrix
 products with averaging matrices."""
 from __future__ import annotations
@@ -95,7 +95,7 @@ def _scatter(g: np.ndarray, geometry: Geometry, winners: Any) -> np.ndarray:
 
 
 def gather_taps(x: np.ndarray, tap: np.ndarray, geometry: Geometry) -> np.ndarray:
-    """The value at each window's winning tap (TapScatter's adjoint)."""
+    """The value at each window's winning tap (scatter_taps' adjoint)."""
     padded = _padded(x, geometry[3], 0.0)
     out = np.zeros(tap.shape, x.dtype)
     for t, (rows, columns) in _taps(padded.shape[2:], geometry):
@@ -103,34 +103,21 @@ def gather_taps(x: np.ndarray, tap: np.ndarray, geometry: Geometry) -> np.ndarra
     return out
 
 
-class TapGather(Primitive):
-    __slots__ = ("tap", "geometry")
+class Taps(Primitive):
+    """Each window's winning tap: its value (`scatter=False`), or its adjoint, each output's gradient added
+    back at that tap (`scatter=True`). Each is the other's gradient."""
+    __slots__ = ("tap", "geometry", "scatter")
 
     @staticmethod
-    def forward(ctx, x, tap, geometry):
-        ctx.tap, ctx.geometry = tap, geometry
-        return gather_taps(x, tap, geometry)
-
-    @staticmethod
-    def backward(ctx, g):
-        if isinstance(g, Tensor):
-            return TapScatter.apply(g, tap=ctx.tap, geometry=ctx.geometry)
-        return scatter_taps(g, ctx.tap, ctx.geometry)
-
-
-class TapScatter(Primitive):
-    __slots__ = ("tap", "geometry")
-
-    @staticmethod
-    def forward(ctx, g, tap, geometry):
-        ctx.tap, ctx.geometry = tap, geometry
-        return scatter_taps(g, tap, geometry)
+    def forward(ctx, x, tap, geometry, scatter):
+        ctx.tap, ctx.geometry, ctx.scatter = tap, geometry, scatter
+        return (scatter_taps if scatter else gather_taps)(x, tap, geometry)
 
     @staticmethod
     def backward(ctx, g):
         if isinstance(g, Tensor):
-            return TapGather.apply(g, tap=ctx.tap, geometry=ctx.geometry)
-        return gather_taps(g, ctx.tap, ctx.geometry)
+            return Taps.apply(g, tap=ctx.tap, geometry=ctx.geometry, scatter=not ctx.scatter)
+        return (gather_taps if ctx.scatter else scatter_taps)(g, ctx.tap, ctx.geometry)
 
 
 class MaxPool(Primitive):
@@ -165,7 +152,7 @@ class MaxPool(Primitive):
             return _scatter(g, ctx.geometry, _first_maxima(x, best, ctx.geometry))
         tap = ctx.winning_taps()
         if isinstance(g, Tensor):
-            return TapScatter.apply(g, tap=tap, geometry=ctx.geometry)
+            return Taps.apply(g, tap=tap, geometry=ctx.geometry, scatter=True)
         return scatter_taps(g, tap, ctx.geometry)
 
     def winning_taps(self) -> np.ndarray:
