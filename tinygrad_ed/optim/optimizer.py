@@ -18,10 +18,12 @@ SCRATCH_MIN_SIZE = 4096
 
 def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
     """Drop (or zero) the gradients of `params`: what `Optimizer.zero_grad` and `Module.zero_grad` do."""
-    for p in params:
-        if set_to_none:
+    if set_to_none:  # the training loop's call
+        for p in params:
             p.grad = None
-        elif p.grad is not None:
+        return
+    for p in params:
+        if p.grad is not None:
             p.grad = Tensor._make(np.zeros_like(p.array))
 
 
@@ -95,11 +97,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for group in self.param_groups:
-            if set_to_none:  # the training loop's call: no function call per group
-                for p in group["params"]:
-                    p.grad = None
-            else:
-                zero_grads(group["params"], set_to_none)
+            zero_grads(group["params"], set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; returns `closure()`'s loss (None without one)."""

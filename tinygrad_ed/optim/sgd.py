@@ -5,7 +5,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .optimizer import SCRATCH_MIN_SIZE, Optimizer, check_unsupported, check_non_negative
+from .optimizer import Optimizer, check_unsupported, check_non_negative
 
 
 class SGD(Optimizer):
@@ -41,9 +41,7 @@ class SGD(Optimizer):
                 dampening = group["dampening"]
                 buf += grad if dampening == 0 else (1 - dampening) * grad
             grad = grad + momentum * buf if group["nesterov"] else buf
-        if param.size < SCRATCH_MIN_SIZE:
-            param -= grad * group["lr"]
-        else:
-            param -= np.multiply(grad, group["lr"], out=self.scratch(param))
+        work = self.scratch(param)  # None for a small array: then `grad * lr` (an out=None costs more)
+        param -= grad * group["lr"] if work is None else np.multiply(grad, group["lr"], out=work)
 
 __all__ = ["SGD"]
