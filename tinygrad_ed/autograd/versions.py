@@ -9,14 +9,15 @@ keyed, freed with the storage); backward looks there only for nodes older
 than the latest write, so a training loop (forward, backward, then the
 optimizer's writes) checks nothing at all.
 
-A log keeps each write's time and writer: the graph node of a recorded
-in-place op (its creation number), or `UNTRACKED` for writes under `no_grad`,
-to tensors outside the graph, and by optimizers.
+A log keeps each write's time and, for a write by a recorded in-place op,
+its graph node (creation number); writes under `no_grad`, to tensors outside
+the graph and by optimizers are `UNTRACKED`, and cost one list append.
 """
 from __future__ import annotations
 
 import itertools
 import weakref
+from bisect import bisect_right
 from typing import Any, Iterable
 
 import numpy as np
@@ -28,17 +29,24 @@ _TRIM_AT = 2 * _KEPT
 
 
 class WriteLog:
-    __slots__ = ("version", "times", "writers", "forgotten_until")
+    """The times of the writes to one storage, and the writer of each recorded in-place write among them."""
+    __slots__ = ("times", "tracked", "forgotten", "forgotten_until")
 
     def __init__(self) -> None:
-        self.version = 0
         self.times: list[int] = []
-        self.writers: list[int] = []
-        self.forgotten_until = -1  # writes at or before this time were dropped from `times`
+        self.tracked: dict[int, int] = {}  # time -> the writing node's creation number
+        self.forgotten = 0  # how many of the oldest writes were dropped from `times`
+        self.forgotten_until = -1  # ... all of them at or before this time
+
+    @property
+    def version(self) -> int:
+        return self.forgotten + len(self.times)
 
     def forget_oldest(self) -> None:
-        self.forgotten_until = self.times[-_KEPT - 1]
-        del self.times[:-_KEPT], self.writers[:-_KEPT]
+        self.forgotten += len(self.times) - _KEPT
+        self.forgotten_until = until = self.times[-_KEPT - 1]
+        del self.times[:-_KEPT]
+        self.tracked = {t: writer for t, writer in self.tracked.items() if t > until}
 
 
 _logs: dict[int, WriteLog] = {}  # id(storage) -> its log, dropped when the storage is freed
@@ -61,32 +69,38 @@ def shares_storage(a: Any, b: Any) -> bool:
 
 
 def record_write(array: Any, writer: int = UNTRACKED) -> None:
-    """Bump the version of `array`'s storage: call it after every in-place write."""
-    record_writes((array,), writer)
-
-
-def record_writes(arrays: Iterable[Any], writer: int = UNTRACKED) -> None:
-    """Bump the versions of the storages of `arrays`, written together (an optimizer's step)."""
-    global latest_write, latest_tracked_write
-    latest_write = time = next(clock)
+    """Bump the version of `array`'s storage: call it after every in-place write (`writer`: the recorded
+    in-place op's node, if the write is one)."""
+    global latest_tracked_write
+    record_writes((array,))
     if writer != UNTRACKED:
-        latest_tracked_write = time
+        latest_tracked_write = latest_write
+        _log_of(array).tracked[latest_write] = writer
+
+
+def record_writes(arrays: Iterable[Any]) -> None:
+    """Bump the versions of the storages of `arrays`, written together (an optimizer's step)."""
+    global latest_write
+    latest_write = time = next(clock)
+    logs = _logs
     for array in arrays:
-        root = array if type(array) is np.ndarray and array.base is None else storage_of(array)
-        if root is None:
-            continue
-        log = _logs.get(id(root)) or _new_log(root)
-        log.version += 1
+        log = logs.get(id(array)) or _log_of(array)  # the first lookup finds it when `array` owns its memory
         log.times.append(time)
-        log.writers.append(writer)
         if len(log.times) > _TRIM_AT:
             log.forget_oldest()
 
 
-def _new_log(root: np.ndarray) -> WriteLog:
-    log = _logs[id(root)] = WriteLog()
-    weakref.finalize(root, _logs.pop, id(root), None)
+def _log_of(array: Any) -> WriteLog:
+    """The log of `array`'s storage (a throwaway one for a numpy scalar, which is immutable)."""
+    root = storage_of(array)
+    if root is None:
+        return WriteLog()
+    log = _logs.get(id(root))
+    if log is None:
+        log = _logs[id(root)] = WriteLog()
+        weakref.finalize(root, _logs.pop, id(root), None)
     return log
+
 
 def version_of(array: Any) -> int:
     root = storage_of(array)
@@ -101,7 +115,8 @@ def changes_after(array: Any, since: int) -> tuple[int, int] | None:
     log = None if root is None else _logs.get(id(root))
     if log is None or not log.times or log.times[-1] <= since:
         return None
-    later = sum(1 for t, writer in zip(log.times, log.writers) if t > since and writer != since)
+    tracked = log.tracked
+    later = sum(1 for t in log.times[bisect_right(log.times, since):] if tracked.get(t) != since)
     if not later:
         return None
     if since < log.forgotten_until:  # older writes were dropped: the count is a lower bound
@@ -116,7 +131,7 @@ def tracked_writes_between(array: Any, start: int, end: int, excluded_writer: in
     log = None if root is None else _logs.get(id(root))
     if log is None or not log.times or log.times[-1] <= start:
         return None
-    for t, writer in zip(log.times, log.writers):
-        if start < t < end and writer not in (UNTRACKED, excluded_writer):
+    for t, writer in log.tracked.items():
+        if start < t < end and writer != excluded_writer:
             return writer
     return None

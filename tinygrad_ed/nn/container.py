@@ -32,7 +32,7 @@ class Sequential(Module):
             self.add_module(name, module)
 
     def forward(self, x: Any) -> Any:
-        for module in self:
+        for module in self._modules.values():
             x = module(x)
         return x
 
