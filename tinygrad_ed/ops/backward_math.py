@@ -16,10 +16,11 @@ from ..tensor import Tensor
 
 
 def where(cond: Any, a: Any, b: Any) -> Any:
-    if isinstance(a, Tensor) or isinstance(b, Tensor) or isinstance(cond, Tensor):
-        from .elementwise import where as tensor_where
-        return tensor_where(cond, a, b)
-    return np.where(cond, a, b)
+    if isinstance(a, Tensor):
+        return a.where(cond, b)
+    if isinstance(b, Tensor):  # the same choice, asked of the Tensor operand
+        return b.where(~cond, a)
+    return np.where(cond.array if isinstance(cond, Tensor) else cond, a, b)
 
 
 def exp(x: Any) -> Any:
@@ -103,11 +104,8 @@ def matmul(a: Any, b: Any) -> Any:
     return np.matmul(a, b)
 
 
-def scatter_add(g: Any, shape: tuple, index: Any, advanced: bool) -> Any:
+def scatter_add(g: np.ndarray, shape: tuple, index: Any, advanced: bool) -> np.ndarray:
     """zeros(shape) with `g` added at `index` (repeated indices accumulate)."""
-    if isinstance(g, Tensor):
-        from .index import ScatterAdd
-        return ScatterAdd.apply(g, shape=shape, index=index, advanced=advanced)
     out = np.zeros(shape, g.dtype)
     if advanced:
         np.add.at(out, index, g)

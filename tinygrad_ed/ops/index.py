@@ -35,6 +35,8 @@ class GetItem(Primitive):
 
     @staticmethod
     def backward(ctx, g):
+        if isinstance(g, Tensor):  # create_graph: the differentiable form
+            return ScatterAdd.apply(g, shape=ctx.input_shape, index=ctx.index, advanced=ctx.advanced)
         return bm.scatter_add(g, ctx.input_shape, ctx.index, ctx.advanced)
 
 
