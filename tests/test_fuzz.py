@@ -390,6 +390,7 @@ def test_junk_into_entry_points_gives_only_clear_errors(entry, t, j, k):
         assert_clear(lambda: call(t, j, k), names)
 
 
+@pytest.mark.filterwarnings("ignore:.*Using a target size:UserWarning")  # torch warns there too
 @fuzz(150)
 @given(shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3),
        target=st.one_of(tensors(), st.lists(st.integers(-101, 4), max_size=4)),

@@ -522,3 +522,22 @@ def test_bad_targets_raise():
         FA.mse_loss(f64(A34), B34[:, :2])
     with pytest.raises(TypeError):
         FA.cross_entropy(te.tensor([[1, 2, 3]]), [0])
+
+
+@pytest.mark.parametrize("name", ["l1_loss", "mse_loss", "huber_loss", "smooth_l1_loss"])
+def test_regression_losses_broadcast_a_target_of_another_shape_with_torchs_warning(name):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(1).standard_normal((4, 1))
+    target = np.random.default_rng(2).standard_normal(4)  # (4, 1) against (4,): a 4x4 matrix of differences
+    ours = te.tensor(x, requires_grad=True)
+    with pytest.warns(UserWarning, match=f"{name}: Using a target size .* different to the input size"):
+        loss = getattr(F, name)(ours, te.tensor(target))
+    loss.backward()
+    theirs = torch.tensor(x, requires_grad=True)
+    with pytest.warns(UserWarning, match="Using a target size"):
+        expected = getattr(torch.nn.functional, name)(theirs, torch.tensor(target))
+    expected.backward()
+    np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-12)
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+    with pytest.raises(RuntimeError, match=rf"{name}: target shape \(3,\) does not broadcast with input shape \(4,\)"):
+        getattr(F, name)(te.ones(4), te.ones(3))

@@ -6,6 +6,7 @@ own, so its gradient comes from backpropagation through the graph it records
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -43,10 +44,23 @@ def _check(input: Any, target: Any, reduction: str, op: str) -> tuple[Tensor, Te
 
 
 def _check_regression(input: Any, target: Any, reduction: str, op: str) -> tuple[Tensor, Tensor]:
-    input, target = _check(input, target, reduction, op)
+    """As torch: a target of another shape broadcasts with the input, with torch's warning (a column of
+    predictions against a row of targets gives a matrix of differences, rarely what was meant)."""
+    input, target = _check_same_kind(input, target, reduction, op)
     if input.shape != target.shape:
-        raise ShapeError(f"{op}: input shape {input.shape} and target shape {target.shape} differ "
-                         "(torch would broadcast them with a warning, which hides bugs)")
+        try:
+            np.broadcast_shapes(input.shape, target.shape)
+        except ValueError:
+            raise ShapeError(f"{op}: target shape {target.shape} does not broadcast with input shape "
+                             f"{input.shape}") from None
+        warnings.warn(f"{op}: Using a target size ({target.shape}) that is different to the input size "
+                      f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
+                      "Please ensure they have the same size.", UserWarning, stacklevel=3)
+    return input, target
+
+
+def _check_same_kind(input: Any, target: Any, reduction: str, op: str) -> tuple[Tensor, Tensor]:
+    input, target = _check(input, target, reduction, op)
     if input.dtype.kind != "f":
         raise TypeError(f"{op}: input must be floating point, got {input.dtype}")
     return input, target
@@ -70,19 +84,21 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     input, target = _check_regression(input, target, reduction, "huber_loss")
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
-    diff = input - target
-    size = diff.abs()
-    return _reduce(where(size < delta, diff * diff * 0.5, (size - 0.5 * delta) * delta), reduction)
+    return _reduce(_huber(input - target, delta), reduction)
 
 
 def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """Huber loss divided by beta (torch's SmoothL1Loss); beta = 0 gives L1."""
-    _check_regression(input, target, reduction, "smooth_l1_loss")
-    if beta == 0:
-        return l1_loss(input, target, reduction)
+    input, target = _check_regression(input, target, reduction, "smooth_l1_loss")
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
-    return huber_loss(input, target, reduction, beta) / beta
+    diff = input - target
+    return _reduce(diff.abs(), reduction) if beta == 0 else _reduce(_huber(diff, beta), reduction) / beta
+
+
+def _huber(diff: Tensor, delta: float) -> Tensor:
+    size = diff.abs()
+    return where(size < delta, diff * diff * 0.5, (size - 0.5 * delta) * delta)
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
@@ -250,9 +266,11 @@ def _log_clamped(p: Tensor) -> Tensor:
 
 
 def _check_binary(input: Any, target: Any, reduction: str, op: str, **weights: Any) -> tuple[Any, ...]:
-    """As _check_regression, and the targets are probabilities (floats); returns input, target and
+    """Input and target of one shape, the targets probabilities (floats); returns input, target and
     each weight as a Tensor (or None) that broadcasts to the input."""
-    input, target = _check_regression(input, target, reduction, op)
+    input, target = _check_same_kind(input, target, reduction, op)
+    if input.shape != target.shape:  # torch raises here, where the regression losses broadcast
+        raise ShapeError(f"{op}: target shape {target.shape} differs from input shape {input.shape}")
     if target.dtype.kind != "f":
         raise TypeError(f"{op}: target must hold probabilities (floating point), got {target.dtype}")
     checked = []
