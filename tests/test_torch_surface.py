@@ -328,3 +328,43 @@ def test_inference_mode_records_nothing():
     assert not predict(w).requires_grad and not bare(w).requires_grad and te.is_grad_enabled()
     with te.inference_mode(False):
         assert (w * 2).requires_grad
+
+
+def test_is_inference_mode_enabled_as_torch():
+    @te.inference_mode()
+    def ours():
+        return te.is_inference_mode_enabled()
+
+    @torch.inference_mode()
+    def theirs():
+        return torch.is_inference_mode_enabled()
+
+    with te.inference_mode(), torch.inference_mode():
+        inside = (te.is_inference_mode_enabled(), torch.is_inference_mode_enabled())
+        with te.inference_mode(False), torch.inference_mode(False):
+            nested = (te.is_inference_mode_enabled(), torch.is_inference_mode_enabled())
+    outside = (te.is_inference_mode_enabled(), torch.is_inference_mode_enabled())
+    assert inside == (True, True) and nested == (False, False) and outside == (False, False)
+    assert (ours(), ours()) == (theirs(), theirs()) == (True, True) and not te.is_inference_mode_enabled()
+
+
+def test_legacy_variable_is_a_detached_tensor_as_torch():
+    from torch.autograd import Variable as TorchVariable
+
+    from tinygrad_ed.autograd import Variable
+    data = te.ones(2)
+    v = Variable(data, requires_grad=True)
+    t = TorchVariable(torch.ones(2), requires_grad=True)
+    assert type(v) is te.Tensor and np.shares_memory(v.numpy(force=True), data.numpy())
+    assert (v.requires_grad, v.is_leaf, data.requires_grad) == (t.requires_grad, t.is_leaf, False)
+    assert isinstance(data, Variable) and isinstance(torch.ones(1), TorchVariable)
+    assert not isinstance(3.0, Variable) and not isinstance(3.0, TorchVariable)
+    (v * 3).sum().backward()
+    assert v.grad.tolist() == [3.0, 3.0]
+    y = Variable(te.ones(2, requires_grad=True) * 2)  # detached from the graph, as torch's
+    assert y.grad_fn is None and not y.requires_grad
+    assert Variable().shape == tuple(TorchVariable().shape) == (0,)
+    with pytest.warns(UserWarning, match="volatile"):
+        Variable(te.ones(1), volatile=True)
+    with pytest.raises(TypeError, match="Variable data has to be a tensor, but got list"):
+        Variable([1.0])

@@ -5,7 +5,7 @@ from .dtypes import (float16, float32, float64, int8, int16, int32, int64, uint8
                      int16 as short, finfo, iinfo, get_default_dtype, set_default_dtype)
 from .device import device, set_default_device, get_default_device
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
-from .autograd.grad_mode import inference_mode
+from .autograd.grad_mode import inference_mode, is_inference_mode_enabled
 from .errors import ShapeError
 from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, eye, arange, linspace, logspace,
                        zeros_like, ones_like, full_like, empty_like)
@@ -32,6 +32,7 @@ __all__ = ["Tensor", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empt
            "randint_like", "tril", "triu", "diag", "diag_embed", "meshgrid",
            "Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
            "set_rng_state", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
+           "is_inference_mode_enabled",
            "where", "hstack", "vstack", "dstack", "column_stack", "einsum",
            "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool", "float", "double",
            "half", "long", "int", "short", "finfo", "iinfo", "get_default_dtype", "set_default_dtype",

@@ -182,10 +182,9 @@ class Tensor(TensorConversions):
 
     # -- conversion ------------------------------------------------------------------------------
     def numpy(self, *, force: bool = False) -> np.ndarray:
-        """The array itself (shared memory); `force=True` gives a copy even of a tensor that requires grad."""
-        if force:
-            return np.array(self.array)
-        if self.requires_grad:
+        """The array itself (shared memory, as torch's on the CPU); a tensor that requires grad only with
+        `force=True`."""
+        if self.requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._writable_array()
 

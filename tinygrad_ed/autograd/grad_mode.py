@@ -1,7 +1,9 @@
 """Grad mode and anomaly mode, per thread as in torch: `no_grad`, `enable_grad`,
-`set_grad_enabled`, `is_grad_enabled`, `detect_anomaly`."""
+`set_grad_enabled`, `is_grad_enabled`, `inference_mode`, `is_inference_mode_enabled`,
+`detect_anomaly`."""
 from __future__ import annotations
 
+import copy
 import functools
 import threading
 from typing import Callable
@@ -10,6 +12,7 @@ from typing import Callable
 class Mode(threading.local):
     enabled = True
     anomaly = False
+    inference = False
 
 
 mode = Mode()
@@ -18,6 +21,11 @@ mode = Mode()
 def is_grad_enabled() -> bool:
     """Whether ops record a graph in this thread."""
     return mode.enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether this thread is inside an `inference_mode()` block."""
+    return mode.inference
 
 
 class set_grad_enabled:
@@ -36,7 +44,7 @@ class set_grad_enabled:
     def __call__(self, fn: Callable) -> Callable:
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with set_grad_enabled(self.mode):
+            with copy.copy(self):  # a fresh context per call: it keeps the state it restores
                 return fn(*args, **kwargs)
         return wrapper
 
@@ -73,6 +81,16 @@ class inference_mode(set_grad_enabled):
 
     def __init__(self, mode: bool | Callable = True):
         super().__init__(is_grad_enabled() and not mode)
+        self.inference = bool(mode)
+
+    def __enter__(self):
+        super().__enter__()
+        self.previous_inference = mode.inference
+        mode.inference = self.inference
+
+    def __exit__(self, *exc):
+        super().__exit__(*exc)
+        mode.inference = self.previous_inference
 
 
 class enable_grad(set_grad_enabled):

@@ -33,7 +33,7 @@ class Sequential(Module):
 
     def forward(self, x: Any) -> Any:
         for module in self._modules.values():
-            x = module(x)
+            x = module(x)  # type: ignore[misc]  # a child set to None raises here, as in torch
         return x
 
     def __getitem__(self, index: int | slice) -> Any:
