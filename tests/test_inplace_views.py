@@ -72,8 +72,16 @@ def two_parts_written_in_turn(lib, a, v, w):
     return x
 
 
+def narrow_and_select(lib, a, v, w):  # (torch refuses in-place writes into split's and chunk's views)
+    x = a * 1
+    x.narrow(1, 1, 2).mul_(w[:2])
+    x.narrow(0, 2, 2).add_(v)
+    x.select(1, 0).mul_(v[0])
+    return x
+
+
 CASES = [two_parts_written_in_turn, scatter_loop, kept_view_outside_graph, view_of_graph_tensor, view_of_a_view, strided_and_column,
-         setitem_then_view_write]
+         setitem_then_view_write, narrow_and_select]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda f: f.__name__)
@@ -118,3 +126,37 @@ def test_a_write_through_another_kind_of_view_is_refused_not_wrong():
     x.t().mul_(te.tensor(2.0, requires_grad=True))
     with pytest.raises(RuntimeError, match="modified in place through a view"):
         x[0] += te.ones(3, requires_grad=True)
+
+
+@pytest.mark.parametrize("make", [lambda t: t.diagonal(), lambda t: t.diagonal(1), lambda t: t.diagonal(-1, 1, 0),
+                                  lambda t: t.unfold(1, 2, 2), lambda t: t.unfold(0, 2, 2), lambda t: t.select(0, 2),
+                                  lambda t: t.narrow(1, 0, 2)], ids=range(7))
+def test_diagonal_unfold_select_narrow_share_memory_as_torch(make):
+    mine, theirs = te.zeros(4, 3), torch.zeros(4, 3)
+    make(mine).add_(te.ones(1))
+    make(theirs).add_(torch.ones(1))
+    np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+
+
+def test_a_write_through_a_diagonal_of_a_graph_tensor_is_refused_not_wrong():
+    """The diagonal shares the tensor's memory (as torch's); a recorded write through it changes the tensor
+    behind its history, so using the tensor afterwards raises instead of giving a wrong gradient."""
+    a = te.ones(3, 3, requires_grad=True)
+    x = a * 1.5
+    x.diagonal().mul_(2)
+    assert x.tolist()[0] == [3.0, 1.5, 1.5]
+    with pytest.raises(RuntimeError, match="modified in place through a view"):
+        x.sum().backward()
+
+
+def test_select_matches_torch():
+    x = np.arange(24.0).reshape(2, 3, 4)
+    for dim, index in ((0, 1), (1, -1), (-1, 2)):
+        mine, theirs = te.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        (mine.select(dim, index) * 2).sum().backward()
+        (theirs.select(dim, index) * 2).sum().backward()
+        np.testing.assert_array_equal(te.select(mine, dim, index).detach().numpy(),
+                                      torch.select(theirs, dim, index).detach().numpy())
+        np.testing.assert_array_equal(mine.grad.numpy(), theirs.grad.numpy())
+    with pytest.raises(IndexError, match="select: index 3 out of range"):
+        te.ones(2, 3).select(1, 3)

@@ -91,6 +91,7 @@ t = _Tensor.t
 movedim = _Tensor.movedim
 moveaxis = _Tensor.moveaxis
 narrow = _Tensor.narrow
+select = _Tensor.select
 split = _movement.split  # torch.split names its argument split_size_or_sections, _Tensor.split split_size
 chunk = _Tensor.chunk
 unbind = _Tensor.unbind

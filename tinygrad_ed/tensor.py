@@ -737,6 +737,7 @@ class Tensor(TensorConversions):
     def movedim(self, source: Any, destination: Any) -> Tensor: return movement.movedim(self, source, destination)
     def moveaxis(self, source: Any, destination: Any) -> Tensor: return movement.movedim(self, source, destination)
     def narrow(self, dim: int, start: Any, length: int) -> Tensor: return movement.narrow(self, dim, start, length)
+    def select(self, dim: int, index: int) -> Tensor: return movement.select(self, dim, index)
     def ravel(self) -> Tensor: return movement.reshape(self, -1)
     def split(self, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]: return movement.split(self, split_size, dim)
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]: return movement.chunk(self, chunks, dim)

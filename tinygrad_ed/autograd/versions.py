@@ -59,8 +59,10 @@ def storage_of(array: Any) -> np.ndarray | None:
     if not isinstance(array, np.ndarray):
         return None
     base = array.base
-    while isinstance(base, np.ndarray):
-        array, base = base, base.base
+    while base is not None:  # as_strided's views hold their array through a helper object's .base
+        if isinstance(base, np.ndarray):
+            array = base
+        base = getattr(base, "base", None)
     return array
 
 

@@ -40,6 +40,20 @@ class GetItem(Primitive):
         return bm.scatter_add(g, ctx.input_shape, ctx.index, ctx.advanced)
 
 
+class StridedView(GetItem):
+    """x[index] for an advanced index that picks a strided pattern (a diagonal, sliding windows): GetItem's
+    values and gradient, but the result is a view sharing x's memory, as torch's (writes through it reach x).
+    `strides(x.strides)` gives the view's strides; it starts at x's first element."""
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, index, shape, strides):
+        ctx.input_shape, ctx.index, ctx.advanced = x.shape, index, True
+        if type(x) is not np.ndarray:  # a numpy scalar: nothing to share
+            return x[index]
+        return np.lib.stride_tricks.as_strided(x, shape, strides(x.strides))
+
+
 class ScatterAdd(Primitive):
     __slots__ = ("index",)
 

@@ -13,7 +13,7 @@ from ..tensor import Tensor
 from . import backward_math as bm
 from .dims import normalize_dim
 from .elementwise import promote_to_tensors
-from .index import GetItem
+from .index import StridedView
 
 
 class Matmul(Primitive):
@@ -195,8 +195,9 @@ def diagonal(x: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor
     rows, cols = moved.shape[-2:]
     length = max(0, min(rows, cols - offset) if offset >= 0 else min(rows + offset, cols))
     start_row, start_col = max(-offset, 0), max(offset, 0)
-    index = (Ellipsis, np.arange(start_row, start_row + length), np.arange(start_col, start_col + length))
-    return GetItem.apply(moved, index=index, advanced=True)
+    start = moved[..., start_row:, start_col:] if length else moved
+    return StridedView.apply(start, index=(Ellipsis, np.arange(length), np.arange(length)),
+                             shape=moved.shape[:-2] + (length,), strides=lambda s: s[:-2] + (s[-2] + s[-1],))
 
 
 def trace(x: Tensor) -> Tensor:

@@ -12,7 +12,7 @@ from ..dtypes import promote, to_dtype
 from ..tensor import Tensor
 from . import backward_math as bm
 from .dims import normalize_dim, normalize_dims
-from .index import GetItem
+from .index import GetItem, StridedView
 
 
 class Reshape(Primitive):
@@ -279,6 +279,14 @@ def narrow(x: Tensor, dim: int, start: Any, length: int) -> Tensor:
     return _slice_along(x, axis, start, start + length)
 
 
+def select(x: Tensor, dim: int, index: int) -> Tensor:
+    """x[..., index, ...] at dimension `dim`: that dimension removed (a view, as torch's)."""
+    axis = normalize_dim(dim, x.ndim, "select")
+    if not -x.shape[axis] <= index < x.shape[axis]:
+        raise IndexError(f"select: index {index} out of range for tensor of size {x.shape} at dimension {dim}")
+    return x[(slice(None),) * axis + (index,)]
+
+
 def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
     """Every window of `size` along `dimension`, `step` apart: that dimension becomes the number of windows
     and a new last dimension holds each window (torch's Tensor.unfold)."""
@@ -288,15 +296,18 @@ def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
         raise RuntimeError(f"unfold: maximum size for tensor at dimension {dimension} is {length} but size is {size}")
     if step <= 0:
         raise RuntimeError(f"unfold: step is {step} but must be > 0")
-    windows = np.arange((length - size) // step + 1)[:, None] * step + np.arange(size)
+    count = (length - size) // step + 1
+    windows = np.arange(count)[:, None] * step + np.arange(size)
     if x.ndim == 0:
         return GetItem.apply(x.reshape(1), index=(windows.reshape(-1),), advanced=True)
-    out = GetItem.apply(x, index=(slice(None),) * axis + (windows,), advanced=True)
+    out = StridedView.apply(x, index=(slice(None),) * axis + (windows,),
+                            shape=x.shape[:axis] + (count, size) + x.shape[axis + 1:],
+                            strides=lambda s: s[:axis] + (s[axis] * step, s[axis]) + s[axis + 1:])
     return movedim(out, axis + 1, -1)
 
 
 def _slice_along(x: Tensor, axis: int, start: int, stop: int) -> Tensor:
-    return GetItem.apply(x, index=(slice(None),) * axis + (slice(start, stop),), advanced=False)
+    return x[(slice(None),) * axis + (slice(start, stop),)]  # indexing: an in-place write into it is recorded
 
 
 def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
