@@ -26,11 +26,16 @@ class IndexOutOfRange(IndexError, RuntimeError):
 
 
 class GetItem(Primitive):
+    """x[index]. With `strided` = (shape, strides of x's strides), an advanced index that picks a strided
+    pattern (a diagonal, sliding windows) gives a view sharing x's memory, as torch's, not a copy."""
     __slots__ = ("input_shape", "index", "advanced")
 
     @staticmethod
-    def forward(ctx, x, index, advanced):
+    def forward(ctx, x, index, advanced, strided=None):
         ctx.input_shape, ctx.index, ctx.advanced = x.shape, index, advanced
+        if strided is not None and type(x) is np.ndarray:
+            shape, strides = strided
+            return np.lib.stride_tricks.as_strided(x, shape, strides(x.strides))
         return x[index]  # basic indexing gives a view: no copy
 
     @staticmethod
@@ -38,20 +43,6 @@ class GetItem(Primitive):
         if isinstance(g, Tensor):  # create_graph: the differentiable form
             return ScatterAdd.apply(g, shape=ctx.input_shape, index=ctx.index, advanced=ctx.advanced)
         return bm.scatter_add(g, ctx.input_shape, ctx.index, ctx.advanced)
-
-
-class StridedView(GetItem):
-    """x[index] for an advanced index that picks a strided pattern (a diagonal, sliding windows): GetItem's
-    values and gradient, but the result is a view sharing x's memory, as torch's (writes through it reach x).
-    `strides(x.strides)` gives the view's strides; it starts at x's first element."""
-    __slots__ = ()
-
-    @staticmethod
-    def forward(ctx, x, index, shape, strides):
-        ctx.input_shape, ctx.index, ctx.advanced = x.shape, index, True
-        if type(x) is not np.ndarray:  # a numpy scalar: nothing to share
-            return x[index]
-        return np.lib.stride_tricks.as_strided(x, shape, strides(x.strides))
 
 
 class ScatterAdd(Primitive):

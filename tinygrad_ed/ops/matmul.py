@@ -13,7 +13,7 @@ from ..tensor import Tensor
 from . import backward_math as bm
 from .dims import normalize_dim
 from .elementwise import promote_to_tensors
-from .index import StridedView
+from .index import GetItem
 
 
 class Matmul(Primitive):
@@ -196,8 +196,8 @@ def diagonal(x: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor
     length = max(0, min(rows, cols - offset) if offset >= 0 else min(rows + offset, cols))
     start_row, start_col = max(-offset, 0), max(offset, 0)
     start = moved[..., start_row:, start_col:] if length else moved
-    return StridedView.apply(start, index=(Ellipsis, np.arange(length), np.arange(length)),
-                             shape=moved.shape[:-2] + (length,), strides=lambda s: s[:-2] + (s[-2] + s[-1],))
+    return GetItem.apply(start, index=(Ellipsis, np.arange(length), np.arange(length)), advanced=True,
+                         strided=(moved.shape[:-2] + (length,), lambda s: s[:-2] + (s[-2] + s[-1],)))
 
 
 def trace(x: Tensor) -> Tensor:

@@ -12,7 +12,7 @@ from ..dtypes import promote, to_dtype
 from ..tensor import Tensor
 from . import backward_math as bm
 from .dims import normalize_dim, normalize_dims
-from .index import GetItem, StridedView
+from .index import GetItem
 
 
 class Reshape(Primitive):
@@ -300,9 +300,9 @@ def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
     windows = np.arange(count)[:, None] * step + np.arange(size)
     if x.ndim == 0:
         return GetItem.apply(x.reshape(1), index=(windows.reshape(-1),), advanced=True)
-    out = StridedView.apply(x, index=(slice(None),) * axis + (windows,),
-                            shape=x.shape[:axis] + (count, size) + x.shape[axis + 1:],
-                            strides=lambda s: s[:axis] + (s[axis] * step, s[axis]) + s[axis + 1:])
+    out = GetItem.apply(x, index=(slice(None),) * axis + (windows,), advanced=True,
+                        strided=(x.shape[:axis] + (count, size) + x.shape[axis + 1:],
+                                 lambda s: s[:axis] + (s[axis] * step, s[axis]) + s[axis + 1:]))
     return movedim(out, axis + 1, -1)
 
 
