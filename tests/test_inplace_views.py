@@ -160,3 +160,10 @@ def test_select_matches_torch():
         np.testing.assert_array_equal(mine.grad.numpy(), theirs.grad.numpy())
     with pytest.raises(IndexError, match="select: index 3 out of range"):
         te.ones(2, 3).select(1, 3)
+
+
+def test_an_in_place_op_on_an_expanded_tensor_raises_torchs_error():
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor refers to a single"):
+        torch.zeros(1, 3).expand(3, 3).add_(1.0)
+    with pytest.raises(RuntimeError, match="add_: unsupported operation: more than one element of the written-to"):
+        te.zeros(1, 3).expand(3, 3).add_(1.0)

@@ -55,6 +55,10 @@ def store(tensor: Tensor, name: str, result: Any, writer: int = versions.UNTRACK
     into tensor[steps[0]][steps[1]]...: all steps but the last are basic indices (views of tensor)."""
     value = result.array if isinstance(result, Tensor) else np.asarray(result)
     target = tensor._writable_array()
+    if not target.flags.writeable and 0 in target.strides:
+        raise RuntimeError(f"{name}: unsupported operation: more than one element of the written-to tensor refers "
+                           "to a single memory location (it was expanded). Please clone() the tensor before "
+                           "performing the operation.")
     if not np.can_cast(value.dtype, target.dtype, casting=casting):
         raise RuntimeError(f"{name}: result type {value.dtype} can't be cast to the desired output type "
                            f"{target.dtype}")
