@@ -423,3 +423,16 @@ def test_no_warnings_from_ordinary_reductions():
         x = rand(4, 3)
         x.var(0).sum().backward()
         te.linalg.vector_norm(x, 3, dim=1).sum().backward()
+
+
+@pytest.mark.parametrize("reduce", [lambda lib, t: t.std(), lambda lib, t: t.std(1, keepdim=True),
+                                    lambda lib, t: lib.std_mean(t, 0)[0], lambda lib, t: t.std(0, correction=0)],
+                         ids=["all", "dim1", "std_mean", "correction0"])
+def test_std_of_constant_entries_has_gradient_zero_as_torch(reduce):
+    torch = pytest.importorskip("torch")
+    values = np.array([[2.0, 2.0, 2.0], [2.0, 3.0, 5.0]])  # the first row and column are constant
+    mine, theirs = te.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    reduce(te, mine).sum().backward()
+    reduce(torch, theirs).sum().backward()
+    np.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), rtol=1e-12, atol=1e-15)
+    assert np.isfinite(mine.grad.numpy()).all()

@@ -192,7 +192,14 @@ def var(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool 
 def std(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
         correction: Any = None, **aliases: Any) -> Tensor:
     """Standard deviation: the square root of `var` (same arguments)."""
-    return var(x, dim, unbiased, keepdim, correction=correction, **aliases).sqrt()
+    return _root(var(x, dim, unbiased, keepdim, correction=correction, **aliases))
+
+
+def _root(variance: Tensor) -> Tensor:
+    """sqrt(variance), with gradient 0 where the variance is 0 (as torch's std; sqrt's own is infinite there,
+    which times the zero deviations gives NaN)."""
+    zero = variance == 0
+    return where(zero, 0.0, where(zero, 1.0, variance).sqrt())
 
 
 def var_mean(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
@@ -209,7 +216,7 @@ def std_mean(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: 
              correction: Any = None, **aliases: Any) -> tuple[Tensor, Tensor]:
     """(std, mean) over `dim`, as torch.std_mean."""
     variance, average = var_mean(x, dim, unbiased, keepdim, correction=correction, **aliases)
-    return variance.sqrt(), average
+    return _root(variance), average
 
 
 def _correction(op: str, unbiased: bool | None, correction: Any) -> Any:
