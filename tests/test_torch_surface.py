@@ -368,3 +368,31 @@ def test_legacy_variable_is_a_detached_tensor_as_torch():
         Variable(te.ones(1), volatile=True)
     with pytest.raises(TypeError, match="Variable data has to be a tensor, but got list"):
         Variable([1.0])
+
+
+def test_process_switches_as_torch(monkeypatch):
+    from tinygrad_ed import settings
+    monkeypatch.setitem(settings._settings, "threads", None)  # restored after the test
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    with threadpoolctl.threadpool_limits(limits=None, user_api="blas"):  # restores the BLAS's threads on exit
+        te.set_num_threads(1)
+        assert te.get_num_threads() == 1
+        assert all(lib["num_threads"] == 1 for lib in threadpoolctl.threadpool_info() if lib["user_api"] == "blas")
+    for bad in (0, -2, 1.5):
+        with pytest.raises(RuntimeError, match="set_num_threads"):
+            te.set_num_threads(bad)
+    te.use_deterministic_algorithms(True)
+    assert te.are_deterministic_algorithms_enabled()
+    te.use_deterministic_algorithms(False)
+    assert not te.are_deterministic_algorithms_enabled() and not torch.are_deterministic_algorithms_enabled()
+    te.set_float32_matmul_precision("high")
+    assert te.get_float32_matmul_precision() == "high"
+    te.set_float32_matmul_precision("highest")
+    assert te.get_float32_matmul_precision() == torch.get_float32_matmul_precision() == "highest"
+    with pytest.raises(RuntimeError, match="precision"):
+        te.set_float32_matmul_precision("fast")
+    assert te.ones(2).get_device() == torch.ones(2).get_device() == -1
+
+
+def test_half_precision_tensors_print_as_torch():
+    assert repr(te.ones(2, dtype=te.float16) + 1) == repr(torch.ones(2, dtype=torch.float16) + 1).replace("torch.", "")

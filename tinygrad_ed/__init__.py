@@ -17,6 +17,9 @@ from .ops.index import where
 from .ops.movement import hstack, vstack, dstack, column_stack
 from .ops.einsum import einsum
 from .serialization import save, load
+from .settings import (set_num_threads, get_num_threads, use_deterministic_algorithms,
+                       are_deterministic_algorithms_enabled, set_float32_matmul_precision,
+                       get_float32_matmul_precision)
 from . import accelerator, autograd, backends, cuda, distributed, functions, linalg, nn, optim, return_types
 from . import utils, viz
 from . import compiler
@@ -38,5 +41,7 @@ __all__ = ["Tensor", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empt
            "half", "long", "int", "short", "finfo", "iinfo", "get_default_dtype", "set_default_dtype",
            "device", "set_default_device", "get_default_device", "ShapeError",
            "accelerator", "autograd", "backends", "compile", "compiler", "cuda", "linalg", "nn", "optim",
-           "return_types", "utils", "viz", "save", "load", "distributed",
+           "return_types", "utils", "viz", "save", "load", "distributed", "set_num_threads", "get_num_threads",
+           "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
+           "set_float32_matmul_precision", "get_float32_matmul_precision",
            *(name for name in vars(functions) if not name.startswith("_"))]

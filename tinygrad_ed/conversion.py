@@ -56,6 +56,10 @@ class TensorConversions:
     def is_cuda(self) -> builtins.bool:
         return False
 
+    def get_device(self) -> builtins.int:
+        """-1, torch's number for the CPU."""
+        return -1
+
     def cpu(self) -> Any:
         return self
 

@@ -51,5 +51,5 @@ def tensor_repr(array: np.ndarray, extras: list[str]) -> str:
 
 def _needs_exponent(data: np.ndarray) -> bool:
     """Whether numpy prints these whole floats in scientific notation (a large one, or a wide range)."""
-    sizes = np.abs(data[np.isfinite(data) & (data != 0)])
+    sizes = np.abs(data[np.isfinite(data) & (data != 0)].astype(np.float64))  # float16 would overflow
     return bool(sizes.size) and bool(sizes.max() >= 1e8 or sizes.max() / sizes.min() > 1000)
