@@ -45,8 +45,8 @@ def twins(make_model, make_optimizer, after_backward=None):
 
 def train_both(make_model, make_optimizer, data, steps: int = STEPS, seed_each_step: bool = False,
                rtol: float = 0.0, after_backward=None):
-    """Eager and compiled twins trained side by side: losses, parameters, gradients and optimizer state
-    equal (bitwise for rtol=0; to round-off where the program fuses a line)."""
+    """Eager and compiled twins trained side by side: losses, parameters, gradients, optimizer state and
+    buffers (batch norm's running statistics) equal (bitwise for rtol=0; to round-off where the program fuses a line)."""
     (eager_model, eager_opt, eager_step), (model, opt, step) = twins(make_model, make_optimizer, after_backward)
     compiled = te.compile(step)
     for i in range(steps):
@@ -63,6 +63,8 @@ def train_both(make_model, make_optimizer, data, steps: int = STEPS, seed_each_s
         close(q.grad.array, p.grad.array, rtol, name + ".grad")
         for key, value in eager_opt.state[p].items():
             close(opt.state[q][key], value, rtol, f"{name} {key}")
+    for (name, b), c in zip(eager_model.named_buffers(), model.buffers()):
+        close(c.array, b.array, rtol, name)
     return compiled
 
 
@@ -143,6 +145,51 @@ def test_without_scipy_a_large_update_stays_numpy_and_bitwise(monkeypatch):
     monkeypatch.setattr(emitters, "_has_scipy", lambda: False)
     compiled = train_both(wide_mlp, lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9), batches(4, 8, 80, 5), steps=10)
     assert "saxpy" not in compiled.code and "scipy" not in compiled.code
+
+
+class NormalizedCNN(nn.Module):
+    """Rows of 64 pixels as 8x8 images: a convolution, batch norm in training mode, a linear layer."""
+
+    def __init__(self, momentum):
+        super().__init__()
+        self.conv, self.norm = nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4, momentum=momentum)
+        self.head = nn.Linear(4 * 64, 5)
+
+    def forward(self, x):
+        return self.head(F.relu(self.norm(self.conv(x.reshape(-1, 1, 8, 8)))).flatten(1))
+
+
+def test_batch_norm_running_statistics_are_written_in_place_by_the_replay_bitwise():
+    """Batch norm moves its running statistics and num_batches_tracked with Tensor in-place ops under
+    no_grad: the program writes them as eager does, and reads the batch statistics the op leaves in a dict."""
+    compiled = train_both(lambda: NormalizedCNN(0.1), lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9),
+                          batches(3, 6, 64, 5))
+    code = compiled.code
+    assert "runs eagerly" not in code
+    for name in ("running_mean", "running_var", "num_batches_tracked"):
+        assert f"model_norm_{name}[...] = " in code
+
+
+def test_batch_norm_with_a_cumulative_average_runs_eagerly_and_matches():
+    """momentum=None averages over num_batches_tracked, which eager reads back with .item(): a graph break."""
+    compiled = train_both(lambda: NormalizedCNN(None), lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9),
+                          batches(3, 6, 64, 5), steps=10)
+    assert compiled.code.startswith("# runs eagerly: .item()")
+
+
+def test_an_in_place_write_into_a_tensor_from_outside_the_step_is_replayed():
+    counter, total = te.zeros((), dtype=te.int64), te.zeros(3)
+
+    def step(x):
+        with te.no_grad():
+            counter.add_(1)
+            total.add_(x * 2)
+        return x * 3
+    compiled = te.compile(step)
+    for i in range(5):
+        compiled(te.full((3,), float(i)))
+    assert counter.item() == 5 and total.tolist() == [20.0, 20.0, 20.0]
+    assert "counter[...] = " in compiled.code and "runs eagerly" not in compiled.code
 
 
 def test_optimizer_without_an_emitter_replays_its_own_update():

@@ -151,12 +151,13 @@ class CompiledFunction:
         self.latest = entry
         return result
 
-    def _roots(self) -> dict[str, Module]:
-        """The modules the function can reach (its globals and closure), by name, for the comments."""
+    def _roots(self) -> dict[str, Any]:
+        """The modules and tensors the function can reach (its globals and closure), by name, for the names
+        in the program."""
         fn = self.fn
         if isinstance(fn, Module):
             return {"model": fn}
-        roots: dict[str, Module] = {}
+        roots: dict[str, Any] = {}
         code = getattr(fn, "__code__", None)
         if code is None:
             return roots
@@ -165,16 +166,16 @@ class CompiledFunction:
                 value = cell.cell_contents
             except ValueError:
                 continue
-            if isinstance(value, Module):
+            if isinstance(value, (Module, Tensor)):
                 roots[name] = value
         defaults = [*(getattr(fn, "__defaults__", None) or ())]
         positional = code.co_varnames[:code.co_argcount]
         for name, value in zip(positional[len(positional) - len(defaults):], defaults):
-            if isinstance(value, Module):
+            if isinstance(value, (Module, Tensor)):
                 roots[name] = value
         for name in code.co_names:
             value = getattr(fn, "__globals__", {}).get(name)
-            if isinstance(value, Module):
+            if isinstance(value, (Module, Tensor)):
                 roots.setdefault(name, value)
         return roots
 
@@ -388,8 +389,10 @@ def _replayer(program: Callable[..., Any], args: tuple, kwargs: dict, capture: C
     for k, (leaf, _) in enumerate(capture.grads_set):
         owner = f"a{positions[id(leaf)]}" if id(leaf) in positions else _bind(namespace, leaf, "p")
         body.append(f"{owner}.grad = make(values[{n_returned + k}])")
-    if any(i.phase == "optimizer" for i in capture.instrs):
-        written = [_getter(v, namespace) for v in capture.externals if v.kind == "param"]
+    updated = any(i.phase == "optimizer" for i in capture.instrs)
+    written = [_getter(v, namespace) for v in capture.externals
+               if v.kind == "param" and (updated or any(v is s for s in capture.stored))]
+    if written:
         body.append(f"record_writes(({', '.join(written)}{',' if len(written) == 1 else ''}))")
     if structure[0] == "var" and not structure[2]:  # one computed scalar or unplanned array: the common case
         body.append("return make(values[0])")
