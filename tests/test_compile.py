@@ -84,6 +84,26 @@ def test_mlp_with_sgd_momentum_matches_eager_bitwise():
     assert "relu = np.maximum(linear, zeros, out=" in code  # an array of zeros: numpy's fast loop, same values
 
 
+class Residual(nn.Module):
+    """relu(h) + h: h is read after ReLU, so ReLU may not write over it; the sum may write over relu(h)."""
+
+    def __init__(self):
+        super().__init__()
+        self.first, self.second = nn.Linear(20, 80), nn.Linear(80, 5)
+
+    def forward(self, x):
+        h = self.first(x)
+        return self.second(F.relu(h) + h)
+
+
+def test_an_elementwise_line_writes_over_an_input_only_when_nothing_reads_it_later():
+    compiled = train_both(Residual, lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9), batches(4, 16, 20, 5))
+    lines = {line.split(" = ")[0].strip(): line for line in compiled.code.splitlines() if "out=buf" in line}
+    buffer = {name: line.rsplit("out=", 1)[1].split(")")[0] for name, line in lines.items()}
+    assert buffer["relu"] != buffer["linear"]  # h is read again by the sum
+    assert buffer["add"] == buffer["relu"]  # relu(h) is not: the sum takes its buffer
+
+
 def test_batch_of_one_and_large_batches_take_the_two_linear_forms():
     train_both(mlp, lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9), batches(3, 1, 20, 5), steps=10)
     train_both(mlp, lambda ps: te.optim.SGD(ps, lr=0.05), batches(3, 80, 20, 5), steps=10)
@@ -190,6 +210,14 @@ def test_an_in_place_write_into_a_tensor_from_outside_the_step_is_replayed():
         compiled(te.full((3,), float(i)))
     assert counter.item() == 5 and total.tolist() == [20.0, 20.0, 20.0]
     assert "counter[...] = " in compiled.code and "runs eagerly" not in compiled.code
+
+
+def test_a_tensor_from_outside_the_step_is_read_afresh_at_each_replay():
+    scale = te.full((3,), 2.0)
+    compiled = te.compile(lambda x: x * scale)
+    for i in range(5):
+        scale.fill_(float(i))
+        assert compiled(te.ones(3)).tolist() == [float(i)] * 3
 
 
 def test_optimizer_without_an_emitter_replays_its_own_update():

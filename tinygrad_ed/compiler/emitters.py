@@ -128,7 +128,8 @@ def relu_forward(capture: Capture, reads: list, opts: dict, o: Var, needs: tuple
         if mask is not None:
             lines.append(f"{n(mask)} = np.greater({n(o)}, 0{out(b, mask)})")
         return lines
-    capture.add(Instr(_vars_of(x, zero), [o] + ([mask] if mask else []), render, f"relu {where}".strip()))
+    capture.add(Instr(_vars_of(x, zero), [o] + ([mask] if mask else []), render, f"relu {where}".strip(),
+                      elementwise=True))
     return ("relu", mask, o)
 
 
@@ -137,7 +138,7 @@ def relu_backward(capture: Capture, record: Any, g: Var, outs: list, name: str) 
     (gx,) = outs
     planned(gx)
     capture.add(Instr([g, mask], [gx], lambda n, b: [f"{n(gx)} = np.multiply({n(g)}, {n(mask)}{out(b, gx)})"],
-                      f"{name} {_where(o)}".strip()))
+                      f"{name} {_where(o)}".strip(), elementwise=True))
 
 
 def log_softmax_forward(capture: Capture, reads: list, opts: dict, o: Var, needs: tuple, where: str) -> Any:
@@ -218,7 +219,7 @@ def _binary(ufunc: str) -> Callable[..., Any]:
             return None
         planned(o)
         capture.add(Instr(_vars_of(a, c), [o], lambda n, b: [f"{n(o)} = {_apply(ufunc, n(a), n(c), o, b)}"],
-                          f"{ufunc} {where}".strip()))
+                          f"{ufunc} {where}".strip(), elementwise=True))
         return (ufunc, a, c, needs, o)
     return forward
 
@@ -317,7 +318,8 @@ def add_gradients(capture: Capture, earlier: Var, pg: Var) -> Var:
     total = capture.new(earlier.value + pg.value, "temp", "grad")
     planned(total)
     capture.add(Instr([earlier, pg], [total], lambda n, b: [
-        f"{n(total)} = {_apply('add', n(earlier), n(pg), total, b)}"], "two paths meet: their gradients add"))
+        f"{n(total)} = {_apply('add', n(earlier), n(pg), total, b)}"], "two paths meet: their gradients add",
+        elementwise=True))
     capture.fold(len(capture.instrs) - 1)
     return total
 
