@@ -220,6 +220,38 @@ def test_a_tensor_from_outside_the_step_is_read_afresh_at_each_replay():
         assert compiled(te.ones(3)).tolist() == [float(i)] * 3
 
 
+def test_a_scheduler_stepped_inside_the_step_runs_it_eagerly():
+    """A replay runs no Python code: a learning rate the step itself changes would stay put."""
+    (eager_model, eager_opt, eager_step), (model, opt, step) = twins(mlp, lambda ps: te.optim.SGD(ps, lr=0.1))
+    schedules = [te.optim.lr_scheduler.StepLR(o, step_size=1, gamma=0.5) for o in (eager_opt, opt)]
+
+    def scheduled(x, y):
+        loss = step(x, y)
+        schedules[1].step()
+        return loss
+    compiled = te.compile(scheduled)
+    for x, y in batches(5, 8, 20, 5):
+        loss = eager_step(x, y)
+        schedules[0].step()
+        assert compiled(x, y).item() == loss.item()
+    assert opt.param_groups[0]["lr"] == eager_opt.param_groups[0]["lr"] == 0.1 / 2 ** 5
+    assert compiled.code.startswith("# runs eagerly: the step changes the optimizer's 'lr'")
+
+
+def test_nn_init_inside_the_step_is_replayed():
+    layer = nn.Linear(3, 2)
+
+    def step(x):
+        with te.no_grad():
+            nn.init.constant_(layer.bias, 0.5)
+        return layer(x)
+    compiled = te.compile(step)
+    for _ in range(4):
+        layer.bias.array[...] = 2.0
+        assert compiled(te.ones(1, 3)).tolist() == layer(te.ones(1, 3)).tolist()
+    assert "runs eagerly" not in compiled.code and layer.bias.tolist() == [0.5, 0.5]
+
+
 def test_optimizer_without_an_emitter_replays_its_own_update():
     compiled = train_both(mlp, lambda ps: te.optim.RMSprop(ps, lr=1e-3, momentum=0.5), batches(4, 8, 20, 5),
                           steps=10)

@@ -57,6 +57,7 @@ class Capture:
         self.grads_set: list[tuple[Tensor, Var]] = []  # (leaf, its new .grad)
         self.readbacks: list[tuple[Any, Var, str, str]] = []  # (Python value, its Var, how it was read, where)
         self.stored: list[Var] = []  # parameters and buffers the step writes into with Tensor in-place ops
+        self.groups: list[tuple[dict, dict]] = []  # (a param group, its settings when the step first read it)
         self.broken: str | None = None  # why recording stopped (the step then runs on eagerly)
         self.phase = "forward"
         self.depth = 0  # >0 inside a recorded op: its own numpy work is not recorded again

@@ -194,6 +194,11 @@ class CompiledFunction:
         for value, _, how, where in capture.readbacks:
             if id(value) not in returned_ids:
                 raise GraphBreak(f"{how} reads a value of the step back into Python", where)
+        for group, settings in capture.groups:
+            changed = [key for key, value in settings.items() if not _same(group.get(key), value)]
+            if changed:
+                raise GraphBreak(f"the step changes the optimizer's {changed[0]!r} after its update (a learning-rate "
+                                 "scheduler's step() inside it): a replay runs no Python code to do that", "")
         grads = [var for _, var in capture.grads_set]
         namer = codegen.Namer()
         namer.namespace.update(run_forward=runtime.run_forward, as_tuple=runtime.as_tuple)
@@ -239,6 +244,13 @@ def _first_difference(first: list[tuple[Any, str]], second: list[tuple[Any, str]
         if np.shape(a) != np.shape(b) or not np.array_equal(a, b, equal_nan=np.asarray(a).dtype.kind == "f"):
             return reader
     return None
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return a is b
 
 
 def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:

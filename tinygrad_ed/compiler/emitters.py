@@ -415,6 +415,8 @@ def _external(capture: Capture, obj: Any, kind: str, hint: str, source: Any) -> 
     if var is None:
         var = capture.new(obj, kind, hint, source=source)
         capture.externals.append(var)
+        if kind == "group":
+            capture.groups.append((obj, {k: v for k, v in obj.items() if k != "params"}))
     return var
 
 

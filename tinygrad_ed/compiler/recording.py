@@ -14,6 +14,7 @@ from .. import random as package_random
 from ..autograd import engine, inplace, versions
 from ..autograd.engine import Node, Primitive
 from ..autograd.grad_mode import mode
+from ..nn import init as nn_init
 from ..nn.module import Module
 from ..optim.optimizer import Optimizer
 from ..tensor import Tensor
@@ -272,7 +273,8 @@ def capturing(capture: Capture) -> Iterator[Capture]:
         swap(engine, "backpropagate", _recording_backpropagate)
         swap(Module, "__call__", _recording_module_call)
         swap(Tensor, "_make", staticmethod(_recording_make))
-        swap(inplace, "store", _recording_store)
+        for owner in (inplace, nn_init):  # nn.init imports it by name
+            swap(owner, "store", _recording_store)
         for cls in _optimizer_classes():
             _original_updates[cls] = cls.__dict__["update"]
             swap(cls, "update", _recording_update)
