@@ -109,6 +109,20 @@ def test_batch_of_one_and_large_batches_take_the_two_linear_forms():
     train_both(mlp, lambda ps: te.optim.SGD(ps, lr=0.05), batches(3, 80, 20, 5), steps=10)
 
 
+@pytest.mark.parametrize("rows", [64, 128, 191, 192])
+def test_a_wide_layers_product_in_either_form_matches_eager_bitwise(rows, monkeypatch):
+    """Below 192 rows, a layer of 784 inputs computes x W^T as (W x^T)^T (faster); eager computes x W^T.
+    (Without scipy: no fused update, so every array is compared bit for bit.)"""
+    from tinygrad_ed.compiler import emitters
+    monkeypatch.setattr(emitters, "_has_scipy", lambda: False)
+
+    def wide():
+        return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 5))
+    compiled = train_both(wide, lambda ps: te.optim.SGD(ps, lr=0.01, momentum=0.9), batches(2, rows, 784, 5),
+                          steps=6)
+    assert ("np.dot(model_0_weight, x.T" in compiled.code) == (rows < 192)
+
+
 def test_a_batch_of_ones_weight_gradients_are_outer_products_written_by_blas_bitwise():
     """One row: each weight gradient g.T @ x is an outer product, a single rounding per element whichever
     library computes it, so scipy's gemm (twice np.dot's speed here) gives eager's values exactly."""

@@ -247,6 +247,7 @@ def _first_difference(first: list[tuple[Any, str]], second: list[tuple[Any, str]
 
 
 def _same(a: Any, b: Any) -> bool:
+    """Whether two values of an optimizer setting are equal (those that cannot say, by identity)."""
     try:
         return bool(a == b)
     except (TypeError, ValueError):
