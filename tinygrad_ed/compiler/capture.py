@@ -232,7 +232,7 @@ class Capture:
         def render(n: Callable[[Any], str], b: Callable[[Var], str]) -> list[str]:
             targets = ", ".join(n(o) if any(o is f for f in fresh) else "_" for o in outs)
             return [f"{targets}{',' if len(outs) == 1 else ''} = as_tuple({n(type(node))}.backward({n(ctx)}, {n(g)}))"]
-        self.add(Instr([g] + saved, fresh, render, name))
+        self.add(Instr([g, ctx] + saved, fresh, render, name))
         return outs
 
     def record_store(self, tensor: Tensor, before: Any, value: Any, steps: tuple) -> None:

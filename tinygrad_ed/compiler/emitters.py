@@ -77,7 +77,10 @@ def linear_forward(capture: Capture, reads: list, opts: dict, o: Var, needs: tup
             if bias is None:
                 copy = f"np.copyto({b(o)}, {n(wx)}.T) or {b(o)}" if o.planned else f"np.ascontiguousarray({n(wx)}.T)"
                 return [first, f"{n(o)} = {copy}"]
-            return [first, f"{n(o)} = np.add({n(wx)}.T, {n(bias)}{out(b, o)})"]
+            # C order like eager's copy: numpy would give a fresh result wx.T's Fortran order, and later
+            # reductions over it would sum in another order
+            layout = out(b, o) if o.planned else ", order='C'"
+            return [first, f"{n(o)} = np.add({n(wx)}.T, {n(bias)}{layout})"]
     else:
         def render(n: Names, b: Buffers) -> list[str]:
             lines = [f"{n(o)} = np.dot({n(x)}, {n(w)}.T{out(b, o)})"]
