@@ -266,6 +266,16 @@ def test_nn_init_inside_the_step_is_replayed():
     assert "runs eagerly" not in compiled.code and layer.bias.tolist() == [0.5, 0.5]
 
 
+def test_a_result_in_fortran_order_keeps_it_so_reductions_sum_as_in_eager():
+    """x.T * 1.1 is Fortran-ordered in eager; written into a C-ordered buffer, the row sums after it would
+    add in another order."""
+    rng = np.random.default_rng(0)
+    compiled = te.compile(lambda x: (x.T * 1.1).sum(1))
+    for _ in range(4):
+        x = te.from_numpy(rng.standard_normal((300, 200), dtype=np.float32))
+        np.testing.assert_array_equal(compiled(x).numpy(), (x.T * 1.1).sum(1).numpy())
+
+
 def test_optimizer_without_an_emitter_replays_its_own_update():
     compiled = train_both(mlp, lambda ps: te.optim.RMSprop(ps, lr=1e-3, momentum=0.5), batches(4, 8, 20, 5),
                           steps=10)

@@ -40,9 +40,11 @@ SMALL = 64  # elements: below, a fresh array costs less than passing out= (numpy
 
 
 def planned(*vars: Var) -> None:
-    """Mark results that get a preallocated buffer: arrays of more than SMALL elements."""
+    """Mark results that get a preallocated buffer: arrays of more than SMALL elements that eager made in C
+    order (a buffer is C-ordered; numpy gives an op on transposed inputs a result in their order, and a
+    later reduction over it sums in that order)."""
     for v in vars:
-        v.planned = isinstance(v.value, np.ndarray) and v.value.size > SMALL
+        v.planned = isinstance(v.value, np.ndarray) and v.value.size > SMALL and v.value.flags.c_contiguous
 
 
 def scratch(shape: tuple, dtype: Any, hint: str) -> Var:
