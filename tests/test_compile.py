@@ -45,8 +45,8 @@ def twins(make_model, make_optimizer, after_backward=None):
 
 def train_both(make_model, make_optimizer, data, steps: int = STEPS, seed_each_step: bool = False,
                rtol: float = 0.0, after_backward=None):
-    """Eager and compiled twins trained side by side: losses, parameters, gradients and optimizer state
-    equal (bitwise for rtol=0; to round-off where the program fuses a line)."""
+    """Eager and compiled twins trained side by side: losses, parameters, gradients, optimizer state and
+    buffers (batch norm's running statistics) equal (bitwise for rtol=0; to round-off where the program fuses a line)."""
     (eager_model, eager_opt, eager_step), (model, opt, step) = twins(make_model, make_optimizer, after_backward)
     compiled = te.compile(step)
     for i in range(steps):
@@ -63,6 +63,8 @@ def train_both(make_model, make_optimizer, data, steps: int = STEPS, seed_each_s
         close(q.grad.array, p.grad.array, rtol, name + ".grad")
         for key, value in eager_opt.state[p].items():
             close(opt.state[q][key], value, rtol, f"{name} {key}")
+    for (name, b), c in zip(eager_model.named_buffers(), model.buffers()):
+        close(c.array, b.array, rtol, name)
     return compiled
 
 
@@ -82,9 +84,43 @@ def test_mlp_with_sgd_momentum_matches_eager_bitwise():
     assert "relu = np.maximum(linear, zeros, out=" in code  # an array of zeros: numpy's fast loop, same values
 
 
+class Residual(nn.Module):
+    """relu(h) + h: h is read after ReLU, so ReLU may not write over it; the sum may write over relu(h)."""
+
+    def __init__(self):
+        super().__init__()
+        self.first, self.second = nn.Linear(20, 80), nn.Linear(80, 5)
+
+    def forward(self, x):
+        h = self.first(x)
+        return self.second(F.relu(h) + h)
+
+
+def test_an_elementwise_line_writes_over_an_input_only_when_nothing_reads_it_later():
+    compiled = train_both(Residual, lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9), batches(4, 16, 20, 5))
+    lines = {line.split(" = ")[0].strip(): line for line in compiled.code.splitlines() if "out=buf" in line}
+    buffer = {name: line.rsplit("out=", 1)[1].split(")")[0] for name, line in lines.items()}
+    assert buffer["relu"] != buffer["linear"]  # h is read again by the sum
+    assert buffer["add"] == buffer["relu"]  # relu(h) is not: the sum takes its buffer
+
+
 def test_batch_of_one_and_large_batches_take_the_two_linear_forms():
     train_both(mlp, lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9), batches(3, 1, 20, 5), steps=10)
     train_both(mlp, lambda ps: te.optim.SGD(ps, lr=0.05), batches(3, 80, 20, 5), steps=10)
+
+
+@pytest.mark.parametrize("rows", [64, 128, 191, 192])
+def test_a_wide_layers_product_in_either_form_matches_eager_bitwise(rows, monkeypatch):
+    """Below 192 rows, a layer of 784 inputs computes x W^T as (W x^T)^T (faster); eager computes x W^T.
+    (Without scipy: no fused update, so every array is compared bit for bit.)"""
+    from tinygrad_ed.compiler import emitters
+    monkeypatch.setattr(emitters, "_has_scipy", lambda: False)
+
+    def wide():
+        return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 5))
+    compiled = train_both(wide, lambda ps: te.optim.SGD(ps, lr=0.01, momentum=0.9), batches(2, rows, 784, 5),
+                          steps=6)
+    assert ("np.dot(model_0_weight, x.T" in compiled.code) == (rows < 192)
 
 
 def test_a_batch_of_ones_weight_gradients_are_outer_products_written_by_blas_bitwise():
@@ -143,6 +179,101 @@ def test_without_scipy_a_large_update_stays_numpy_and_bitwise(monkeypatch):
     monkeypatch.setattr(emitters, "_has_scipy", lambda: False)
     compiled = train_both(wide_mlp, lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9), batches(4, 8, 80, 5), steps=10)
     assert "saxpy" not in compiled.code and "scipy" not in compiled.code
+
+
+class NormalizedCNN(nn.Module):
+    """Rows of 64 pixels as 8x8 images: a convolution, batch norm in training mode, a linear layer."""
+
+    def __init__(self, momentum):
+        super().__init__()
+        self.conv, self.norm = nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4, momentum=momentum)
+        self.head = nn.Linear(4 * 64, 5)
+
+    def forward(self, x):
+        return self.head(F.relu(self.norm(self.conv(x.reshape(-1, 1, 8, 8)))).flatten(1))
+
+
+def test_batch_norm_running_statistics_are_written_in_place_by_the_replay_bitwise():
+    """Batch norm moves its running statistics and num_batches_tracked with Tensor in-place ops under
+    no_grad: the program writes them as eager does, and reads the batch statistics the op leaves in a dict."""
+    compiled = train_both(lambda: NormalizedCNN(0.1), lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9),
+                          batches(3, 6, 64, 5))
+    code = compiled.code
+    assert "runs eagerly" not in code
+    for name in ("running_mean", "running_var", "num_batches_tracked"):
+        assert f"model_norm_{name}[...] = " in code
+
+
+def test_batch_norm_with_a_cumulative_average_runs_eagerly_and_matches():
+    """momentum=None averages over num_batches_tracked, which eager reads back with .item(): a graph break."""
+    compiled = train_both(lambda: NormalizedCNN(None), lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9),
+                          batches(3, 6, 64, 5), steps=10)
+    assert compiled.code.startswith("# runs eagerly: .item()")
+
+
+def test_an_in_place_write_into_a_tensor_from_outside_the_step_is_replayed():
+    counter, total = te.zeros((), dtype=te.int64), te.zeros(3)
+
+    def step(x):
+        with te.no_grad():
+            counter.add_(1)
+            total.add_(x * 2)
+        return x * 3
+    compiled = te.compile(step)
+    for i in range(5):
+        compiled(te.full((3,), float(i)))
+    assert counter.item() == 5 and total.tolist() == [20.0, 20.0, 20.0]
+    assert "counter[...] = " in compiled.code and "runs eagerly" not in compiled.code
+
+
+def test_a_tensor_from_outside_the_step_is_read_afresh_at_each_replay():
+    scale = te.full((3,), 2.0)
+    compiled = te.compile(lambda x: x * scale)
+    for i in range(5):
+        scale.fill_(float(i))
+        assert compiled(te.ones(3)).tolist() == [float(i)] * 3
+
+
+def test_a_scheduler_stepped_inside_the_step_runs_it_eagerly():
+    """A replay runs no Python code: a learning rate the step itself changes would stay put."""
+    (eager_model, eager_opt, eager_step), (model, opt, step) = twins(mlp, lambda ps: te.optim.SGD(ps, lr=0.1))
+    schedules = [te.optim.lr_scheduler.StepLR(o, step_size=1, gamma=0.5) for o in (eager_opt, opt)]
+
+    def scheduled(x, y):
+        loss = step(x, y)
+        schedules[1].step()
+        return loss
+    compiled = te.compile(scheduled)
+    for x, y in batches(5, 8, 20, 5):
+        loss = eager_step(x, y)
+        schedules[0].step()
+        assert compiled(x, y).item() == loss.item()
+    assert opt.param_groups[0]["lr"] == eager_opt.param_groups[0]["lr"] == 0.1 / 2 ** 5
+    assert compiled.code.startswith("# runs eagerly: the step changes the optimizer's 'lr'")
+
+
+def test_nn_init_inside_the_step_is_replayed():
+    layer = nn.Linear(3, 2)
+
+    def step(x):
+        with te.no_grad():
+            nn.init.constant_(layer.bias, 0.5)
+        return layer(x)
+    compiled = te.compile(step)
+    for _ in range(4):
+        layer.bias.array[...] = 2.0
+        assert compiled(te.ones(1, 3)).tolist() == layer(te.ones(1, 3)).tolist()
+    assert "runs eagerly" not in compiled.code and layer.bias.tolist() == [0.5, 0.5]
+
+
+def test_a_result_in_fortran_order_keeps_it_so_reductions_sum_as_in_eager():
+    """x.T * 1.1 is Fortran-ordered in eager; written into a C-ordered buffer, the row sums after it would
+    add in another order."""
+    rng = np.random.default_rng(0)
+    compiled = te.compile(lambda x: (x.T * 1.1).sum(1))
+    for _ in range(4):
+        x = te.from_numpy(rng.standard_normal((300, 200), dtype=np.float32))
+        np.testing.assert_array_equal(compiled(x).numpy(), (x.T * 1.1).sum(1).numpy())
 
 
 def test_optimizer_without_an_emitter_replays_its_own_update():
@@ -307,22 +438,29 @@ def test_module_compiled_for_inference():
     np.testing.assert_array_equal(out.numpy(), held)  # a returned array is not a buffer reused next call
 
 
-def test_module_compiled_inside_an_eager_training_loop_matches_eager():
+def normalized_mlp() -> nn.Module:
+    """A batch norm (a primitive replayed through run_forward, running statistics written in place) and a
+    Linear whose 60-element result gets no buffer."""
+    return nn.Sequential(nn.Linear(20, 32), nn.BatchNorm1d(32), nn.Tanh(), nn.Linear(32, 12))
+
+
+@pytest.mark.parametrize("make_model", [mlp, normalized_mlp], ids=["mlp", "batch-norm"])
+def test_module_compiled_inside_an_eager_training_loop_matches_eager(make_model):
     te.manual_seed(0)
-    eager_model = mlp()
+    eager_model = make_model()
     te.manual_seed(0)
-    model = mlp()
+    model = make_model()
     compiled = te.compile(model)
     eager_opt = te.optim.SGD(eager_model.parameters(), lr=0.05, momentum=0.9)
     opt = te.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    for x, y in batches(4, 8, 20, 5) * 3:
+    for x, y in batches(4, 5, 20, 5) * 3:
         for net, optimizer in ((eager_model, eager_opt), (compiled, opt)):
             optimizer.zero_grad()
             loss = F.cross_entropy(net(x), y)
             loss.backward()
             optimizer.step()
-    for p, q in zip(eager_model.parameters(), model.parameters()):
-        np.testing.assert_array_equal(q.array, p.array)
+    for (name, p), q in zip(eager_model.state_dict().items(), model.state_dict().values()):
+        np.testing.assert_array_equal(q.array, p.array, err_msg=name)
     assert "CompiledFunctionBackward" in repr(compiled(x).grad_fn) and "_backward(grad_output" in compiled.code
 
 

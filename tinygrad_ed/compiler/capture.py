@@ -33,12 +33,15 @@ class Capture:
 
     active: Capture | None = None
 
-    def __init__(self, fullgraph: bool, roots: dict[str, Module]):
+    def __init__(self, fullgraph: bool, roots: dict[str, Module | Tensor]):
         self.fullgraph = fullgraph
         self.module_names: dict[int, str] = {}
         self.tensor_names: dict[int, str] = {}
         for root_name, root in roots.items():
-            self.name_modules(root_name, root)
+            if isinstance(root, Module):
+                self.name_modules(root_name, root)
+            else:
+                self.tensor_names[id(root)] = root_name
         self.vars: dict[int, Var] = {}
         self.untracked: dict[int, str] = {}  # id -> where: arrays made outside any recorded op (a comparison...)
         self.by_address: dict[tuple, Var] = {}  # (memory address, bytes, dtype) -> the input or parameter there
@@ -53,6 +56,8 @@ class Capture:
         self.outer_products: dict[int, tuple[Var, Var, int]] = {}
         self.grads_set: list[tuple[Tensor, Var]] = []  # (leaf, its new .grad)
         self.readbacks: list[tuple[Any, Var, str, str]] = []  # (Python value, its Var, how it was read, where)
+        self.stored: list[Var] = []  # parameters and buffers the step writes into with Tensor in-place ops
+        self.groups: list[tuple[dict, dict]] = []  # (a param group, its settings when the step first read it)
         self.broken: str | None = None  # why recording stopped (the step then runs on eagerly)
         self.phase = "forward"
         self.depth = 0  # >0 inside a recorded op: its own numpy work is not recorded again
@@ -81,8 +86,8 @@ class Capture:
         return var
 
     def var_of_tensor(self, t: Tensor) -> Var:
-        """The Var of a Tensor's array met as an op's input: known, or a parameter/buffer from outside the
-        step, or a constant made inside it."""
+        """The Var of a Tensor's array met as an op's input: known, or a view of a known one, or a tensor
+        from outside the step (a parameter, a buffer or any other), which the replay reads afresh."""
         array = t.array
         var = self.vars.get(id(array))
         if var is not None:
@@ -93,7 +98,11 @@ class Capture:
             var = self.new(array, "param", self.tensor_name(t), source=t)
             self.externals.append(var)
             return var
-        return self.value(array)
+        var = self.value(array)
+        if var.kind == "const" and var.value is array:  # a tensor from outside: read afresh, it may change
+            var.kind, var.source, var.hint = "param", t, self.tensor_name(t)
+            self.externals.append(var)
+        return var
 
     def value(self, value: Any) -> Any:
         """An op's non-Tensor argument: a Var for an array (known, a view of a known one, or a constant),
@@ -184,7 +193,18 @@ class Capture:
             args = ", ".join([n(cls), n(needs)] + [n(r) for r in reads] + [f"{k}={n(v)}" for k, v in opts.items()])
             return [f"{n(out)}, {n(ctx)} = run_forward({args})"]
         self.add(Instr(array_reads, [out, ctx], render, f"{cls.__name__.lower()} {where}".strip()))
+        for filled in (v for v in opts.values() if isinstance(v, dict)):
+            self.follow_filled(filled, cls.__name__.lower())
         return ("fallback", ctx, array_reads + [out])
+
+    def follow_filled(self, filled: dict, hint: str) -> None:
+        """The arrays an op left in a dict it was given (batch norm's batch statistics): read from the dict
+        after the op's line, and followed through the plain numpy code that uses them."""
+        def entry(key: Any) -> Callable[[Callable[[Any], str]], str]:
+            return lambda n: f"{n(filled)}[{key!r}]"
+        for key, value in filled.items():
+            if isinstance(value, np.ndarray):
+                filled[key] = self.follow(value, entry(key), [], str(key), f"left by {hint}")
 
     def record_backward(self, node: Node, g: Var, grads: tuple) -> list[Var | None]:
         """The Vars of the gradients `node`'s backward returned for its inputs (None where none)."""
@@ -212,8 +232,39 @@ class Capture:
         def render(n: Callable[[Any], str], b: Callable[[Var], str]) -> list[str]:
             targets = ", ".join(n(o) if any(o is f for f in fresh) else "_" for o in outs)
             return [f"{targets}{',' if len(outs) == 1 else ''} = as_tuple({n(type(node))}.backward({n(ctx)}, {n(g)}))"]
-        self.add(Instr([g] + saved, fresh, render, name))
+        self.add(Instr([g, ctx] + saved, fresh, render, name))
         return outs
+
+    def record_store(self, tensor: Tensor, before: Any, value: Any, steps: tuple) -> None:
+        """A Tensor in-place op's write into `tensor` (`before` is its array), as eager's `target[...] = value`."""
+        if tensor.array is not before:
+            self.give_up("an in-place write into a tensor holding a numpy scalar", user_line())
+            return
+        target = self.var_of_tensor(tensor)
+        if self.broken:
+            return
+        if target.kind == "const":  # folded: its value lives in the program
+            self.give_up("an in-place write into a value computed from constants", user_line())
+            return
+        source = self.var_of_tensor(value) if isinstance(value, Tensor) else self.value(value)
+        where = self.value(steps)
+        if target.kind == "param":
+            self.stored.append(target)
+
+        def render(n: Callable[[Any], str], b: Callable[[Var], str]) -> list[str]:
+            path = "".join(f"[{n(s)}]" for s in where) if where else "[...]"
+            return [f"{n(target)}{path} = {n(source)}"]
+        self.add(Instr(_vars_in([source, target, where]), [], render, f"written in place {self.layer()}".strip()))
+
+    def follow(self, value: Any, expression: Callable[[Callable[[Any], str]], str], reads: list[Var], hint: str,
+               comment: str) -> Any:
+        """`value`, computed by `expression` outside any recorded op, as a Followed array with a Var."""
+        if not isinstance(value, np.ndarray):
+            return value
+        value = value.view(Followed)
+        var = self.new(value, "temp", hint)
+        self.add(Instr(reads, [var], lambda n, b: [f"{n(var)} = {expression(n)}"], f"{comment} {self.layer()}".strip()))
+        return value
 
     def record_readback(self, tensor: Tensor, how: str, result: Any) -> Any:
         var = self.vars.get(id(tensor.array))
@@ -227,6 +278,42 @@ class Capture:
             return result
         self.readbacks.append((result, var, how, where))
         return result
+
+
+class Followed(np.ndarray):
+    """An array the capture follows through plain numpy code outside the ops: random numbers drawn while
+    capturing, what an op leaves in a dict it was given, and arrays computed from those (dropout's mask).
+    numpy's own protocol records those computations, so a replay draws afresh and recomputes."""
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        plain = tuple(i.view(np.ndarray) if isinstance(i, Followed) else i for i in inputs)
+        result = getattr(ufunc, method)(*plain, **kwargs)
+        capture = Capture.active
+        if capture is None or capture.depth or capture.broken or method != "__call__" or kwargs:
+            return result
+        reads = [capture.value(i) for i in inputs]
+        return capture.follow(result, lambda n: f"np.{ufunc.__name__}({', '.join(n(r) for r in reads)})",
+                              _vars_in(reads), ufunc.__name__, "computed")
+
+    def astype(self, dtype: Any, *args: Any, **kwargs: Any) -> Any:
+        result = self.view(np.ndarray).astype(dtype, *args, **kwargs)
+        return self._followed(result, lambda n, source: f"{n(source)}.astype({n(np.dtype(dtype))})", "cast")
+
+    def reshape(self, *shape: Any, **kwargs: Any) -> Any:
+        result = self.view(np.ndarray).reshape(*shape, **kwargs)
+        literal = (shape[0] if len(shape) == 1 else shape, kwargs)
+        return self._followed(result, lambda n, source: f"{n(source)}.reshape({n(literal[0])}"
+                              + "".join(f", {k}={n(v)}" for k, v in literal[1].items()) + ")", "reshape", view=True)
+
+    def _followed(self, result: Any, expression: Callable[..., str], hint: str, view: bool = False) -> Any:
+        capture = Capture.active
+        if capture is None or capture.depth or capture.broken:
+            return result
+        source = capture.value(self)
+        followed = capture.follow(result, lambda n: expression(n, source), [source], hint, "computed")
+        if view and isinstance(followed, Followed):
+            capture.vars[id(followed)].view_of = [source]
+        return followed
 
 
 def _reshape_line(view: Var, known: Var) -> Any:

@@ -52,10 +52,12 @@ def plan(instrs: list[Instr], kept: list[Var]) -> tuple[dict[int, str], dict[str
     counter = itertools.count()
     for i, instr in enumerate(instrs):
         fresh = [v for v in instr.writes + instr.temps if v.planned and id(v) not in names]
+        handed = _handed_over(instr, fresh, names, last, i)
         for v in fresh:
             key = (tuple(v.shape), np.dtype(v.dtype).str)
             pool = free.get(key)
-            name = pool.pop() if pool else f"buf{next(counter)}"
+            name = names[id(handed)] if handed is not None and v is instr.writes[0] \
+                else pool.pop() if pool else f"buf{next(counter)}"
             names[id(v)] = name
             specs[name] = (tuple(v.shape), np.dtype(v.dtype))
         for v in fresh:
@@ -63,9 +65,22 @@ def plan(instrs: list[Instr], kept: list[Var]) -> tuple[dict[int, str], dict[str
                 free.setdefault((tuple(v.shape), np.dtype(v.dtype).str), []).append(names[id(v)])
         for v in instr.reads:
             for r in roots(v):
-                if last.get(id(r)) == i and id(r) in names and r not in fresh:
+                if last.get(id(r)) == i and id(r) in names and r not in fresh and r is not handed:
                     free.setdefault((tuple(r.shape), np.dtype(r.dtype).str), []).append(names[id(r)])
     return names, specs
+
+
+def _handed_over(instr: Instr, fresh: list[Var], names: dict[int, str], last: dict[int, int], i: int) -> Var | None:
+    """The read of an elementwise instruction whose buffer its first write takes over: one of the same
+    shape and dtype, in a buffer of its own, that no later instruction reads."""
+    if not instr.elementwise or not instr.writes or instr.writes[0] not in fresh:
+        return None
+    out = instr.writes[0]
+    for r in instr.reads:
+        if id(r) in names and not r.view_of and last.get(id(r)) == i and r.shape == out.shape \
+                and np.dtype(r.dtype) == np.dtype(out.dtype):
+            return r
+    return None
 
 
 class Namer:

@@ -151,12 +151,13 @@ class CompiledFunction:
         self.latest = entry
         return result
 
-    def _roots(self) -> dict[str, Module]:
-        """The modules the function can reach (its globals and closure), by name, for the comments."""
+    def _roots(self) -> dict[str, Any]:
+        """The modules and tensors the function can reach (its globals and closure), by name, for the names
+        in the program."""
         fn = self.fn
         if isinstance(fn, Module):
             return {"model": fn}
-        roots: dict[str, Module] = {}
+        roots: dict[str, Any] = {}
         code = getattr(fn, "__code__", None)
         if code is None:
             return roots
@@ -165,16 +166,16 @@ class CompiledFunction:
                 value = cell.cell_contents
             except ValueError:
                 continue
-            if isinstance(value, Module):
+            if isinstance(value, (Module, Tensor)):
                 roots[name] = value
         defaults = [*(getattr(fn, "__defaults__", None) or ())]
         positional = code.co_varnames[:code.co_argcount]
         for name, value in zip(positional[len(positional) - len(defaults):], defaults):
-            if isinstance(value, Module):
+            if isinstance(value, (Module, Tensor)):
                 roots[name] = value
         for name in code.co_names:
             value = getattr(fn, "__globals__", {}).get(name)
-            if isinstance(value, Module):
+            if isinstance(value, (Module, Tensor)):
                 roots.setdefault(name, value)
         return roots
 
@@ -193,6 +194,11 @@ class CompiledFunction:
         for value, _, how, where in capture.readbacks:
             if id(value) not in returned_ids:
                 raise GraphBreak(f"{how} reads a value of the step back into Python", where)
+        for group, settings in capture.groups:
+            changed = [key for key, value in settings.items() if not _same(group.get(key), value)]
+            if changed:
+                raise GraphBreak(f"the step changes the optimizer's {changed[0]!r} after its update (a learning-rate "
+                                 "scheduler's step() inside it): a replay runs no Python code to do that", "")
         grads = [var for _, var in capture.grads_set]
         namer = codegen.Namer()
         namer.namespace.update(run_forward=runtime.run_forward, as_tuple=runtime.as_tuple)
@@ -238,6 +244,14 @@ def _first_difference(first: list[tuple[Any, str]], second: list[tuple[Any, str]
         if np.shape(a) != np.shape(b) or not np.array_equal(a, b, equal_nan=np.asarray(a).dtype.kind == "f"):
             return reader
     return None
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two values of an optimizer setting are equal (those that cannot say, by identity)."""
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return a is b
 
 
 def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
@@ -388,8 +402,10 @@ def _replayer(program: Callable[..., Any], args: tuple, kwargs: dict, capture: C
     for k, (leaf, _) in enumerate(capture.grads_set):
         owner = f"a{positions[id(leaf)]}" if id(leaf) in positions else _bind(namespace, leaf, "p")
         body.append(f"{owner}.grad = make(values[{n_returned + k}])")
-    if any(i.phase == "optimizer" for i in capture.instrs):
-        written = [_getter(v, namespace) for v in capture.externals if v.kind == "param"]
+    updated = any(i.phase == "optimizer" for i in capture.instrs)
+    written = [_getter(v, namespace) for v in capture.externals
+               if v.kind == "param" and (updated or any(v is s for s in capture.stored))]
+    if written:
         body.append(f"record_writes(({', '.join(written)}{',' if len(written) == 1 else ''}))")
     if structure[0] == "var" and not structure[2]:  # one computed scalar or unplanned array: the common case
         body.append("return make(values[0])")

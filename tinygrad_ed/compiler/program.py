@@ -44,6 +44,9 @@ class Instr:
     comment: str = ""
     temps: list[Var] = field(default_factory=list)  # planned scratch that dies with the instruction
     phase: str = "forward"
+    # its first write is computed element by element from the same elements of its reads: it may be
+    # written over a read of its shape that dies here (in place: memory the op just read is in cache)
+    elementwise: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The recording versions of the entry points a capture swaps in, only for the duration of one call
 (`capturing`): Primitive.apply, the engine's backpropagate, each optimizer's update, Module.__call__,
-Tensor._make, the Tensor methods that read values back into Python, and the package's generator."""
+Tensor._make, the write every Tensor in-place op ends with (inplace.store), the Tensor methods that read
+values back into Python, and the package's generator."""
 from __future__ import annotations
 
 import contextlib
@@ -10,20 +11,22 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from .. import random as package_random
-from ..autograd import engine, versions
+from ..autograd import engine, inplace, versions
 from ..autograd.engine import Node, Primitive
 from ..autograd.grad_mode import mode
+from ..nn import init as nn_init
 from ..nn.module import Module
 from ..optim.optimizer import Optimizer
 from ..tensor import Tensor
 from . import emitters
 from .capture import Capture, user_line
-from .program import Instr, Var
+from .program import Var
 
 
 _original_apply = Primitive.__dict__["apply"].__func__
 _original_backpropagate = engine.backpropagate
 _original_module_call = Module.__call__
+_original_store = inplace.store
 _original_updates: dict[type, Callable[..., None]] = {}
 
 
@@ -203,6 +206,16 @@ def _recording_make(data: Any, grad_fn: Any = None) -> Tensor:
     return _original_make(data, grad_fn)
 
 
+def _recording_store(tensor: Tensor, name: str, result: Any, writer: int = versions.UNTRACKED, steps: tuple = (),
+                     casting: Any = "same_kind") -> None:
+    """inplace.store, the write every Tensor in-place op ends with, run and recorded (outside recorded ops)."""
+    before = tensor.array
+    _original_store(tensor, name, result, writer, steps, casting)
+    capture = Capture.active
+    if capture is not None and not capture.depth and not capture.broken:
+        capture.record_store(tensor, before, result, steps)
+
+
 def _readback(name: str, how: str) -> Callable[..., Any]:
     original = Tensor.__dict__[name]
 
@@ -218,39 +231,6 @@ def _readback(name: str, how: str) -> Callable[..., Any]:
 _READBACKS = {"item": ".item()", "tolist": ".tolist()", "__float__": "float(tensor)", "__int__": "int(tensor)",
               "__bool__": "bool(tensor) (an if or while on a tensor)", "numpy": ".numpy()",
               "__repr__": "printing a tensor", "__index__": "using a tensor as an index"}
-
-
-class Drawn(np.ndarray):
-    """Random numbers drawn while capturing, and arrays computed from them outside any op (dropout's
-    mask): numpy's own protocol records those computations, so a replay draws afresh and recomputes."""
-
-    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        plain = tuple(i.view(np.ndarray) if isinstance(i, Drawn) else i for i in inputs)
-        result = getattr(ufunc, method)(*plain, **kwargs)
-        capture = Capture.active
-        if capture is None or capture.depth or capture.broken or method != "__call__" or kwargs:
-            return result
-        reads = [capture.value(i) for i in inputs]
-        return _drawn(capture, result, lambda n: f"np.{ufunc.__name__}({', '.join(n(r) for r in reads)})",
-                      [r for r in reads if isinstance(r, Var)], ufunc.__name__)
-
-    def astype(self, dtype: Any, *args: Any, **kwargs: Any) -> Any:
-        result = self.view(np.ndarray).astype(dtype, *args, **kwargs)
-        capture = Capture.active
-        if capture is None or capture.depth or capture.broken:
-            return result
-        source = capture.value(self)
-        return _drawn(capture, result, lambda n: f"{n(source)}.astype({n(np.dtype(dtype))})", [source], "cast")
-
-
-def _drawn(capture: Capture, value: Any, expression: Callable[[Callable[[Any], str]], str], reads: list[Var],
-           hint: str) -> Any:
-    if not isinstance(value, np.ndarray):
-        return value
-    value = value.view(Drawn)
-    var = capture.new(value, "temp", hint)
-    capture.add(Instr(reads, [var], lambda n, b: [f"{n(var)} = {expression(n)}"], f"random {capture.layer()}".strip()))
-    return value
 
 
 class RecordingGenerator:
@@ -275,7 +255,7 @@ class RecordingGenerator:
             def expression(n: Callable[[Any], str]) -> str:
                 parts = [n(a) for a in reads] + [f"{k}={n(v)}" for k, v in options.items()]
                 return f"{n(package_random.generator)}().{name}({', '.join(parts)})"
-            return _drawn(capture, value, expression, [r for r in reads if isinstance(r, Var)], "drawn")
+            return capture.follow(value, expression, [r for r in reads if isinstance(r, Var)], "drawn", "random")
         return draw
 
 
@@ -293,6 +273,8 @@ def capturing(capture: Capture) -> Iterator[Capture]:
         swap(engine, "backpropagate", _recording_backpropagate)
         swap(Module, "__call__", _recording_module_call)
         swap(Tensor, "_make", staticmethod(_recording_make))
+        for owner in (inplace, nn_init):  # nn.init imports it by name
+            swap(owner, "store", _recording_store)
         for cls in _optimizer_classes():
             _original_updates[cls] = cls.__dict__["update"]
             swap(cls, "update", _recording_update)
