@@ -14,6 +14,7 @@ from .. import random as package_random
 from ..autograd import engine, inplace, versions
 from ..autograd.engine import Node, Primitive
 from ..autograd.grad_mode import mode
+from ..autograd.hooks import grad_hooks, post_accumulate_hooks, retained
 from ..nn import init as nn_init
 from ..nn.module import Module
 from ..optim.optimizer import Optimizer
@@ -81,7 +82,6 @@ def _recording_backpropagate(roots: Any, root_grads: Any, retain_graph: Any, cre
 
 def _hooked(roots: Any) -> bool:
     """Whether a node or leaf of the graph below `roots` has a hook (or a retained grad)."""
-    from ..autograd.hooks import grad_hooks, post_accumulate_hooks, retained
     if not (grad_hooks or retained or post_accumulate_hooks):
         return False
     todo, seen = [r.grad_fn or r for r in roots], set()
