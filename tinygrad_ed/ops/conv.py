@@ -36,28 +36,28 @@ def unfold_array(x: np.ndarray, kernel: Pair, dilation: Pair, pads: Pads, stride
     """(N, C, H, W) -> (N, C*kh*kw, L): one column per window, by kh*kw strided slice copies (within 1.5x
     of sliding_window_view's copy either way at LeNet sizes, measured; the same loop as fold's).
 
-    With `rows`, (N, L, kh*kw*C) instead: one row per window, channels last, so that a convolution
-    is a single 2-D matrix product (3x faster than a batched one at LeNet sizes, measured)."""
+    With `rows`, (kh*kw*C, L*N) instead, windows in (row, column, image) order: the transpose of a matrix
+    with one row per window, taps then channels, so that a convolution is a single 2-D matrix product
+    whose result is channels-last (L*N, O). The batch is innermost, so each tap's copy is runs of
+    output-row length times N (3x faster than runs of C for one channel, measured)."""
     n, c, h, w = x.shape
     (pt, pb), (pl, pr) = pads
     if rows:
-        padded = np.full((n, h + pt + pb, w + pl + pr, c), fill, x.dtype)
-        padded[:, pt:pt + h, pl:pl + w] = x.transpose(0, 2, 3, 1)
-        x, spatial = padded, (1, 2)
-    else:
-        if pt or pb or pl or pr:
-            padded = np.full((n, c, h + pt + pb, w + pl + pr), fill, x.dtype)
-            padded[:, :, pt:pt + h, pl:pl + w] = x
-            x = padded
-        spatial = (2, 3)
-    oh, ow = (blocks(x.shape[spatial[a]], kernel[a], dilation[a], 0, stride[a]) for a in (0, 1))
-    cols = np.empty((n, oh, ow, kernel[0], kernel[1], c) if rows else (n, c, kernel[0], kernel[1], oh, ow), x.dtype)
+        padded = np.full((c, h + pt + pb, w + pl + pr, n), fill, x.dtype)
+        padded[:, pt:pt + h, pl:pl + w] = x.transpose(1, 2, 3, 0)
+        x = padded
+    elif pt or pb or pl or pr:
+        padded = np.full((n, c, h + pt + pb, w + pl + pr), fill, x.dtype)
+        padded[:, :, pt:pt + h, pl:pl + w] = x
+        x = padded
+    oh, ow = (blocks(x.shape[2 - rows + a], kernel[a], dilation[a], 0, stride[a]) for a in (0, 1))
+    cols = np.empty((kernel[0], kernel[1], c, oh, ow, n) if rows else (n, c, kernel[0], kernel[1], oh, ow), x.dtype)
     for i, j, window in _windows(kernel, dilation, stride, oh, ow):
         if rows:
-            cols[:, :, :, i, j] = x[:, window[0], window[1]]
+            cols[i, j] = x[:, window[0], window[1]]
         else:
             cols[:, :, i, j] = x[:, :, window[0], window[1]]
-    return cols.reshape(n, oh * ow, -1) if rows else cols.reshape(n, -1, oh * ow)
+    return cols.reshape(-1, oh * ow * n) if rows else cols.reshape(n, -1, oh * ow)
 
 
 def _windows(kernel: Pair, dilation: Pair, stride: Pair, oh: int, ow: int) -> Any:
@@ -74,18 +74,20 @@ def fold_array(cols: np.ndarray, size: Pair, kernel: Pair, dilation: Pair, pads:
                stride: Pair, rows: bool = False) -> np.ndarray:
     """(N, C*kh*kw, L) -> (N, C, H, W), overlapping windows summed: kh*kw strided slice additions
     (10-16x faster than np.add.at with precomputed indices, measured). With `rows`, the input is
-    unfold_array's rows layout (N, L, kh*kw*C)."""
+    unfold_array's rows layout (kh*kw*C, L*N), and the output a view of a (C, H, W, N) array."""
     (pt, pb), (pl, pr) = pads
     full = (size[0] + pt + pb, size[1] + pl + pr)
     oh, ow = (blocks(full[a], kernel[a], dilation[a], 0, stride[a]) for a in (0, 1))
+    if rows:
+        c = cols.shape[0] // (kernel[0] * kernel[1])
+        n = cols.shape[1] // (oh * ow)
+        cols = cols.reshape(kernel[0], kernel[1], c, oh, ow, n)
+        out = np.zeros((c,) + full + (n,), cols.dtype)
+        for i, j, window in _windows(kernel, dilation, stride, oh, ow):
+            out[:, window[0], window[1]] += cols[i, j]
+        return out[:, pt:pt + size[0], pl:pl + size[1]].transpose(3, 0, 1, 2)
     n = cols.shape[0]
     c = cols.size // (n * oh * ow * kernel[0] * kernel[1])
-    if rows:
-        cols = cols.reshape(n, oh, ow, kernel[0], kernel[1], c)
-        out = np.zeros((n,) + full + (c,), cols.dtype)
-        for i, j, window in _windows(kernel, dilation, stride, oh, ow):
-            out[:, window[0], window[1]] += cols[:, :, :, i, j]
-        return np.ascontiguousarray(out[:, pt:pt + size[0], pl:pl + size[1]].transpose(0, 3, 1, 2))
     cols = cols.reshape(n, c, kernel[0], kernel[1], oh, ow)
     out = np.zeros((n, c) + full, cols.dtype)
     for i, j, window in _windows(kernel, dilation, stride, oh, ow):
@@ -212,37 +214,19 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     if (kh, kw) == (3, 3) and step == dil == (1, 1) and groups == 1 and x.shape[1] >= WINOGRAD_CHANNELS:
         out = winograd.conv2d(x, weight, bias, pads)
         return out.squeeze(0) if unbatched else out
-    if x.shape[1] < ow:
+    if x.shape[1] < ow and (kh, kw) != (3, 3):
         return _conv2d_per_image(x, weight, bias, (kh, kw), dil, pads, step, groups, (oh, ow), unbatched)
-    windows = Unfold.apply(x, kernel=(kh, kw), dilation=dil, pads=pads, stride=step, rows=True)  # (N, L, taps*C)
+    windows = Unfold.apply(x, kernel=(kh, kw), dilation=dil, pads=pads, stride=step, rows=True)  # (taps*C, L*N)
     filters = weight.permute(0, 2, 3, 1)  # (O, kh, kw, C/groups): the taps-then-channels order of the rows
     if groups == 1:
-        out = linear(windows.reshape(n * oh * ow, -1), filters.reshape(out_channels, -1), bias)
+        out = linear(windows.T, filters.reshape(out_channels, -1), bias)
     else:
-        windows = windows.reshape(n * oh * ow, kh * kw, groups, group_channels).permute(2, 0, 1, 3)
+        windows = windows.reshape(kh * kw, groups, group_channels, oh * ow * n).permute(1, 3, 0, 2)
         filters = filters.reshape(groups, out_channels // groups, -1).transpose(1, 2)
-        out = matmul(windows.reshape(groups, n * oh * ow, -1), filters).permute(1, 0, 2)
-        out = out.reshape(n * oh * ow, out_channels) if bias is None else out.reshape(n * oh * ow, out_channels) + bias
-    out = ChannelsFirst.apply(out.reshape(n, oh, ow, out_channels))
+        out = matmul(windows.reshape(groups, oh * ow * n, -1), filters).permute(1, 0, 2)
+        out = out.reshape(oh * ow * n, out_channels) if bias is None else out.reshape(oh * ow * n, out_channels) + bias
+    out = out.reshape(oh, ow, n, out_channels).permute(2, 3, 0, 1)  # channels-last, as Winograd's route
     return out.squeeze(0) if unbatched else out
-
-
-class ChannelsFirst(Primitive):
-    """(N, H, W, C) -> (N, C, H, W), copied into that order: a permuted view would leave every later
-    elementwise op and reduction (batch norm, ReLU) striding across memory, and its gradient would have
-    to be copied back to rows anyway (2x faster per CNN step, measured)."""
-
-    __slots__ = ()
-
-    @staticmethod
-    def forward(ctx, x):
-        return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
-
-    @staticmethod
-    def backward(ctx, g):
-        if isinstance(g, Tensor):
-            return g.permute(0, 2, 3, 1)
-        return np.ascontiguousarray(g.transpose(0, 2, 3, 1))
 
 
 def _conv2d_per_image(x: Tensor, weight: Tensor, bias: Tensor | None, kernel: Pair, dilation: Pair, pads: Pads,
