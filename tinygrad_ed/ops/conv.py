@@ -16,6 +16,7 @@ from ..tensor import Tensor
 from . import backward_math as bm
 from . import winograd
 from .matmul import linear, matmul
+from .norm import Channels
 
 # From this many input channels a 3x3 stride-1 conv2d takes winograd.py's route: forward + backward 1.1-2x
 # faster than im2col at 8x8 to 32x32 images of 8 to 64 channels (measured; 8 channels on 28x28 are 10%
@@ -219,14 +220,35 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     windows = Unfold.apply(x, kernel=(kh, kw), dilation=dil, pads=pads, stride=step, rows=True)  # (taps*C, L*N)
     filters = weight.permute(0, 2, 3, 1)  # (O, kh, kw, C/groups): the taps-then-channels order of the rows
     if groups == 1:
-        out = linear(windows.T, filters.reshape(out_channels, -1), bias)
+        out = linear(windows.T, filters.reshape(out_channels, -1))
     else:
         windows = windows.reshape(kh * kw, groups, group_channels, oh * ow * n).permute(1, 3, 0, 2)
         filters = filters.reshape(groups, out_channels // groups, -1).transpose(1, 2)
         out = matmul(windows.reshape(groups, oh * ow * n, -1), filters).permute(1, 0, 2)
-        out = out.reshape(oh * ow * n, out_channels) if bias is None else out.reshape(oh * ow * n, out_channels) + bias
     out = out.reshape(oh, ow, n, out_channels).permute(2, 3, 0, 1)  # channels-last, as Winograd's route
+    if bias is not None:
+        out = ChannelBias.apply(out, bias)
     return out.squeeze(0) if unbatched else out
+
+
+class ChannelBias(Primitive):
+    """x (N, C, H, W) + bias along dimension 1, in x's layout. Its own primitive for the bias gradient:
+    winograd.channel_sums' BLAS product rather than a sum over (L*N, C) rows of a few numbers each
+    (10x faster for 16 channels, measured)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, bias):
+        channels = Channels(x)  # x's rows, as batch norm sees them: a broadcast add over long runs
+        rows = channels.rows(x)
+        return channels.unrows(rows + channels.spread(bias, rows.shape[1]))
+
+    @staticmethod
+    def backward(ctx, g):
+        if isinstance(g, Tensor):
+            return g, bm.sum(g, (0, 2, 3))
+        return g, winograd.channel_sums(g)
 
 
 def _conv2d_per_image(x: Tensor, weight: Tensor, bias: Tensor | None, kernel: Pair, dilation: Pair, pads: Pads,

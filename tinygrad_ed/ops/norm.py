@@ -97,12 +97,6 @@ class Channels:
         return np.einsum("ncl,ncl->c", a, b.reshape(a.shape))
 
 
-def channel_sums(a: np.ndarray) -> np.ndarray:
-    """The sum over all but dimension 1 of a (N, C, ...), in either layout."""
-    channels = Channels(a)
-    return channels.sum(channels.rows(a))
-
-
 class BatchNorm(Primitive):
     """Training-mode batch norm with its affine step, per channel of (N, C, ...): y = (x - mean) / std
     * weight + bias, weight and bias optional. One primitive, so that forward is 6 passes over x and

@@ -20,7 +20,6 @@ from ..autograd.engine import Primitive
 from ..tensor import Tensor
 from . import backward_math as bm
 from .matmul import Matmul
-from .norm import channel_sums
 
 _G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
 _KRON = np.einsum("ai,bj->baij", _G, _G).reshape(16, 9)  # U[(b, a)] = sum over (i, j) of G[a, i] w[i, j] G[b, j]
@@ -156,6 +155,14 @@ def transform_filter_adjoint(u: np.ndarray, geo: Geometry) -> np.ndarray:
     c, o = u.shape[1:]
     taps = np.dot(_KRON.T.astype(u.dtype), u.reshape(16, -1)).reshape(9, c, o)
     return np.ascontiguousarray(taps.transpose(2, 1, 0)).reshape(o, c, 3, 3)
+
+
+def channel_sums(a: np.ndarray) -> np.ndarray:
+    """The sums over all but dimension 1 of an (N, C, H, W) array, added in (H, W, N) order whatever a's
+    layout (a copy when it differs), so that eager and te.compile runs, whose layouts may differ, get the
+    same numbers: one BLAS product of ones with (H*W*N, C) rows, 2-3x faster than einsum on them."""
+    rows = a.transpose(2, 3, 0, 1).reshape(-1, a.shape[1])
+    return np.dot(np.ones(rows.shape[0], a.dtype), rows)
 
 
 Map = Callable[..., np.ndarray]
