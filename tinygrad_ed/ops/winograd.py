@@ -133,9 +133,11 @@ def transform_output(m: np.ndarray, geo: Geometry, bias: np.ndarray | None = Non
 def transform_output_adjoint(g: np.ndarray, geo: Geometry) -> np.ndarray:
     _, _, (oh, ow), (th, tw) = geo
     n, o = g.shape[:2]
+    image = g.transpose(2, 3, 0, 1)
     cropped = (oh, ow) != (2 * th, 2 * tw)
-    image = (np.zeros if cropped else np.empty)((2 * th, 2 * tw, n, o), g.dtype)
-    image[:oh, :ow] = g.transpose(2, 3, 0, 1)
+    if cropped or not image.flags.c_contiguous:  # else g is already laid out as the transform reads it
+        image = (np.zeros if cropped else np.empty)((2 * th, 2 * tw, n, o), g.dtype)
+        image[:oh, :ow] = g.transpose(2, 3, 0, 1)
     rows = np.empty((4, 2 * th, tw, n, o), g.dtype)
     _tiles_adjoint(image, 1, rows)
     m = np.empty((4, 4, th, tw, n, o), g.dtype)
