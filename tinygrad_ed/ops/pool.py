@@ -214,6 +214,8 @@ def _like(image: np.ndarray, x: np.ndarray) -> np.ndarray:
 def _halve_backward(g: np.ndarray, first: np.ndarray, x: np.ndarray) -> np.ndarray:
     _, h, w, n, c = first.shape
     grad = g.transpose(2, 3, 0, 1)
+    if not channels_innermost(g):
+        grad = np.ascontiguousarray(grad)  # one transposing copy rather than four strided reads
     out = np.empty((2 * h, 2 * w, n, c), g.dtype)
     for k, (i, j) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
         np.multiply(grad, first[k], out=out[i::2, j::2])
