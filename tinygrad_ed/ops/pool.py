@@ -178,7 +178,7 @@ def _halve(x: np.ndarray, winners: bool) -> tuple[np.ndarray, np.ndarray | None]
     The maxima keep the input's layout: channels-last (as conv2d's 3x3 routes and batch norm leave it) as a
     view, NCHW by a copy back."""
     image = x.transpose(2, 3, 0, 1)
-    if not channels_innermost(x):
+    if not _channels_innermost(x):
         image = np.ascontiguousarray(image)
     taps = [image[i::2, j::2] for i in (0, 1) for j in (0, 1)]
     best = np.maximum(taps[0], taps[1])
@@ -196,14 +196,14 @@ def _halve(x: np.ndarray, winners: bool) -> tuple[np.ndarray, np.ndarray | None]
     return _like(best, x), first
 
 
-def channels_innermost(x: np.ndarray) -> bool:
+def _channels_innermost(x: np.ndarray) -> bool:
     return x.strides[1] == x.itemsize
 
 
 def _like(image: np.ndarray, x: np.ndarray) -> np.ndarray:
     """(H, W, N, C) image -> (N, C, H, W): a view if x is channels-last, else a copy in NCHW order (through
     (N, H, W, C), as two copies that each keep runs of C contiguous are 5x faster than one)."""
-    if channels_innermost(x):
+    if _channels_innermost(x):
         return image.transpose(2, 3, 0, 1)
     h, w, n, c = image.shape
     batch_first = np.empty((n, h, w, c), image.dtype)
@@ -214,7 +214,7 @@ def _like(image: np.ndarray, x: np.ndarray) -> np.ndarray:
 def _halve_backward(g: np.ndarray, first: np.ndarray, x: np.ndarray) -> np.ndarray:
     _, h, w, n, c = first.shape
     grad = g.transpose(2, 3, 0, 1)
-    if not channels_innermost(g):
+    if not _channels_innermost(g):
         grad = np.ascontiguousarray(grad)  # one transposing copy rather than four strided reads
     out = np.empty((2 * h, 2 * w, n, c), g.dtype)
     for k, (i, j) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
