@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import tinygrad_ed as te
+import tinygrad_ed.nn as nn
 import tinygrad_ed.nn.functional as F
 from tinygrad_ed.autograd import gradcheck, gradgradcheck
 
@@ -65,6 +66,62 @@ def test_winograd_conv2d_gradgradcheck():
     conv = lambda x, w, b: F.conv2d(x, w, b, padding=1)  # noqa: E731
     assert gradcheck(conv, inputs)
     assert gradgradcheck(conv, inputs)
+
+
+@pytest.mark.parametrize("options", [dict(padding=1), dict(stride=2, padding=1), dict(dilation=2, padding=(2, 1)),
+                                     dict(padding=1, groups=3)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_conv2d_3x3_of_few_channels_matches_torch(options, dtype):
+    """3x3 filters on fewer channels than Winograd takes: one product over (C, H, W, N)-ordered patches."""
+    torch = pytest.importorskip("torch")
+    shapes = [(2, 3, 9, 8), (6, 3 // options.get("groups", 1), 3, 3), (6,)]
+    compare_with_torch(lambda x, w, b: F.conv2d(x, w, b, **options),
+                       lambda x, w, b: torch.nn.functional.conv2d(x, w, b, **options), shapes, dtype)
+
+
+def test_conv2d_3x3_of_few_channels_gradgradcheck():
+    inputs = [f64(2, 1, 5, 4, seed=0), f64(3, 1, 3, 3, seed=1), f64(3, seed=2)]
+    conv = lambda x, w, b: F.conv2d(x, w, b, padding=1)  # noqa: E731
+    assert gradcheck(conv, inputs)
+    assert gradgradcheck(conv, inputs)
+
+
+def channels_last(x: np.ndarray, order=(2, 3, 0, 1)) -> np.ndarray:
+    """x (N, C, H, W) with its memory in `order` (channels innermost), as conv2d's 3x3 routes leave it."""
+    return np.ascontiguousarray(x.transpose(order)).transpose(np.argsort(order))
+
+
+@pytest.mark.parametrize("order", [(2, 3, 0, 1), (0, 2, 3, 1)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_pools_on_channels_last_input_match_torch_and_keep_the_layout(order, dtype):
+    """max_pool2d(2) of 16+ channels and global average pooling read channels-last input in place; their
+    outputs (max-pool) and gradients stay channels-last."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    x = channels_last(rng.standard_normal((3, 16, 6, 4)).astype(dtype), order)
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12)
+    for ours, theirs in ((lambda t: F.max_pool2d(t, 2), lambda t: torch.nn.functional.max_pool2d(t, 2)),
+                         (lambda t: F.adaptive_avg_pool2d(t, 1), lambda t: torch.nn.functional.adaptive_avg_pool2d(t, 1))):
+        a, b = te.from_numpy(x).requires_grad_(), torch.tensor(x, requires_grad=True)
+        out, expected = ours(a), theirs(b)
+        np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), **tol)
+        g = rng.standard_normal(out.shape).astype(dtype)
+        (out * te.tensor(g)).sum().backward()
+        (expected * torch.tensor(g)).sum().backward()
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), **tol)
+        assert a.grad.stride(1) == 1 and a.grad.dtype == dtype
+
+
+def test_conv_stack_stays_channels_last():
+    """conv2d's 3x3 routes give channels-last outputs, and batch norm, ReLU and max-pooling keep them."""
+    rng = np.random.default_rng(8)
+    x = te.tensor(rng.standard_normal((4, 1, 8, 8)).astype(np.float32))
+    stack = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(16, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU())
+    h = x
+    for layer in stack:
+        h = layer(h)
+        assert h.stride(1) == 1, type(layer).__name__
 
 
 def test_conv2d_unbatched_input():

@@ -12,7 +12,7 @@ import tinygrad_ed.nn as nn
 import tinygrad_ed.nn.functional as F
 from tinygrad_ed.autograd import gradcheck, gradgradcheck
 
-from test_conv_pool import compare_with_torch
+from test_conv_pool import channels_last, compare_with_torch
 
 
 def test_layer_norm_and_group_norm_match_torch():
@@ -71,8 +71,11 @@ def test_batch_norm_running_stats_over_steps_train_and_eval(momentum, shape):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("affine", [True, False])
-@pytest.mark.parametrize("shape", [(64, 16, 8, 8), (7, 5, 3, 2), (9, 4)])
-def test_batch_norm_training_values_and_gradients_match_torch(dtype, affine, shape):
+@pytest.mark.parametrize("shape, order", [((64, 16, 8, 8), None), ((7, 5, 3, 2), None), ((9, 4), None),
+                                          ((64, 16, 8, 8), (2, 3, 0, 1)), ((7, 5, 3, 2), (0, 2, 3, 1))])
+def test_batch_norm_training_values_and_gradients_match_torch(dtype, affine, shape, order):
+    """order: the input's memory laid out channels-last in that order (as conv2d's 3x3 routes leave it),
+    which the output and the input's gradient keep."""
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(1)
     channels = shape[1]
@@ -87,6 +90,8 @@ def test_batch_norm_training_values_and_gradients_match_torch(dtype, affine, sha
     x = (rng.standard_normal(shape) * 3 + 2).astype(dtype)
     g = rng.standard_normal(shape).astype(dtype)
     a, b = te.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    if order is not None:
+        a, g = te.from_numpy(channels_last(x, order)).requires_grad_(), channels_last(g, order)
     out, expected = layer(a), ref(b)
     (out * te.tensor(g)).sum().backward()
     (expected * torch.tensor(g)).sum().backward()
@@ -94,6 +99,8 @@ def test_batch_norm_training_values_and_gradients_match_torch(dtype, affine, sha
     np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), **tol)
     np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), **tol)
     assert out.dtype == a.grad.dtype == dtype
+    if order is not None:
+        assert out.stride(1) == a.grad.stride(1) == 1
     if affine:
         np.testing.assert_allclose(layer.weight.grad.numpy(), ref.weight.grad.numpy(), **tol)
         np.testing.assert_allclose(layer.bias.grad.numpy(), ref.bias.grad.numpy(), **tol)

@@ -16,6 +16,7 @@ from ..tensor import Tensor
 from . import backward_math as bm
 from . import winograd
 from .matmul import linear, matmul
+from .norm import Channels
 
 # From this many input channels a 3x3 stride-1 conv2d takes winograd.py's route: forward + backward 1.1-2x
 # faster than im2col at 8x8 to 32x32 images of 8 to 64 channels (measured; 8 channels on 28x28 are 10%
@@ -36,28 +37,28 @@ def unfold_array(x: np.ndarray, kernel: Pair, dilation: Pair, pads: Pads, stride
     """(N, C, H, W) -> (N, C*kh*kw, L): one column per window, by kh*kw strided slice copies (within 1.5x
     of sliding_window_view's copy either way at LeNet sizes, measured; the same loop as fold's).
 
-    With `rows`, (N, L, kh*kw*C) instead: one row per window, channels last, so that a convolution
-    is a single 2-D matrix product (3x faster than a batched one at LeNet sizes, measured)."""
+    With `rows`, (kh*kw*C, L*N) instead, windows in (row, column, image) order: the transpose of a matrix
+    with one row per window, taps then channels, so that a convolution is a single 2-D matrix product
+    whose result is channels-last (L*N, O). The batch is innermost, so each tap's copy is runs of
+    output-row length times N (3x faster than runs of C for one channel, measured)."""
     n, c, h, w = x.shape
     (pt, pb), (pl, pr) = pads
     if rows:
-        padded = np.full((n, h + pt + pb, w + pl + pr, c), fill, x.dtype)
-        padded[:, pt:pt + h, pl:pl + w] = x.transpose(0, 2, 3, 1)
-        x, spatial = padded, (1, 2)
-    else:
-        if pt or pb or pl or pr:
-            padded = np.full((n, c, h + pt + pb, w + pl + pr), fill, x.dtype)
-            padded[:, :, pt:pt + h, pl:pl + w] = x
-            x = padded
-        spatial = (2, 3)
-    oh, ow = (blocks(x.shape[spatial[a]], kernel[a], dilation[a], 0, stride[a]) for a in (0, 1))
-    cols = np.empty((n, oh, ow, kernel[0], kernel[1], c) if rows else (n, c, kernel[0], kernel[1], oh, ow), x.dtype)
+        padded = np.full((c, h + pt + pb, w + pl + pr, n), fill, x.dtype)
+        padded[:, pt:pt + h, pl:pl + w] = x.transpose(1, 2, 3, 0)
+        x = padded
+    elif pt or pb or pl or pr:
+        padded = np.full((n, c, h + pt + pb, w + pl + pr), fill, x.dtype)
+        padded[:, :, pt:pt + h, pl:pl + w] = x
+        x = padded
+    oh, ow = (blocks(x.shape[2 - rows + a], kernel[a], dilation[a], 0, stride[a]) for a in (0, 1))
+    cols = np.empty((kernel[0], kernel[1], c, oh, ow, n) if rows else (n, c, kernel[0], kernel[1], oh, ow), x.dtype)
     for i, j, window in _windows(kernel, dilation, stride, oh, ow):
         if rows:
-            cols[:, :, :, i, j] = x[:, window[0], window[1]]
+            cols[i, j] = x[:, window[0], window[1]]
         else:
             cols[:, :, i, j] = x[:, :, window[0], window[1]]
-    return cols.reshape(n, oh * ow, -1) if rows else cols.reshape(n, -1, oh * ow)
+    return cols.reshape(-1, oh * ow * n) if rows else cols.reshape(n, -1, oh * ow)
 
 
 def _windows(kernel: Pair, dilation: Pair, stride: Pair, oh: int, ow: int) -> Any:
@@ -74,18 +75,20 @@ def fold_array(cols: np.ndarray, size: Pair, kernel: Pair, dilation: Pair, pads:
                stride: Pair, rows: bool = False) -> np.ndarray:
     """(N, C*kh*kw, L) -> (N, C, H, W), overlapping windows summed: kh*kw strided slice additions
     (10-16x faster than np.add.at with precomputed indices, measured). With `rows`, the input is
-    unfold_array's rows layout (N, L, kh*kw*C)."""
+    unfold_array's rows layout (kh*kw*C, L*N), and the output a view of a (C, H, W, N) array."""
     (pt, pb), (pl, pr) = pads
     full = (size[0] + pt + pb, size[1] + pl + pr)
     oh, ow = (blocks(full[a], kernel[a], dilation[a], 0, stride[a]) for a in (0, 1))
+    if rows:
+        c = cols.shape[0] // (kernel[0] * kernel[1])
+        n = cols.shape[1] // (oh * ow)
+        cols = cols.reshape(kernel[0], kernel[1], c, oh, ow, n)
+        out = np.zeros((c,) + full + (n,), cols.dtype)
+        for i, j, window in _windows(kernel, dilation, stride, oh, ow):
+            out[:, window[0], window[1]] += cols[i, j]
+        return out[:, pt:pt + size[0], pl:pl + size[1]].transpose(3, 0, 1, 2)
     n = cols.shape[0]
     c = cols.size // (n * oh * ow * kernel[0] * kernel[1])
-    if rows:
-        cols = cols.reshape(n, oh, ow, kernel[0], kernel[1], c)
-        out = np.zeros((n,) + full + (c,), cols.dtype)
-        for i, j, window in _windows(kernel, dilation, stride, oh, ow):
-            out[:, window[0], window[1]] += cols[:, :, :, i, j]
-        return np.ascontiguousarray(out[:, pt:pt + size[0], pl:pl + size[1]].transpose(0, 3, 1, 2))
     cols = cols.reshape(n, c, kernel[0], kernel[1], oh, ow)
     out = np.zeros((n, c) + full, cols.dtype)
     for i, j, window in _windows(kernel, dilation, stride, oh, ow):
@@ -212,44 +215,48 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     if (kh, kw) == (3, 3) and step == dil == (1, 1) and groups == 1 and x.shape[1] >= WINOGRAD_CHANNELS:
         out = winograd.conv2d(x, weight, bias, pads)
         return out.squeeze(0) if unbatched else out
-    if x.shape[1] < ow:
+    if x.shape[1] < ow and (kh, kw) != (3, 3):
         return _conv2d_per_image(x, weight, bias, (kh, kw), dil, pads, step, groups, (oh, ow), unbatched)
-    windows = Unfold.apply(x, kernel=(kh, kw), dilation=dil, pads=pads, stride=step, rows=True)  # (N, L, taps*C)
+    windows = Unfold.apply(x, kernel=(kh, kw), dilation=dil, pads=pads, stride=step, rows=True)  # (taps*C, L*N)
     filters = weight.permute(0, 2, 3, 1)  # (O, kh, kw, C/groups): the taps-then-channels order of the rows
     if groups == 1:
-        out = linear(windows.reshape(n * oh * ow, -1), filters.reshape(out_channels, -1), bias)
+        out = linear(windows.T, filters.reshape(out_channels, -1))
     else:
-        windows = windows.reshape(n * oh * ow, kh * kw, groups, group_channels).permute(2, 0, 1, 3)
+        windows = windows.reshape(kh * kw, groups, group_channels, oh * ow * n).permute(1, 3, 0, 2)
         filters = filters.reshape(groups, out_channels // groups, -1).transpose(1, 2)
-        out = matmul(windows.reshape(groups, n * oh * ow, -1), filters).permute(1, 0, 2)
-        out = out.reshape(n * oh * ow, out_channels) if bias is None else out.reshape(n * oh * ow, out_channels) + bias
-    out = ChannelsFirst.apply(out.reshape(n, oh, ow, out_channels))
+        out = matmul(windows.reshape(groups, oh * ow * n, -1), filters).permute(1, 0, 2)
+    out = out.reshape(oh, ow, n, out_channels).permute(2, 3, 0, 1)  # channels-last, as Winograd's route
+    if bias is not None:
+        out = ChannelBias.apply(out, bias)
     return out.squeeze(0) if unbatched else out
 
 
-class ChannelsFirst(Primitive):
-    """(N, H, W, C) -> (N, C, H, W), copied into that order: a permuted view would leave every later
-    elementwise op and reduction (batch norm, ReLU) striding across memory, and its gradient would have
-    to be copied back to rows anyway (2x faster per CNN step, measured)."""
+class ChannelBias(Primitive):
+    """x (N, C, H, W) + bias along dimension 1, in x's layout. Its own primitive for the bias gradient:
+    winograd.channel_sums' BLAS product rather than a sum over (L*N, C) rows of a few numbers each
+    (10x faster for 16 channels, measured)."""
 
     __slots__ = ()
 
     @staticmethod
-    def forward(ctx, x):
-        return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+    def forward(ctx, x, bias):
+        channels = Channels(x)  # x's rows, as batch norm sees them: a broadcast add over long runs
+        rows = channels.rows(x)
+        return channels.unrows(rows + channels.spread(bias, rows.shape[1]))
 
     @staticmethod
     def backward(ctx, g):
         if isinstance(g, Tensor):
-            return g.permute(0, 2, 3, 1)
-        return np.ascontiguousarray(g.transpose(0, 2, 3, 1))
+            return g, bm.sum(g, (0, 2, 3))
+        return g, winograd.channel_sums(g)
 
 
 def _conv2d_per_image(x: Tensor, weight: Tensor, bias: Tensor | None, kernel: Pair, dilation: Pair, pads: Pads,
                       stride: Pair, groups: int, size: Pair, unbatched: bool) -> Tensor:
     """conv2d as one (O, C*kh*kw) @ (C*kh*kw, L) product per image, giving (N, O, L) in place. Chosen when
-    an image row is longer than its channel count: the windows are then copied in runs of output-row length
-    rather than channel length (2-3x faster at LeNet sizes, measured)."""
+    an image row is longer than its channel count and the filter is not 3x3 (LeNet's 5x5 layers: its step
+    is 1.17x slower through the rows route, measured); 3x3 layers take the rows route, whose channels-last
+    output the Winograd layers after them read without a transpose."""
     n, out_channels = x.shape[0], weight.shape[0]
     windows = Unfold.apply(x, kernel=kernel, dilation=dilation, pads=pads, stride=stride)  # (N, C*kh*kw, L)
     windows = windows.reshape(n, groups, -1, windows.shape[2])

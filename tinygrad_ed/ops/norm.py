@@ -52,35 +52,77 @@ def normalize(x: Tensor, dims: tuple[int, ...], eps: float, stats: dict | None =
     return Normalize.apply(x, dims=dims, eps=eps, stats=stats)
 
 
+class Channels:
+    """How batch norm's elementwise steps and per-channel sums see an (N, C, ...) array: as 2-D `rows` in
+    memory order, each row a whole number of the channel pattern, with each per-channel number `spread`
+    along a row. numpy's loops then run over whole rows rather than the short innermost axis (1.2-2x faster
+    at cnn-digits' sizes, measured). For a contiguous NCHW array, rows are (N, C*L), spread repeats;
+    for a channels-innermost one (conv2d's Winograd and rows routes leave one), a row is its two innermost
+    axes, spread tiles, and the per-channel sums are products with ones (BLAS, 2-5x faster than einsum
+    with runs of C)."""
+
+    __slots__ = ("shape", "order", "channels", "last")
+
+    def __init__(self, x: np.ndarray):
+        self.shape, self.channels = x.shape, x.shape[1]
+        others = sorted((a for a in range(x.ndim) if a != 1), key=lambda a: -x.strides[a])
+        self.last = x.ndim > 2 and x.strides[1] == x.itemsize and x.transpose(others + [1]).flags.c_contiguous
+        self.order = tuple(others + [1]) if self.last else tuple(range(x.ndim))
+
+    def rows(self, a: np.ndarray) -> np.ndarray:
+        """a (of the input's shape) as this layout's rows: a view when a is laid out like the input."""
+        a = a.transpose(self.order)
+        return a.reshape(-1, a.shape[-2] * a.shape[-1]) if self.last else a.reshape(a.shape[0], -1)
+
+    def unrows(self, a: np.ndarray) -> np.ndarray:
+        return a.reshape(tuple(self.shape[i] for i in self.order)).transpose(np.argsort(self.order))
+
+    def spread(self, v: np.ndarray, length: int) -> np.ndarray:
+        """Per-channel numbers v (C,) along a row of `length`."""
+        count = length // self.channels
+        if not self.last:
+            return v.repeat(count)
+        out = np.empty(length, v.dtype)
+        out.reshape(count, self.channels)[...] = v  # np.tile's Python costs more than the copy
+        return out
+
+    def sum(self, a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+        """The per-channel sums of rows a, or of a * b."""
+        if self.last:  # column sums (einsum's one pass, no product array), then those of each channel
+            flat = (a if b is None else np.einsum("ij,ij->j", a, b)).reshape(-1, self.channels)
+            return np.dot(np.ones(flat.shape[0], a.dtype), flat)
+        a = a.reshape(a.shape[0], self.channels, -1)
+        if b is None:
+            return np.einsum("ncl->c", a)
+        return np.einsum("ncl,ncl->c", a, b.reshape(a.shape))
+
+
 class BatchNorm(Primitive):
     """Training-mode batch norm with its affine step, per channel of (N, C, ...): y = (x - mean) / std
     * weight + bias, weight and bias optional. One primitive, so that forward is 6 passes over x and
-    backward 5 over g (the composition Normalize, Mul, Add costs about twice that); the per-channel sums
-    are einsums, 2-5x faster than np.sum over the batch and spatial axes. The elementwise steps see x as
-    (N, C*L) rows and each per-channel number repeated L times: numpy's loops then run over whole rows
-    rather than L positions (1.7x faster for 4x4 maps, measured)."""
+    backward 5 over g (the composition Normalize, Mul, Add costs about twice that). The output keeps
+    the input's layout (see Channels)."""
 
-    __slots__ = ("eps", "centered", "inv_std")
+    __slots__ = ("eps", "centered", "inv_std", "channels")
 
     @staticmethod
     def forward(ctx, x, weight, bias, eps, stats=None):
         """With a dict `stats`, the batch mean and (biased) variance are left in it (for running statistics)."""
-        n, c = x.shape[:2]
-        rows = x.reshape(n, c, -1)
-        length = rows.shape[2]
-        count = n * length
-        mean = np.einsum("ncl->c", rows) / count
-        centered = x.reshape(n, -1) - np.repeat(mean, length)
-        var = np.einsum("ncl,ncl->c", centered.reshape(rows.shape), centered.reshape(rows.shape)) / count
+        channels = Channels(x)
+        rows = channels.rows(x)
+        count = x.size // x.shape[1]
+        mean = channels.sum(rows) / count
+        centered = rows - channels.spread(mean, rows.shape[1])
+        var = channels.sum(centered, centered) / count
         inv_std = 1 / np.sqrt(var + eps)
-        out = centered * np.repeat(inv_std if weight is None else inv_std * weight, length)
+        out = centered * channels.spread(inv_std if weight is None else inv_std * weight, rows.shape[1])
         if bias is not None:
-            out += np.repeat(bias, length)
+            out += channels.spread(bias, rows.shape[1])
         if stats is not None:
             stats["mean"], stats["var"] = mean, var
-        ctx.eps, ctx.centered, ctx.inv_std = eps, centered, inv_std
+        ctx.eps, ctx.centered, ctx.inv_std, ctx.channels = eps, centered, inv_std, channels
         ctx.save_for_backward(x, weight)
-        return out.reshape(x.shape)
+        return channels.unrows(out)
 
     @staticmethod
     def backward(ctx, g):
@@ -88,20 +130,19 @@ class BatchNorm(Primitive):
         if isinstance(g, Tensor):
             return _batch_norm_backward(g, x, weight, ctx.eps)
         need_x, need_weight, need_bias = ctx.needs_input_grad
-        n, c = g.shape[:2]
-        centered, inv_std = ctx.centered, ctx.inv_std
-        length = centered.shape[1] // c
-        count = n * length
-        rows = g.reshape(n, c, length)
-        grad_bias = np.einsum("ncl->c", rows)
-        projection = np.einsum("ncl,ncl->c", rows, centered.reshape(rows.shape))  # sum of g * (x - mean)
+        channels, centered, inv_std = ctx.channels, ctx.centered, ctx.inv_std
+        count = g.size // g.shape[1]
+        rows = channels.rows(g)
+        length = rows.shape[1]
+        grad_bias = channels.sum(rows)
+        projection = channels.sum(rows, centered)  # sum of g * (x - mean)
         grad_x = None
         if need_x:
             scale = inv_std if weight is None else inv_std * weight
-            grad_x = g.reshape(n, -1) * np.repeat(scale, length)
-            grad_x -= centered * np.repeat(scale * inv_std * inv_std * projection / count, length)
-            grad_x -= np.repeat(scale * grad_bias / count, length)
-            grad_x = grad_x.reshape(g.shape)
+            grad_x = np.multiply(rows, channels.spread(scale, length), out=np.empty_like(centered))  # x's layout
+            grad_x -= centered * channels.spread(scale * inv_std * inv_std * projection / count, length)
+            grad_x -= channels.spread(scale * grad_bias / count, length)
+            grad_x = channels.unrows(grad_x)
         return grad_x, projection * inv_std if need_weight else None, grad_bias if need_bias else None
 
 

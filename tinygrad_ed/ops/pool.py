@@ -16,7 +16,6 @@ from ..tensor import Tensor
 from .conv import Pads, Pair, Unfold, _windows, blocks, pair, unfold_array
 from .matmul import matmul
 from .movement import stack
-from .winograd import hwnc_to_nchw
 
 
 def _pool_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: bool,
@@ -146,7 +145,7 @@ class MaxPool(Primitive):
     @staticmethod
     def backward(ctx, g):
         if ctx.winners is not None and not isinstance(g, Tensor):
-            return _halve_backward(g, ctx.winners)
+            return _halve_backward(g, ctx.winners, ctx.saved_tensors[0])
         if ctx.tap is None and not isinstance(g, Tensor):
             x, best = ctx.saved_tensors
             return _scatter(g, ctx.geometry, _first_maxima(x, best, ctx.geometry))
@@ -162,7 +161,7 @@ class MaxPool(Primitive):
         return self.tap
 
 
-HALVING_CHANNELS = 16  # max_pool2d(2) from this many channels runs on an (H, W, N, C) copy: see _halve
+HALVING_CHANNELS = 16  # max_pool2d(2) from this many channels runs on an (H, W, N, C) view or copy: see _halve
 
 
 def _halving(geometry: Geometry) -> bool:
@@ -173,18 +172,20 @@ def _halving(geometry: Geometry) -> bool:
 
 
 def _halve(x: np.ndarray, winners: bool) -> tuple[np.ndarray, np.ndarray | None]:
-    """max_pool2d(2) on a copy laid out (H, W, N, C), where each tap's slice is runs of N*C numbers rather
-    than single ones (forward + backward 1.1-1.5x faster at 16 and 32 channels, measured; slower for LeNet's 6):
-    the maxima, and (with `winners`) each window's first maximum as one mask per tap."""
-    n, c, h, w = x.shape
-    image = np.empty((h, w, n, c), x.dtype)
-    np.copyto(image, x.transpose(2, 3, 0, 1))
+    """max_pool2d(2) on x seen as (H, W, N, C), where each tap's slice is runs of N*C numbers rather than
+    single ones (forward + backward 1.1-1.5x faster at 16 and 32 channels with a copy from NCHW, measured;
+    slower for LeNet's 6): the maxima, and (with `winners`) each window's first maximum as one mask per tap.
+    The maxima keep the input's layout: channels-last (as conv2d's 3x3 routes and batch norm leave it) as a
+    view, NCHW by a copy back."""
+    image = x.transpose(2, 3, 0, 1)
+    if not _channels_innermost(x):
+        image = np.ascontiguousarray(image)
     taps = [image[i::2, j::2] for i in (0, 1) for j in (0, 1)]
     best = np.maximum(taps[0], taps[1])
     np.maximum(best, taps[2], out=best)
     np.maximum(best, taps[3], out=best)
     if not winners:
-        return hwnc_to_nchw(best), None
+        return _like(best, x), None
     first = np.empty((4,) + best.shape, bool)
     np.equal(taps[0], best, out=first[0])
     unclaimed = ~first[0]
@@ -192,17 +193,33 @@ def _halve(x: np.ndarray, winners: bool) -> tuple[np.ndarray, np.ndarray | None]
         np.equal(taps[k], best, out=first[k])
         first[k] &= unclaimed
         np.not_equal(unclaimed, first[k], out=unclaimed)  # unclaimed & ~first[k] (first[k] <= unclaimed)
-    return hwnc_to_nchw(best), first
+    return _like(best, x), first
 
 
-def _halve_backward(g: np.ndarray, first: np.ndarray) -> np.ndarray:
+def _channels_innermost(x: np.ndarray) -> bool:
+    return x.strides[1] == x.itemsize
+
+
+def _like(image: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """(H, W, N, C) image -> (N, C, H, W): a view if x is channels-last, else a copy in NCHW order (through
+    (N, H, W, C), as two copies that each keep runs of C contiguous are 5x faster than one)."""
+    if _channels_innermost(x):
+        return image.transpose(2, 3, 0, 1)
+    h, w, n, c = image.shape
+    batch_first = np.empty((n, h, w, c), image.dtype)
+    np.copyto(batch_first, image.transpose(2, 0, 1, 3))
+    return np.ascontiguousarray(batch_first.transpose(0, 3, 1, 2))
+
+
+def _halve_backward(g: np.ndarray, first: np.ndarray, x: np.ndarray) -> np.ndarray:
     _, h, w, n, c = first.shape
-    grad = np.empty((h, w, n, c), g.dtype)
-    np.copyto(grad, g.transpose(2, 3, 0, 1))
+    grad = g.transpose(2, 3, 0, 1)
+    if not _channels_innermost(g):
+        grad = np.ascontiguousarray(grad)  # one transposing copy rather than four strided reads
     out = np.empty((2 * h, 2 * w, n, c), g.dtype)
     for k, (i, j) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
         np.multiply(grad, first[k], out=out[i::2, j::2])
-    return hwnc_to_nchw(out)
+    return _like(out, x)
 
 
 def _max_and_taps(x: np.ndarray, geometry: Geometry) -> tuple[np.ndarray, np.ndarray | None]:
@@ -350,13 +367,41 @@ def _averaging_matrix(size: int, out: int, dtype: Any) -> Tensor:
     return Tensor._make(matrix)
 
 
+class GlobalMean(Primitive):
+    """The mean over the last two dimensions, dimensions kept. Of a batch, the (H*W, N*C) rows are summed by
+    one BLAS product with ones (a view of channels-last input, else a copy: 2x faster than np.mean, and
+    the same numbers whatever the layout). Its gradient is laid out like the input (a mean's would be in
+    C order), so the elementwise steps before it see one layout in backward too."""
+
+    __slots__ = ("axes", "input_shape")
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.input_shape = x.shape
+        ctx.axes = sorted(range(x.ndim), key=lambda a: -x.strides[a])  # x's memory order
+        if x.ndim != 4:
+            return x.mean((-2, -1), keepdims=True)
+        n, c, h, w = x.shape
+        rows = x.transpose(2, 3, 0, 1).reshape(h * w, -1)
+        return (np.dot(np.ones(h * w, x.dtype), rows) / (h * w)).reshape(n, c, 1, 1)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape = ctx.input_shape
+        if isinstance(g, Tensor):
+            return (g / (shape[-2] * shape[-1])).expand(*shape)
+        out = np.empty([shape[a] for a in ctx.axes], g.dtype)  # in x's memory order, filled in it
+        out[...] = (g / (shape[-2] * shape[-1])).transpose(ctx.axes)
+        return out.transpose(np.argsort(ctx.axes))
+
+
 def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     """Average pooling to a fixed output size: rows, then columns, each averaged by one matrix product."""
     if input.ndim not in (3, 4):
         raise RuntimeError(f"adaptive_avg_pool2d: expected 3D or 4D input, got input of size {tuple(input.shape)}")
     oh, ow = _output_size(input, output_size, "adaptive_avg_pool2d")
     if (oh, ow) == (1, 1):  # global average pooling: a mean, not two products with averaging rows
-        return input.mean((-2, -1), keepdim=True)
+        return GlobalMean.apply(input)
     rows = _averaging_matrix(input.shape[-2], oh, input.dtype)
     columns = _averaging_matrix(input.shape[-1], ow, input.dtype)
     return matmul(matmul(rows, input), columns.T)
