@@ -134,3 +134,10 @@ def test_len_iteration_and_in_match_torch():
     sum(rows).backward()
     assert x.grad.tolist() == [1.0, 1.0]  # iteration is differentiable indexing
     assert te.is_tensor(x) and not te.is_tensor(np.ones(1))
+
+
+def test_is_contiguous_as_torch():
+    torch = pytest.importorskip("torch")
+    for make in (lambda lib: lib.ones(2, 3), lambda lib: lib.ones(2, 3).T, lambda lib: lib.ones(2, 4)[:, ::2],
+                 lambda lib: lib.tensor(1.0), lambda lib: lib.ones(3, 4)[1:]):
+        assert make(te).is_contiguous() == make(torch).is_contiguous()

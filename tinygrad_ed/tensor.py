@@ -175,6 +175,11 @@ class Tensor(TensorConversions):
         steps = tuple(s // self.array.itemsize for s in np.asarray(self.array).strides)
         return steps if dim is None else steps[dim]
 
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        """Whether the memory is laid out row-major with no gaps (a transposed tensor, a strided slice or a
+        convolution's channels-last output is not; `view` of one copies, see `contiguous`)."""
+        return bool(np.asarray(self.array).flags.c_contiguous)
+
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -720,7 +725,7 @@ class Tensor(TensorConversions):
     def broadcast_to(self, size: Any) -> Tensor: return movement.expand(self, size)
     def unsqueeze(self, dim: int) -> Tensor: return movement.unsqueeze(self, dim)
     def squeeze(self, dim: Any = None) -> Tensor: return movement.squeeze(self, dim)
-    def contiguous(self) -> Tensor: return self
+    def contiguous(self, memory_format: Any = None) -> Tensor: return self  # numpy ops take any layout
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         return movement.flatten(self, start_dim, end_dim)
