@@ -59,10 +59,12 @@ def storage_of(array: Any) -> np.ndarray | None:
     if not isinstance(array, np.ndarray):
         return None
     base = array.base
-    while base is not None:  # as_strided's views hold their array through a helper object's .base
-        if isinstance(base, np.ndarray):
-            array = base
-        base = getattr(base, "base", None)
+    while base is not None:
+        if not isinstance(base, np.ndarray):  # as_strided's views hold their array through a helper object
+            base = getattr(base, "base", None)
+            if not isinstance(base, np.ndarray):
+                break
+        array, base = base, base.base
     return array
 
 
