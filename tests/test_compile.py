@@ -211,6 +211,24 @@ def test_batch_norm_with_a_cumulative_average_runs_eagerly_and_matches():
     assert compiled.code.startswith("# runs eagerly: .item()")
 
 
+def winograd_cnn(norm: bool) -> nn.Module:
+    """Rows of 64 pixels as 8x8 images through two 3x3 convolutions (the second one Winograd's, 8 input
+    channels), with or without batch norm, then pooling and a linear layer."""
+    layers = [nn.Unflatten(1, (1, 8, 8)), nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+              nn.Conv2d(8, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+              nn.MaxPool2d(2), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 5)]
+    return nn.Sequential(*(layer for layer in layers if norm or not isinstance(layer, nn.BatchNorm2d)))
+
+
+@pytest.mark.parametrize("norm", [False, True], ids=["conv", "conv-batchnorm"])
+def test_compiled_winograd_cnn_matches_eager(norm):
+    """te.compile replays the Winograd transforms (their options are plain tuples and numbers it can write
+    into the program): the same losses, weights, gradients, momentum and running statistics as eager."""
+    compiled = train_both(lambda: winograd_cnn(norm), lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9),
+                          batches(3, 6, 64, 5, seed=7), steps=6)
+    assert "Transform" in compiled.code
+
+
 def test_an_in_place_write_into_a_tensor_from_outside_the_step_is_replayed():
     counter, total = te.zeros((), dtype=te.int64), te.zeros(3)
 

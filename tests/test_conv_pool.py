@@ -381,39 +381,3 @@ def test_conv_transpose2d_output_size_matches_torch(output_size):
                        [(2, 3, 5, 5)])
     with pytest.raises(ValueError, match="valid sizes range from"):
         ours(te.ones(2, 3, 5, 5, dtype=te.float64), output_size=(12, 9))
-
-
-
-@pytest.mark.parametrize("norm", [False, True], ids=["conv", "conv-batchnorm"])
-def test_compiled_winograd_cnn_matches_eager(norm):
-    """te.compile replays the Winograd transforms (their options are plain tuples and numbers it can write
-    into the program): same losses, weights and running statistics (written in place) as eager training."""
-    rng = np.random.default_rng(7)
-    data = [(te.from_numpy(rng.standard_normal((6, 1, 8, 8), dtype=np.float32)), te.from_numpy(rng.integers(0, 5, 6)))
-            for _ in range(3)]
-
-    def setup():
-        te.manual_seed(0)
-        layers = [te.nn.Conv2d(1, 8, 3, padding=1), te.nn.BatchNorm2d(8), te.nn.ReLU(),
-                  te.nn.Conv2d(8, 8, 3, padding=1), te.nn.BatchNorm2d(8), te.nn.ReLU(),
-                  te.nn.MaxPool2d(2), te.nn.AdaptiveAvgPool2d(1), te.nn.Flatten(), te.nn.Linear(8, 5)]
-        model = te.nn.Sequential(*(layer for layer in layers if norm or not isinstance(layer, te.nn.BatchNorm2d)))
-        optimizer = te.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-
-        def step(x, y):
-            optimizer.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            optimizer.step()
-            return loss
-        return model, step
-    (eager_model, eager_step), (model, step) = setup(), setup()
-    compiled = te.compile(step)
-    for i in range(6):
-        x, y = data[i % len(data)]
-        assert compiled(x, y).item() == eager_step(x, y).item(), f"step {i}"
-    expected, got = eager_model.state_dict(), model.state_dict()
-    assert list(got) == list(expected)
-    for name in expected:
-        np.testing.assert_array_equal(got[name].numpy(), expected[name].numpy(), err_msg=name)
-    assert "Transform" in compiled.code

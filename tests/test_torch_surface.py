@@ -347,6 +347,16 @@ def test_is_inference_mode_enabled_as_torch():
     assert inside == (True, True) and nested == (False, False) and outside == (False, False)
     assert (ours(), ours()) == (theirs(), theirs()) == (True, True) and not te.is_inference_mode_enabled()
 
+    @te.inference_mode
+    def bare():
+        return te.is_inference_mode_enabled()
+
+    @torch.inference_mode
+    def bare_torch():
+        return torch.is_inference_mode_enabled()
+
+    assert bare() == bare_torch() is True
+
 
 def test_legacy_variable_is_a_detached_tensor_as_torch():
     from torch.autograd import Variable as TorchVariable

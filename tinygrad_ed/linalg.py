@@ -21,6 +21,7 @@ from .ops.linalg import linalg_slogdet as slogdet
 from .ops.linalg import linalg_solve as solve
 from .ops.linalg import linalg_svdvals as svdvals
 from .ops.matmul import matmul
+from .ops.reduce import root
 
 __all__ = ["LinAlgError", "cdist", "cross", "det", "inv", "matmul", "matrix_norm", "norm", "slogdet", "solve",
            "svdvals", "vector_norm"]
@@ -41,15 +42,10 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
     if ord == 1:
         return x.abs().sum(axes, keepdim)
     if ord == 2:
-        return _root((x * x).sum(axes, keepdim), 2)
+        return root((x * x).sum(axes, keepdim), 2)
     size = x.abs()
     zero = size == 0
-    return _root(where(zero, 0.0, where(zero, 1.0, size) ** ord).sum(axes, keepdim), ord)
-
-
-def _root(total: Tensor, ord: float) -> Tensor:
-    zero = total == 0
-    return where(zero, 0.0, where(zero, 1.0, total) ** (1 / ord))
+    return root(where(zero, 0.0, where(zero, 1.0, size) ** ord).sum(axes, keepdim), ord)
 
 
 def matrix_norm(a: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False, *,

@@ -76,7 +76,7 @@ class inference_mode(set_grad_enabled):
 
     def __new__(cls, mode: bool | Callable = True):
         if callable(mode):  # used as a bare decorator
-            return set_grad_enabled(False)(mode)
+            return cls()(mode)
         return super().__new__(cls)
 
     def __init__(self, mode: bool | Callable = True):

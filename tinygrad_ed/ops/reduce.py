@@ -192,14 +192,14 @@ def var(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool 
 def std(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
         correction: Any = None, **aliases: Any) -> Tensor:
     """Standard deviation: the square root of `var` (same arguments)."""
-    return _root(var(x, dim, unbiased, keepdim, correction=correction, **aliases))
+    return root(var(x, dim, unbiased, keepdim, correction=correction, **aliases), 2)
 
 
-def _root(variance: Tensor) -> Tensor:
-    """sqrt(variance), with gradient 0 where the variance is 0 (as torch's std; sqrt's own is infinite there,
-    which times the zero deviations gives NaN)."""
-    zero = variance == 0
-    return where(zero, 0.0, where(zero, 1.0, variance).sqrt())
+def root(total: Tensor, ord: float) -> Tensor:
+    """total ** (1/ord), with gradient 0 where total is 0, as torch's std and norms: the root's own slope is
+    infinite there, and times the zero inner gradient (no deviation, a zero vector) it would give NaN."""
+    zero = total == 0
+    return where(zero, 0.0, where(zero, 1.0, total) ** (1 / ord))
 
 
 def var_mean(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
@@ -216,7 +216,7 @@ def std_mean(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: 
              correction: Any = None, **aliases: Any) -> tuple[Tensor, Tensor]:
     """(std, mean) over `dim`, as torch.std_mean."""
     variance, average = var_mean(x, dim, unbiased, keepdim, correction=correction, **aliases)
-    return _root(variance), average
+    return root(variance, 2), average
 
 
 def _correction(op: str, unbiased: bool | None, correction: Any) -> Any:
