@@ -127,11 +127,11 @@ class Capture:
             return [self.value(v) for v in value]
         return value
 
-    def zeros(self, shape: tuple, dtype: Any) -> Var:
-        """A constant array of zeros (one per shape and dtype)."""
-        key = ("zeros", tuple(shape), np.dtype(dtype).str)
+    def filled(self, fill: int, shape: tuple, dtype: Any) -> Var:
+        """A constant array of zeros or ones (one per fill, shape and dtype)."""
+        key = (fill, tuple(shape), np.dtype(dtype).str)
         if key not in self.shared:
-            self.shared[key] = self.new(np.zeros(shape, dtype), "const", "zeros")
+            self.shared[key] = self.new(np.full(shape, fill, dtype), "const", ("zeros", "ones")[fill])
         return self.shared[key]
 
     def tensor_name(self, t: Tensor) -> str:

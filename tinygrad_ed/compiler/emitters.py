@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from ..autograd import engine
+from ..ops import backward_math as bm
 from ..ops import elementwise, index, matmul, movement, reduce
 from ..optim.adam import Adam
 from ..optim.sgd import SGD
@@ -105,6 +106,7 @@ def linear_backward(capture: Capture, record: Any, g: Var, outs: list, name: str
     _, x, w, bias, needs, o = record
     gx, gw, gb = outs
     planned(*(v for v in outs if v is not None))
+    ones = capture.filled(1, g.shape[:1], g.dtype) if gb is not None else None
     gemm = blas("gemm", gw.dtype) if gw is not None and gw.planned and x.shape[0] == 1 \
         and x.dtype == g.dtype == gw.dtype else None
 
@@ -117,10 +119,11 @@ def linear_backward(capture: Capture, record: Any, g: Var, outs: list, name: str
                       f"{n(gemm)}(1.0, {n(x)}.T, {n(g)}.T, trans_b=1, c={n(gw)}.T, overwrite_c=1)"]
         elif gw is not None:
             lines.append(f"{n(gw)} = np.dot({n(g)}.T, {n(x)}{out(b, gw)})")
-        if gb is not None:
-            lines.append(f"{n(gb)} = np.add.reduce({n(g)}, axis=0{out(b, gb)})")
+        if gb is not None:  # Linear.backward's BLAS column sums
+            lines.append(f"{n(gb)} = np.dot({n(ones)}, {n(g)}{out(b, gb)})")
         return lines
-    capture.add(Instr([g, x, w], [v for v in outs if v is not None], render, f"{name} {_where(o)}".strip()))
+    capture.add(Instr(_vars_of(g, x, w, ones), [v for v in outs if v is not None], render,
+                      f"{name} {_where(o)}".strip()))
     if gemm is not None:
         capture.outer_products[id(gw)] = (x, g, len(capture.instrs) - 1)
 
@@ -135,7 +138,7 @@ def relu_forward(capture: Capture, reads: list, opts: dict, o: Var, needs: tuple
         mask = scratch(o.shape, bool, "positive")  # saved for the backward, planned like the output
         mask.planned = o.planned
     # numpy's maximum against a scalar runs about 3x slower than against an array of zeros (same results)
-    zero = capture.zeros(o.shape, o.dtype) if o.planned else 0
+    zero = capture.filled(0, o.shape, o.dtype) if o.planned else 0
 
     def render(n: Names, b: Buffers) -> list[str]:
         lines = [f"{n(o)} = np.maximum({n(x)}, {n(zero)}{out(b, o)})"]
@@ -164,13 +167,16 @@ def log_softmax_forward(capture: Capture, reads: list, opts: dict, o: Var, needs
     kept = tuple(1 if i == axis % 2 else s for i, s in enumerate(o.shape))
     top, sums = scratch(kept, o.dtype, "top"), scratch(kept, o.dtype, "sums")
     shifted, e = scratch(o.shape, o.dtype, "shifted"), scratch(o.shape, o.dtype, "e")
+    row_sum = _KeptSum(capture, o, axis)
 
     def render(n: Names, b: Buffers) -> list[str]:
         return [f"np.maximum.reduce({n(x)}, axis={axis}, keepdims=True, initial=-np.inf, out={b(top)})",
                 f"np.subtract({n(x)}, {b(top)}, out={b(shifted)})",
-                f"np.add.reduce(np.exp({b(shifted)}, out={b(e)}), axis={axis}, keepdims=True, out={b(sums)})",
+                f"np.exp({b(shifted)}, out={b(e)})",
+                row_sum(n, b(e), b(sums)),
                 f"{n(o)} = np.subtract({b(shifted)}, np.log({b(sums)}, out={b(sums)}){out(b, o)})"]
-    capture.add(Instr([x], [o], render, f"log_softmax {where}".strip(), [top, sums, shifted, e]))
+    capture.add(Instr(_vars_of(x, row_sum.ones), [o], render, f"log_softmax {where}".strip(),
+                      [top, sums, shifted, e]))
     return ("log_softmax", axis, o)
 
 
@@ -180,12 +186,27 @@ def log_softmax_backward(capture: Capture, record: Any, g: Var, outs: list, name
     planned(gx)
     kept = tuple(1 if i == axis % 2 else s for i, s in enumerate(o.shape))
     e, sums = scratch(o.shape, o.dtype, "e"), scratch(kept, o.dtype, "sums")
+    row_sum = _KeptSum(capture, o, axis)
 
     def render(n: Names, b: Buffers) -> list[str]:
-        return [f"np.multiply(np.exp({n(o)}, out={b(e)}), np.add.reduce({n(g)}, axis={axis}, keepdims=True, "
-                f"out={b(sums)}), out={b(e)})",
+        return [row_sum(n, n(g), b(sums)),
+                f"np.multiply(np.exp({n(o)}, out={b(e)}), {b(sums)}, out={b(e)})",
                 f"{n(gx)} = np.subtract({n(g)}, {b(e)}{out(b, gx)})"]
-    capture.add(Instr([g, o], [gx], render, f"{name} {_where(o)}".strip(), [e, sums]))
+    capture.add(Instr(_vars_of(g, o, row_sum.ones), [gx], render, f"{name} {_where(o)}".strip(), [e, sums]))
+
+
+class _KeptSum:
+    """The line of backward_math.kept_sum over a matrix's `axis` into a planned buffer: the same BLAS product
+    with ones (or reduction) as eager's, so the sums are bitwise equal."""
+
+    def __init__(self, capture: Capture, o: Var, axis: int):
+        self.axis = axis
+        self.ones = capture.filled(1, o.shape[1:], o.dtype) if bm.rows_by_blas(o.value, axis) else None
+
+    def __call__(self, n: Names, x: str, sums: str) -> str:
+        if self.ones is None:
+            return f"np.add.reduce({x}, axis={self.axis}, keepdims=True, out={sums})"
+        return f"np.dot({x}, {n(self.ones)}, out={sums}[:, 0])"
 
 
 def pick_forward(capture: Capture, reads: list, opts: dict, o: Var, needs: tuple, where: str) -> Any:

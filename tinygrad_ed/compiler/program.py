@@ -77,6 +77,8 @@ def literal(value: Any) -> str | None:
     if isinstance(value, np.ndarray) and value.dtype.kind in "fiub" and not value.any() \
             and not np.signbit(value).any():
         return f"np.zeros({value.shape!r}, np.{value.dtype.name})"
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fiub" and value.size and (value == 1).all():
+        return f"np.ones({value.shape!r}, np.{value.dtype.name})"
     if isinstance(value, np.ndarray) and value.size <= 16 and value.dtype.kind in "fiub":
         return f"np.array({value.tolist()!r}, np.{value.dtype.name})"
     if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind == "i" \

@@ -55,7 +55,7 @@ class Linear(Primitive):
         need_x, need_w, need_b = ctx.needs_input_grad
         return (bm.matmul(g, weight) if need_x else None,
                 bm.matmul(bm.swap_last(g), x) if need_w else None,
-                bm.sum(g, 0) if need_b else None)
+                bm.column_sums(g) if need_b else None)
 
 
 def matmul(input: Any, other: Any) -> Tensor:

@@ -70,7 +70,7 @@ class LogSoftmax(Primitive):
     @staticmethod
     def forward(ctx, x, axis):
         shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)  # stable for any logits; empty is fine
-        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        out = shifted - np.log(bm.kept_sum(np.exp(shifted), axis))
         ctx.axis = axis
         ctx.save_for_backward(out)
         return out
@@ -79,7 +79,7 @@ class LogSoftmax(Primitive):
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         # d log_softmax_i / dx_j = delta_ij - softmax_j
-        return g - bm.exp(out) * bm.sum(g, ctx.axis, keepdims=True)
+        return g - bm.exp(out) * bm.kept_sum(g, ctx.axis)
 
 
 def _drop_axes(kept: np.ndarray, axis: tuple[int, ...] | None) -> np.ndarray:
