@@ -306,9 +306,49 @@ def test_optimizer_without_an_emitter_replays_its_own_update():
                          ids=["norm", "value"])
 def test_gradient_clipping_inside_the_step_is_replayed(clip):
     """Clipping writes into the gradients between backward and step: the replay must clip too (it was
-    once done on the arrays behind the capture's back, and the replayed steps trained unclipped)."""
-    train_both(mlp, lambda ps: te.optim.SGD(ps, lr=0.5, momentum=0.9), batches(4, 8, 20, 5), steps=12,
-               after_backward=clip)
+    once done on the arrays behind the capture's back, and the replayed steps trained unclipped). Its
+    comparisons (a norm's `total == 0`, clamp's bounds) are recorded, so the whole step is one program."""
+    compiled = train_both(mlp, lambda ps: te.optim.SGD(ps, lr=0.5, momentum=0.9), batches(4, 8, 20, 5),
+                          steps=12, after_backward=clip)
+    assert "runs eagerly" not in compiled.code and "np.greater(" in compiled.code
+
+
+def test_a_comparison_is_replayed_with_the_operands_promoted_as_eager_promotes_them():
+    """An int tensor against a float bound compares in float32, as torch's promotion says (numpy alone
+    would compare in float64), and a mask of bools works as a tensor operand."""
+    @te.compile
+    def step(n, x):
+        near = (n > 2.5) & (x.abs() <= 1.0)
+        return x * near, (n == 16777217.0).sum()  # in float32 both large ones equal it (so in torch)
+    n = te.tensor([1, 3, 16777216, 16777217])
+    for _ in range(3):
+        x = te.randn(4)
+        got, count = step(n, x)
+        np.testing.assert_array_equal(got.array, (x * ((n > 2.5) & (x.abs() <= 1.0))).array)
+        assert count.item() == 2
+    assert "runs eagerly" not in step.code and "np.greater(" in step.code
+
+
+def test_a_comparison_with_a_value_computed_outside_the_ops_runs_eagerly():
+    """argmax has no recorded form: comparing it must stop the capture, not freeze it as a constant (it once did)."""
+    @te.compile
+    def accuracy(x, y):
+        return (x.argmax(1) == y).float().mean()
+    y = te.tensor([0, 1, 2, 0])
+    for x in (te.eye(4)[:, :3].flip(1), te.zeros(4, 3), te.eye(4)[:, :3]):  # accuracy 0.5, 0.5, 1
+        assert accuracy(x, y).item() == (x.argmax(1) == y).float().mean().item()
+    assert accuracy.code.startswith("# runs eagerly") and "no recorded form" in accuracy.code
+
+
+def test_a_tensor_made_inside_the_step_and_written_in_place_starts_afresh_at_each_call():
+    """The replay must not start from what the previous call left in it (it once accumulated)."""
+    @te.compile
+    def step(x):
+        total = te.tensor([0.0, 0.0, 0.0])
+        total += x
+        return total * 1
+    for _ in range(4):
+        assert step(te.ones(3)).tolist() == [1.0, 1.0, 1.0]
 
 
 def test_a_learning_rate_changed_between_steps_is_read_at_each_replay():

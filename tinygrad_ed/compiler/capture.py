@@ -44,6 +44,7 @@ class Capture:
                 self.tensor_names[id(root)] = root_name
         self.vars: dict[int, Var] = {}
         self.untracked: dict[int, str] = {}  # id -> where: arrays made outside any recorded op (a comparison...)
+        self.created: set[int] = set()  # ids of the tensors the step made with a constructor
         self.by_address: dict[tuple, Var] = {}  # (memory address, bytes, dtype) -> the input or parameter there
         self.keep: list[Any] = []  # every array seen: their ids stay unique while capturing
         self.shared: dict[tuple, Var] = {}  # constants the emitters add, by what they hold
@@ -248,6 +249,10 @@ class Capture:
             return
         source = self.var_of_tensor(value) if isinstance(value, Tensor) else self.value(value)
         where = self.value(steps)
+        if target.kind == "param" and id(tensor) in self.created:
+            self.give_up("an in-place write into a tensor made inside the step (a replay would start from the "
+                         "value the previous call left in it)", user_line())
+            return
         if target.kind == "param":
             self.stored.append(target)
 

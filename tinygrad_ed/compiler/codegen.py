@@ -18,7 +18,8 @@ import numpy as np
 from .program import Imported, Instr, Var, literal
 
 PHASE_TITLES = {"forward": "forward", "backward": "backward: the chain rule, newest op first",
-                "optimizer": "optimizer step: parameters and state updated in place"}
+                "optimizer": "optimizer step: parameters and state updated in place",
+                "ops": "tensor ops after a backward (gradient clipping, another forward...)"}
 
 
 def roots(var: Var) -> list[Var]:

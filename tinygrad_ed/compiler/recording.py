@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import operator
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -17,11 +18,12 @@ from ..autograd.grad_mode import mode
 from ..autograd.hooks import grad_hooks, post_accumulate_hooks, retained
 from ..nn import init as nn_init
 from ..nn.module import Module
+from ..ops import binary, elementwise
 from ..optim.optimizer import Optimizer
 from ..tensor import Tensor
 from . import emitters
 from .capture import Capture, user_line
-from .program import Var
+from .program import Instr, Var
 
 
 _original_apply = Primitive.__dict__["apply"].__func__
@@ -76,7 +78,7 @@ def _recording_backpropagate(roots: Any, root_grads: Any, retain_graph: Any, cre
                 emitters.accumulate_grad(capture, leaf, g, given)
     finally:
         mode.enabled = previous
-        capture.phase = "forward"
+        capture.phase = "ops"
     return None
 
 
@@ -104,7 +106,7 @@ def record_later_backward(capture: Capture, root: Tensor, g: Var) -> dict[Tensor
     if _hooked([root]):
         capture.give_up("a result with hooks in its graph", user_line())
         return {}
-    capture.phase = "backward"
+    phase, capture.phase = capture.phase, "backward"
     grads: dict[Any, Var] = {root.grad_fn: g}
     ready: list[tuple[int, Node]] = [(-root.grad_fn.sequence, root.grad_fn)]
     previous = mode.enabled
@@ -115,7 +117,7 @@ def record_later_backward(capture: Capture, root: Tensor, g: Var) -> dict[Tensor
             _run_backward(capture, node, grads.pop(node), grads, ready, free=False)
     finally:
         mode.enabled = previous
-        capture.phase = "forward"
+        capture.phase = phase
     return {leaf: var for leaf, var in grads.items() if isinstance(leaf, Tensor)}
 
 
@@ -171,7 +173,7 @@ def _recording_update(self: Optimizer, param: np.ndarray, grad: np.ndarray, stat
     try:
         emitters.optimizer_update(capture, self, param, grad, state, group)
     finally:
-        capture.phase = "forward"
+        capture.phase = "ops"
     capture.depth += 1
     try:
         original(self, param, grad, state, group)
@@ -214,6 +216,56 @@ def _recording_store(tensor: Tensor, name: str, result: Any, writer: int = versi
     capture = Capture.active
     if capture is not None and not capture.depth and not capture.broken:
         capture.record_store(tensor, before, result, steps)
+
+
+_original_leaf = Tensor.__dict__["_leaf"].__func__
+_original_constant = elementwise._constant
+
+
+def _recording_leaf(array: Any, requires_grad: bool = False) -> Tensor:
+    """Tensor._leaf (the constructors' path): a tensor made inside the step is noted, so that an in-place write
+    into it stops the capture (a replay would start from the value the last call left in it)."""
+    t = _original_leaf(array, requires_grad)
+    capture = Capture.active
+    if capture is not None and not capture.depth:
+        capture.created.add(id(t))
+        capture.keep.append(t)
+    return t
+
+
+def _recording_constant(value: Any, like: Tensor) -> Tensor:
+    """elementwise._constant: a Python number an op promotes to a tensor is a constant of the program."""
+    t = _original_constant(value, like)
+    capture = Capture.active
+    if capture is not None and not capture.depth and id(t.array) not in capture.vars:
+        capture.new(t.array, "const", "const")
+    return t
+
+
+_original_compare = elementwise.compare
+_UFUNCS = {operator.eq: np.equal, operator.ne: np.not_equal, operator.lt: np.less, operator.le: np.less_equal,
+           operator.gt: np.greater, operator.ge: np.greater_equal, operator.and_: np.bitwise_and,
+           operator.or_: np.bitwise_or, operator.xor: np.bitwise_xor}
+
+
+def _recording_compare(a: Any, b: Any, op: Any) -> Tensor:
+    """elementwise.compare (a comparison, a logical or bitwise op: a bool tensor outside the graph), run and
+    recorded as the numpy ufunc it is, on its operands promoted as eager promotes them."""
+    capture = Capture.active
+    ufunc = _UFUNCS.get(op, op)
+    if capture is None or capture.depth or capture.broken or not isinstance(ufunc, np.ufunc):
+        return _original_compare(a, b, op)
+    a, b = elementwise.promote_to_tensors(a, b)  # a cast is recorded; a number becomes a constant
+    reads = [capture.var_of_tensor(t) for t in (a, b)]
+    capture.depth += 1
+    try:
+        result = _original_compare(a, b, op)
+    finally:
+        capture.depth -= 1
+    var = capture.new(result.array, "temp", ufunc.__name__)
+    capture.add(Instr(reads, [var], lambda n, _: [f"{n(var)} = np.{ufunc.__name__}({n(reads[0])}, {n(reads[1])})"],
+                      f"{ufunc.__name__} {capture.layer()}".strip()))
+    return result
 
 
 def _readback(name: str, how: str) -> Callable[..., Any]:
@@ -273,8 +325,12 @@ def capturing(capture: Capture) -> Iterator[Capture]:
         swap(engine, "backpropagate", _recording_backpropagate)
         swap(Module, "__call__", _recording_module_call)
         swap(Tensor, "_make", staticmethod(_recording_make))
+        swap(Tensor, "_leaf", staticmethod(_recording_leaf))
+        swap(elementwise, "_constant", _recording_constant)
         for owner in (inplace, nn_init):  # nn.init imports it by name
             swap(owner, "store", _recording_store)
+        for owner in (elementwise, binary):
+            swap(owner, "compare", _recording_compare)
         for cls in _optimizer_classes():
             _original_updates[cls] = cls.__dict__["update"]
             swap(cls, "update", _recording_update)

@@ -305,7 +305,7 @@ _WEAK_NUMBERS = {float: "f", int: "fiu"}  # number type -> tensor dtype kinds it
 def _constant(value: Any, like: Tensor) -> Tensor:
     if isinstance(value, (bool, int, float, np.generic)):
         dtype = scalar_dtype(value, like.array.dtype)
-        return Tensor._make(np.asarray(value, dtype=dtype))
+        return Tensor._leaf(np.asarray(value, dtype=dtype))
     return Tensor._leaf(as_array(value, None, "Tensor operand"))
 
 
