@@ -105,8 +105,12 @@ def test_an_elementwise_line_writes_over_an_input_only_when_nothing_reads_it_lat
 
 
 def test_batch_of_one_and_large_batches_take_the_two_linear_forms():
-    train_both(mlp, lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9), batches(3, 1, 20, 5), steps=10)
-    train_both(mlp, lambda ps: te.optim.SGD(ps, lr=0.05), batches(3, 80, 20, 5), steps=10)
+    """...and the two ways of summing bias gradients and softmax rows: numpy's reduction below 32 rows, a BLAS
+    product with ones from 32 (backward_math.column_sums and kept_sum), each bitwise as eager sums."""
+    small = train_both(mlp, lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9), batches(3, 1, 20, 5), steps=10)
+    large = train_both(mlp, lambda ps: te.optim.SGD(ps, lr=0.05), batches(3, 80, 20, 5), steps=10)
+    assert "np.dot(ones" not in small.code and "np.add.reduce(grad" in small.code
+    assert "np.dot(ones1, grad" in large.code and "np.dot(grad, ones, " in large.code
 
 
 @pytest.mark.parametrize("rows", [64, 128, 191, 192])

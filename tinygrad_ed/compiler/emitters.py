@@ -106,7 +106,7 @@ def linear_backward(capture: Capture, record: Any, g: Var, outs: list, name: str
     _, x, w, bias, needs, o = record
     gx, gw, gb = outs
     planned(*(v for v in outs if v is not None))
-    ones = capture.filled(1, g.shape[:1], g.dtype) if gb is not None else None
+    ones = capture.filled(1, g.shape[:1], g.dtype) if gb is not None and bm.columns_by_blas(g.value) else None
     gemm = blas("gemm", gw.dtype) if gw is not None and gw.planned and x.shape[0] == 1 \
         and x.dtype == g.dtype == gw.dtype else None
 
@@ -119,8 +119,10 @@ def linear_backward(capture: Capture, record: Any, g: Var, outs: list, name: str
                       f"{n(gemm)}(1.0, {n(x)}.T, {n(g)}.T, trans_b=1, c={n(gw)}.T, overwrite_c=1)"]
         elif gw is not None:
             lines.append(f"{n(gw)} = np.dot({n(g)}.T, {n(x)}{out(b, gw)})")
-        if gb is not None:  # Linear.backward's BLAS column sums
+        if gb is not None and ones is not None:  # backward_math.column_sums, as Linear.backward takes them
             lines.append(f"{n(gb)} = np.dot({n(ones)}, {n(g)}{out(b, gb)})")
+        elif gb is not None:
+            lines.append(f"{n(gb)} = np.add.reduce({n(g)}, axis=0{out(b, gb)})")
         return lines
     capture.add(Instr(_vars_of(g, x, w, ones), [v for v in outs if v is not None], render,
                       f"{name} {_where(o)}".strip()))
