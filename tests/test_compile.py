@@ -484,6 +484,38 @@ def test_recompiling_too_often_warns_and_falls_back_to_eager(monkeypatch):
     np.testing.assert_array_equal(out.numpy(), [2, 2, 2])
 
 
+def test_a_compiled_module_is_a_module_around_the_original_as_torchs():
+    """`model = torch.compile(model)`, then `model.parameters()`, `model.eval()`, `model.state_dict()`..."""
+    net = mlp()
+    net.classes = 5
+    model = te.compile(net)
+    assert isinstance(model, nn.Module) and model._orig_mod is net and model.classes == 5
+    assert [id(p) for p in model.parameters()] == [id(p) for p in net.parameters()]
+    assert list(model.state_dict()) == ["_orig_mod." + key for key in net.state_dict()]  # torch's prefix
+    model.eval()
+    assert not net.training
+    model.train()
+    assert net.training
+    assert repr(model).startswith("OptimizedModule(\n  (_orig_mod): Sequential(\n")
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        getattr(model, "nothing")
+
+
+def test_a_compiled_module_trains_in_an_eager_loop_like_the_module():
+    (net, net_opt, _), (twin, _, _) = twins(mlp, lambda ps: te.optim.SGD(ps, lr=0.1, momentum=0.9))
+    model = te.compile(twin)
+    opt = te.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    for x, y in batches(5, 8, 20, 5):
+        for m, o in ((net, net_opt), (model, opt)):
+            o.zero_grad()
+            F.cross_entropy(m(x), y).backward()
+            o.step()
+    for p, q in zip(net.parameters(), model.parameters()):
+        np.testing.assert_array_equal(q.array, p.array)
+        np.testing.assert_array_equal(q.grad.array, p.grad.array)
+    assert "def sequential_backward" in model.code
+
+
 def test_module_compiled_for_inference():
     te.manual_seed(0)
     model = mlp()

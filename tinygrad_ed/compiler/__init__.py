@@ -7,7 +7,7 @@
 - compiled.py: the cache per function, its guards, the replay; `compile`, `reset`;
 - explain.py: what a capture found (graph breaks, guards, ops).
 """
-from .compiled import CompiledFunction, compile, reset
+from .compiled import CompiledFunction, OptimizedModule, compile, reset
 from .explain import ExplainOutput, explain
 
-__all__ = ["compile", "reset", "explain", "CompiledFunction", "ExplainOutput"]
+__all__ = ["compile", "reset", "explain", "CompiledFunction", "OptimizedModule", "ExplainOutput"]

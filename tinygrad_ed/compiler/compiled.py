@@ -434,7 +434,37 @@ def compile(model: Any = None, *, fullgraph: bool = False, dynamic: bool | None 
         raise TypeError(f"te.compile: options must be a dict, got {type(options).__name__}")
     if disable:
         return model
-    return CompiledFunction(model, fullgraph, dynamic)
+    compiled = CompiledFunction(model, fullgraph, dynamic)
+    return OptimizedModule(model, compiled) if isinstance(model, Module) else compiled
+
+
+class OptimizedModule(Module):
+    """What te.compile returns for a Module, as torch.compile does: a Module around it (`_orig_mod`) whose
+    calls run the compiled forward. It has the module's parameters and buffers (state_dict keys carry the
+    `_orig_mod.` prefix, as torch's), train() and eval() reach the module, and any other attribute is the
+    module's. `code` and `cache` are the compiled forward's."""
+
+    def __init__(self, module: Module, compiled: CompiledFunction):
+        super().__init__()
+        self._orig_mod = module
+        object.__setattr__(self, "_compiled", compiled)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        return self._compiled(*args, **kwargs)
+
+    @property
+    def code(self) -> str:
+        return self._compiled.code
+
+    @property
+    def cache(self) -> dict:
+        return self._compiled.cache
+
+    def __getattr__(self, name: str) -> Any:  # only for names the wrapper itself lacks
+        module = self.__dict__.get("_modules", {}).get("_orig_mod")
+        if module is None:
+            raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+        return getattr(module, name)
 
 
 def reset() -> None:

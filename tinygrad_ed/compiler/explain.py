@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .compiled import CompiledFunction
+from .compiled import CompiledFunction, OptimizedModule
 
 
 @dataclass
@@ -31,6 +31,8 @@ class ExplainOutput:
 def explain(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> ExplainOutput:
     """Capture one call of `fn(*args, **kwargs)` (it runs, with its side effects, as torch's explain does)
     and report what was found."""
+    if isinstance(fn, OptimizedModule):
+        fn = fn._compiled
     compiled = fn if isinstance(fn, CompiledFunction) else CompiledFunction(fn, fullgraph=False, dynamic=None)
     compiled.reset()
     compiled(*args, **kwargs)
