@@ -484,6 +484,41 @@ def test_recompiling_too_often_warns_and_falls_back_to_eager(monkeypatch):
     np.testing.assert_array_equal(out.numpy(), [2, 2, 2])
 
 
+def test_tensors_inside_tuple_list_and_dict_arguments_are_inputs_of_the_program():
+    """torch.compile's tutorial trains with `train(model, (inputs, targets))`: the tensors in the tuple are
+    the call's data, read at every replay (they were once read from the first call's tuple for good)."""
+    (net, net_opt, _), (twin, opt, _) = twins(mlp, lambda ps: te.optim.Adam(ps, lr=1e-2))
+
+    def train(model, data, optimizer, extra):
+        optimizer.zero_grad(True)
+        loss = F.cross_entropy(model(data[0]), data[1]) + 0 * extra["scale"].sum()
+        loss.backward()
+        optimizer.step()
+        return loss
+    compiled = te.compile(train)
+    for x, y in batches(6, 8, 20, 5):
+        scale = {"scale": [x.sum()][0]}
+        expected = train(net, (x, y), net_opt, scale)
+        assert compiled(twin, [x, y], opt, scale).item() == expected.item()
+    for p, q in zip(net.parameters(), twin.parameters()):
+        np.testing.assert_array_equal(q.array, p.array)
+    assert "runs eagerly" not in compiled.code and "def train(data_0, data_1, extra_scale" in compiled.code
+
+
+def test_an_argument_object_holding_tensors_is_never_read_from_an_earlier_call():
+    """An object the guard knows only by identity: each new one is captured afresh (the replays' arguments
+    stay alive, so no new object takes an old one's id), never replayed with an old one's tensors."""
+    class Batch:
+        def __init__(self, x):
+            self.x = x
+
+    compiled = te.compile(lambda batch: batch.x * 2)
+    for value in range(5):
+        batch = Batch(te.full((2,), float(value)))
+        assert compiled(batch).tolist() == [2.0 * value] * 2
+        del batch  # the next Batch may be made at the same address
+
+
 def test_a_compiled_module_is_a_module_around_the_original_as_torchs():
     """`model = torch.compile(model)`, then `model.parameters()`, `model.eval()`, `model.state_dict()`..."""
     net = mlp()

@@ -40,6 +40,7 @@ class Entry:
     constants: list[tuple[Any, str]] = field(default_factory=list)  # (value, the op that read it), in order
     confirmed: bool = False  # captured twice with the same constants: replays from now on
     attempts: int = 1  # captures so far for this guard
+    held: Any = None  # the captured call's arguments
 
 
 class CompiledFunction:
@@ -103,17 +104,13 @@ class CompiledFunction:
         numpy code outside the recorded ops (an argmax...) would otherwise be frozen into the program."""
         start = time.perf_counter()
         capture = Capture(self.fullgraph, self._roots())
-        names = _argument_names(self.fn, len(args))
+        arguments = argument_tensors(self.fn, args, kwargs)
         inputs: list[Var] = []
-        for name, a in zip(names, args):
-            if isinstance(a, Tensor):
-                if a.grad_fn is not None:
-                    capture.give_up(f"argument {name} is part of a graph built outside the step", "the call")
-                inputs.append(capture.new(a.array, "input", name))
-                capture.tensor_names[id(a)] = name
-        for name, a in kwargs.items():
-            if isinstance(a, Tensor):
-                inputs.append(capture.new(a.array, "input", name))
+        for _, name, a in arguments:
+            if a.grad_fn is not None:
+                capture.give_up(f"argument {name} is part of a graph built outside the step", "the call")
+            inputs.append(capture.new(a.array, "input", name))
+            capture.tensor_names[id(a)] = name
         try:
             with capturing(capture):
                 result = self.fn(*args, **kwargs)
@@ -122,7 +119,7 @@ class CompiledFunction:
                                f"{error}") from None
         entry = Entry()
         try:
-            self._build(capture, inputs, args, kwargs, result, entry)
+            self._build(capture, inputs, arguments, args, result, entry)
         except GraphBreak as error:
             if self.fullgraph:
                 raise RuntimeError(f"te.compile(fullgraph=True): {self.__name__} cannot be captured as one graph: "
@@ -131,6 +128,7 @@ class CompiledFunction:
         if entry.eager_reason is not None:
             entry.breaks.append(entry.eager_reason)
         self._watch(capture)
+        entry.held = (args, kwargs)  # alive, so that no other argument object takes an id the guard keys on
         entry.compile_seconds = time.perf_counter() - start + (first.compile_seconds if first else 0.0)
         entry.constants = _constants(capture)
         if first is not None:
@@ -179,12 +177,12 @@ class CompiledFunction:
                 roots.setdefault(name, value)
         return roots
 
-    def _build(self, capture: Capture, inputs: list[Var], args: tuple, kwargs: dict, result: Any,
-               entry: Entry) -> None:
+    def _build(self, capture: Capture, inputs: list[Var], arguments: list[tuple[str, str, Tensor]], args: tuple,
+               result: Any, entry: Entry) -> None:
         if capture.broken:
             raise GraphBreak(capture.broken, "")
         if isinstance(result, Tensor) and _graph_alive(result) and id(result) not in map(id, args):
-            entry.source, entry.replay = split_programs(capture, self.__name__, inputs, args, result,
+            entry.source, entry.replay = split_programs(capture, self.__name__, inputs, arguments, result,
                                                         lambda v: _getter_function(v))
             entry.op_count = len(capture.instrs)
             return
@@ -209,7 +207,7 @@ class CompiledFunction:
         namespace: dict[str, Any] = {"np": np, "math": math, **namer.namespace}
         exec(builtins.compile(entry.source, f"<te.compile {self.__name__}>", "exec"), namespace)
         program = namespace[function_name]
-        entry.replay = _replayer(program, args, kwargs, capture, structure, len(returned))
+        entry.replay = _replayer(program, arguments, capture, structure, len(returned))
         entry.op_count = len(capture.instrs)
         entry.breaks += [f"{how} at {where} (a returned value)" for _, _, how, where in capture.readbacks]
 
@@ -254,6 +252,28 @@ def _same(a: Any, b: Any) -> bool:
         return a is b
 
 
+def argument_tensors(fn: Callable[..., Any], args: tuple, kwargs: dict) -> list[tuple[str, str, Tensor]]:
+    """Every Tensor among a call's arguments, also inside tuples, lists and dicts (a batch passed as
+    `(inputs, targets)`): (an expression reaching it from `args` and `kwargs` at replay, its name in the
+    program, the tensor), in a fixed order."""
+    found: list[tuple[str, str, Tensor]] = []
+
+    def walk(value: Any, expression: str, name: str) -> None:
+        if isinstance(value, Tensor):
+            found.append((expression, name, value))
+        elif isinstance(value, (tuple, list)):
+            for i, item in enumerate(value):
+                walk(item, f"{expression}[{i}]", f"{name}_{i}")
+        elif type(value) is dict and all(type(k) in (str, int) for k in value):
+            for k, item in value.items():
+                walk(item, f"{expression}[{k!r}]", f"{name}_{k}")
+    for i, (name, a) in enumerate(zip(_argument_names(fn, len(args)), args)):
+        walk(a, f"args[{i}]", name)
+    for k, a in kwargs.items():
+        walk(a, f"kwargs[{k!r}]", k)
+    return found
+
+
 def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
     try:
         parameters = list(inspect.signature(fn).parameters.values())
@@ -281,11 +301,17 @@ def _key_function(modules: list[Module], tensors: list[Tensor], grads: list[Tens
 
 
 def _arg_key(a: Any) -> Any:
+    """What a capture assumed of an argument: a tensor's shape, dtype and requires_grad (also inside tuples,
+    lists and dicts, as argument_tensors walks them), a number's value, any other object's identity."""
     if type(a) is Tensor:
         array = a.array
         return (array.shape, array.dtype, a.requires_grad)
     if isinstance(a, _SCALARS):
         return (type(a), a)
+    if isinstance(a, (tuple, list)):
+        return (type(a), tuple(map(_arg_key, a)))
+    if type(a) is dict and all(type(k) in (str, int) for k in a):
+        return (dict, tuple((k, _arg_key(v)) for k, v in a.items()))
     return id(a)
 
 
@@ -387,20 +413,18 @@ def _bind(namespace: dict[str, Any], value: Any, prefix: str) -> str:
     return name
 
 
-def _replayer(program: Callable[..., Any], args: tuple, kwargs: dict, capture: Capture, structure: Any,
-              n_returned: int) -> Callable[..., Any]:
+def _replayer(program: Callable[..., Any], arguments: list[tuple[str, str, Tensor]], capture: Capture,
+              structure: Any, n_returned: int) -> Callable[..., Any]:
     """The function a replay calls: read the arrays, run the program, set the .grad it computed, bump
     the version of the parameters it updated, wrap the results. Generated, like the program."""
     namespace: dict[str, Any] = {"program": program, "make": Tensor._make, "record_writes": record_writes,
                                  "rebuild": _rebuild, "structure": structure}
-    names = [f"a{i}" for i in range(len(args))]
-    reads = [f"a{i}.array" for i, a in enumerate(args) if isinstance(a, Tensor)]
-    reads += [f"kwargs[{k!r}].array" for k, a in kwargs.items() if isinstance(a, Tensor)]
+    reads = [f"{expression}.array" for expression, _, _ in arguments]
     reads += [_getter(v, namespace) for v in capture.externals]
     body = [f"values = program({', '.join(reads)})"]
-    positions = {id(a): i for i, a in enumerate(args)}
+    reached = {id(t): expression for expression, _, t in arguments}
     for k, (leaf, _) in enumerate(capture.grads_set):
-        owner = f"a{positions[id(leaf)]}" if id(leaf) in positions else _bind(namespace, leaf, "p")
+        owner = reached.get(id(leaf)) or _bind(namespace, leaf, "p")
         body.append(f"{owner}.grad = make(values[{n_returned + k}])")
     updated = any(i.phase == "optimizer" for i in capture.instrs)
     written = [_getter(v, namespace) for v in capture.externals
@@ -410,8 +434,8 @@ def _replayer(program: Callable[..., Any], args: tuple, kwargs: dict, capture: C
     if structure[0] == "var" and not structure[2]:  # one computed scalar or unplanned array: the common case
         body.append("return make(values[0])")
     else:
-        body.append(f"return rebuild(structure, values, ({', '.join(names)}{',' if names else ''}))")
-    source = f"def replay({', '.join(names + ['**kwargs'])}):\n" + "".join(f"    {line}\n" for line in body)
+        body.append("return rebuild(structure, values, args)")
+    source = "def replay(*args, **kwargs):\n" + "".join(f"    {line}\n" for line in body)
     exec(source, namespace)
     return namespace["replay"]
 

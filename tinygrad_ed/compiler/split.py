@@ -47,8 +47,8 @@ class CompiledBackward(Node):
                            "function without te.compile for create_graph=True")
 
 
-def split_programs(capture: Capture, name: str, inputs: list[Var], args: tuple, result: Tensor,
-                   getter: Callable[[Var], Callable[[], Any]]) -> tuple[str, Callable[..., Any]]:
+def split_programs(capture: Capture, name: str, inputs: list[Var], arguments: list[tuple[str, str, Tensor]],
+                   result: Tensor, getter: Callable[[Var], Callable[[], Any]]) -> tuple[str, Callable[..., Any]]:
     """The two programs' source and the replay building the result with its CompiledBackward node."""
     grad_output = capture.new(np.ones_like(result.array), "input", "grad_output")
     leaf_grads = record_later_backward(capture, result, grad_output)
@@ -79,18 +79,19 @@ def split_programs(capture: Capture, name: str, inputs: list[Var], args: tuple, 
         namespace: dict[str, Any] = {"np": np, "math": math, **namer.namespace}
         exec(builtins.compile(source, f"<te.compile {function_name}>", "exec"), namespace)
         programs.append(namespace[function_name])
-    positions = {id(a): i for i, a in enumerate(args)}
-    edges = [(positions.get(id(leaf)), leaf) for leaf in leaves]
-    tensor_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+    reach = {id(t): eval(f"lambda args, kwargs: {expression}") for expression, _, t in arguments}
+    edges = [(reach.get(id(leaf)), leaf) for leaf in leaves]
+    tensor_arguments = [reach[id(t)] for _, _, t in arguments]
     forward_reads = [getter(v) for v in forward_externals]
     backward_reads = [getter(v) for v in backward_externals]
     make, new = Tensor._make, object.__new__
     run_forward, run_backward = programs
 
-    def replay(*call_args: Any) -> Tensor:
-        values = run_forward(*[call_args[i].array for i in tensor_positions], *[read() for read in forward_reads])
+    def replay(*args: Any, **kwargs: Any) -> Tensor:
+        values = run_forward(*[get(args, kwargs).array for get in tensor_arguments],
+                             *[read() for read in forward_reads])
         node = new(CompiledBackward)
-        node.edges = tuple(leaf if at is None else call_args[at] for at, leaf in edges)
+        node.edges = tuple(leaf if get is None else get(args, kwargs) for get, leaf in edges)
         node.needs_input_grad = (True,) * len(edges)
         node.sequence = next(versions.clock)
         node.array = values[0]
