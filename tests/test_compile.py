@@ -519,6 +519,46 @@ def test_an_argument_object_holding_tensors_is_never_read_from_an_earlier_call()
         del batch  # the next Batch may be made at the same address
 
 
+def test_the_torch_dynamo_names_published_compile_code_uses():
+    """`import torch._dynamo`; `torch._dynamo.explain(fn)(*args)` (and its older `explain(fn, *args)`),
+    `torch._dynamo.reset()`, `torch._dynamo.config.cache_size_limit = n`."""
+    import tinygrad_ed._dynamo  # noqa: F401  (the import a torch script writes; te._dynamo is then set)
+    from tinygrad_ed.compiler import compiled as compiled_module
+
+    def halve_if_positive(a):
+        return a * 0.5 if a.sum() > 0 else a
+    for report in (te._dynamo.explain(halve_if_positive)(te.ones(3)), te._dynamo.explain(halve_if_positive, te.ones(3))):
+        assert report.graph_count == 0 and report.graph_break_count == 1 and "bool(tensor)" in report.break_reasons[0]
+    fast = te.compile(lambda x: x + 1)
+    fast(te.ones(2))
+    te._dynamo.reset()
+    assert not fast.cache
+    limit = compiled_module.cache_size_limit
+    try:
+        te._dynamo.config.cache_size_limit = 2
+        assert compiled_module.cache_size_limit == 2 == te._dynamo.config.recompile_limit
+    finally:
+        te._dynamo.config.cache_size_limit = limit
+
+
+def test_a_function_marked_disable_runs_as_python_inside_a_compiled_step():
+    seen = []
+
+    @te.compiler.disable
+    def logged(x):
+        seen.append(te.compiler.is_compiling())
+        return x * 3
+
+    step = te.compile(lambda x: logged(x) + 1)
+    for _ in range(3):
+        assert step(te.ones(2)).tolist() == [4.0, 4.0]
+    assert seen == [True, True, False]  # captured twice (it gave up: eager), then plain calls
+    assert step.code.startswith("# runs eagerly: logged is marked te.compiler.disable")
+    with pytest.raises(RuntimeError, match="fullgraph=True.*logged is marked te.compiler.disable"):
+        te.compile(lambda x: logged(x) + 1, fullgraph=True)(te.ones(2))
+    assert not te.compiler.is_compiling()
+
+
 def test_a_compiled_module_is_a_module_around_the_original_as_torchs():
     """`model = torch.compile(model)`, then `model.parameters()`, `model.eval()`, `model.state_dict()`..."""
     net = mlp()

@@ -7,7 +7,8 @@
 - compiled.py: the cache per function, its guards, the replay; `compile`, `reset`;
 - explain.py: what a capture found (graph breaks, guards, ops).
 """
-from .compiled import CompiledFunction, OptimizedModule, compile, reset
+from .compiled import CompiledFunction, OptimizedModule, compile, disable, is_compiling, reset
 from .explain import ExplainOutput, explain
 
-__all__ = ["compile", "reset", "explain", "CompiledFunction", "OptimizedModule", "ExplainOutput"]
+__all__ = ["compile", "reset", "explain", "disable", "is_compiling", "CompiledFunction", "OptimizedModule",
+           "ExplainOutput"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import builtins
+import functools
 import inspect
 import math
 import time
@@ -17,7 +18,7 @@ from ..autograd.versions import record_writes
 from ..nn.module import Module
 from ..tensor import Tensor
 from . import codegen, runtime
-from .capture import Capture, GraphBreak
+from .capture import Capture, GraphBreak, user_line
 from .recording import capturing
 from .split import split_programs
 from .program import Var
@@ -489,6 +490,28 @@ class OptimizedModule(Module):
         if module is None:
             raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
         return getattr(module, name)
+
+
+def disable(fn: Callable[..., Any] | None = None, recursive: bool = True, *, reason: str | None = None) -> Any:
+    """torch.compiler.disable: `fn` always runs as plain Python. Called inside a compiled function it is a
+    graph break (that function runs eagerly for the guard; with fullgraph=True, an error naming the line)."""
+    if fn is None:
+        return lambda f: disable(f, recursive, reason=reason)
+
+    @functools.wraps(fn)
+    def eager(*args: Any, **kwargs: Any) -> Any:
+        capture = Capture.active
+        if capture is not None and not capture.depth:
+            why = f" ({reason})" if reason else ""
+            capture.give_up(f"{getattr(fn, '__name__', 'a function')} is marked te.compiler.disable{why}", user_line())
+        return fn(*args, **kwargs)
+    return eager
+
+
+def is_compiling() -> bool:
+    """torch.compiler.is_compiling: True while a compiled function's call is being captured (a replay runs no
+    Python code of the function)."""
+    return Capture.active is not None
 
 
 def reset() -> None:
