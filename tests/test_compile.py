@@ -522,7 +522,7 @@ def test_an_argument_object_holding_tensors_is_never_read_from_an_earlier_call()
 def test_the_torch_dynamo_names_published_compile_code_uses():
     """`import torch._dynamo`; `torch._dynamo.explain(fn)(*args)` (and its older `explain(fn, *args)`),
     `torch._dynamo.reset()`, `torch._dynamo.config.cache_size_limit = n`."""
-    import tinygrad_ed._dynamo  # noqa: F401  (the import a torch script writes; te._dynamo is then set)
+    import tinygrad_ed._dynamo  # noqa: F401  (the import a torch script writes)
     from tinygrad_ed.compiler import compiled as compiled_module
 
     def halve_if_positive(a):
