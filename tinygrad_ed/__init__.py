@@ -23,7 +23,7 @@ from .settings import (set_num_threads, get_num_threads, use_deterministic_algor
 from . import accelerator, autograd, backends, cuda, distributed, functions, linalg, nn, optim, return_types
 from . import utils, viz
 from . import compiler
-from . import _dynamo  # torch._dynamo is an attribute after `import torch`, too
+from . import _dynamo  # noqa: F401  (torch._dynamo is an attribute after `import torch`, too)
 from .compiler import compile
 from .autograd import functional as _functional  # noqa: F401  (makes te.autograd.functional an attribute)
 from .functions import *  # noqa: F403  te.exp, te.sum, ...: torch's function forms of Tensor methods
