@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .compiler import compiled
-from .compiler import explain as _explain
 from .compiler.compiled import OptimizedModule, disable, is_compiling, reset
 from .compiler.explain import ExplainOutput
+from .compiler.explain import explain as _explain
 
 
 def explain(f: Callable[..., Any], *extra_args: Any, **extra_kwargs: Any) -> Any:
