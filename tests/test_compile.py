@@ -541,6 +541,15 @@ def test_the_torch_dynamo_names_published_compile_code_uses():
         te._dynamo.config.cache_size_limit = limit
 
 
+def test_backends_are_torchs_names_and_a_custom_backend_is_refused_clearly():
+    for backend in ("inductor", "eager", "aot_eager"):
+        assert te.compile(lambda x: x * 2, backend=backend)(te.ones(1)).item() == 2.0
+    with pytest.raises(RuntimeError, match="invalid backend 'nonsense'"):
+        te.compile(lambda x: x, backend="nonsense")
+    with pytest.raises(NotImplementedError, match="custom backend"):
+        te.compile(lambda x: x, backend=lambda graph, example_inputs: graph.forward)
+
+
 def test_a_function_marked_disable_runs_as_python_inside_a_compiled_step():
     seen = []
 

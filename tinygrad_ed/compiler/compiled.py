@@ -24,6 +24,7 @@ from .split import split_programs
 from .program import Var
 
 cache_size_limit = 8  # captures per compiled function before it runs eagerly for good (torch's recompile limit)
+TORCH_BACKENDS = ("inductor", "eager", "aot_eager", "cudagraphs", "openxla", "tvm", "onnxrt")
 _compiled: weakref.WeakSet = weakref.WeakSet()
 _SCALARS = (int, float, str, bool, type(None))
 
@@ -455,6 +456,12 @@ def compile(model: Any = None, *, fullgraph: bool = False, dynamic: bool | None 
         raise TypeError(f"te.compile: expected a function or a Module, got {type(model).__name__}")
     if mode not in (None, "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs"):
         raise RuntimeError(f"te.compile: unrecognized mode={mode!r}")
+    if callable(backend):
+        raise NotImplementedError("te.compile: a custom backend (a function given torch.fx graphs) is not supported: "
+                                  "tinygrad_ed has no FX graphs; its one backend generates numpy code (see .code)")
+    if backend not in TORCH_BACKENDS:
+        raise RuntimeError(f"te.compile: invalid backend {backend!r} (torch's are {', '.join(TORCH_BACKENDS)}; "
+                           "each gives the same numpy program here)")
     if options is not None and not isinstance(options, dict):
         raise TypeError(f"te.compile: options must be a dict, got {type(options).__name__}")
     if disable:
