@@ -18,7 +18,7 @@ from ..autograd.grad_mode import mode
 from ..autograd.hooks import grad_hooks, post_accumulate_hooks, retained
 from ..nn import init as nn_init
 from ..nn.module import Module
-from ..ops import binary, elementwise
+from ..ops import binary, elementwise, reduce
 from ..optim.optimizer import Optimizer
 from ..tensor import Tensor
 from . import emitters
@@ -242,6 +242,23 @@ def _recording_constant(value: Any, like: Tensor) -> Tensor:
     return t
 
 
+_original_arg_indices = reduce.arg_indices
+
+
+def _recording_arg_indices(fn: Any, array: np.ndarray, axis: int | None, keepdim: bool) -> np.ndarray:
+    """reduce.arg_indices (argmax, argmin: indices outside the graph), run and recorded as its numpy call."""
+    result = _original_arg_indices(fn, array, axis, keepdim)
+    capture = Capture.active
+    if capture is None or capture.depth or capture.broken:
+        return result
+    source = capture.value(array)
+    var = capture.new(result, "temp", fn.__name__)
+    capture.add(Instr([source], [var], lambda n, _: [
+        f"{n(var)} = np.asarray(np.{fn.__name__}({n(source)}, axis={axis!r}, keepdims={keepdim!r}), dtype=np.int64)"],
+        f"{fn.__name__} {capture.layer()}".strip()))
+    return result
+
+
 _original_compare = elementwise.compare
 _UFUNCS = {operator.eq: np.equal, operator.ne: np.not_equal, operator.lt: np.less, operator.le: np.less_equal,
            operator.gt: np.greater, operator.ge: np.greater_equal, operator.and_: np.bitwise_and,
@@ -331,6 +348,7 @@ def capturing(capture: Capture) -> Iterator[Capture]:
             swap(owner, "store", _recording_store)
         for owner in (elementwise, binary):
             swap(owner, "compare", _recording_compare)
+        swap(reduce, "arg_indices", _recording_arg_indices)
         for cls in _optimizer_classes():
             _original_updates[cls] = cls.__dict__["update"]
             swap(cls, "update", _recording_update)

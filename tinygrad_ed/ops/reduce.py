@@ -302,9 +302,15 @@ def _arg(fn: Any, x: Tensor, dim: int | None, keepdim: bool, op: str) -> Tensor:
     if x.ndim == 0:
         axis = None  # numpy takes no axis for a 0-d array; torch accepts dim 0 and -1
     try:
-        return Tensor._make(np.asarray(fn(x.array, axis=axis, keepdims=keepdim), dtype=np.int64))
+        return Tensor._make(arg_indices(fn, x.array, axis, keepdim))
     except ValueError as error:  # an empty dimension has no largest element
         raise ValueError(f"{op}: {error} (input shape {x.shape})") from None
+
+
+def arg_indices(fn: Any, array: np.ndarray, axis: int | None, keepdim: bool) -> np.ndarray:
+    """The int64 indices `fn` (np.argmax or np.argmin) picks: the numpy call of argmax, argmin and max(dim)'s
+    indices (te.compile records it)."""
+    return np.asarray(fn(array, axis=axis, keepdims=keepdim), dtype=np.int64)
 
 
 # ---------------------------------------------------------------------------------------------
