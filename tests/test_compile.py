@@ -365,15 +365,88 @@ def test_accuracy_by_argmax_or_max_inside_a_training_step_is_recorded():
     assert "runs eagerly" not in compiled.code and "np.argmax(" in compiled.code
 
 
+@pytest.mark.parametrize("make", [lambda x: te.zeros(3), lambda x: te.ones_like(x), lambda x: te.arange(3),
+                                  lambda x: te.full((3,), 2.5), lambda x: te.eye(3)[0], lambda x: te.tensor([1., 2., 3.])],
+                         ids=["zeros", "ones_like", "arange", "full", "eye", "tensor"])
+def test_a_tensor_made_by_a_constructor_inside_the_step_is_part_of_the_program(make):
+    """A GPT's `pos = torch.arange(T)` in its forward: the constructors' values are constants of the program
+    (they once made the step run eagerly), and one returned is a new tensor at every call."""
+    def step(x):
+        made = make(x)
+        return x * made + made, made
+    compiled = te.compile(step)
+    returned = []
+    for value in range(4):
+        x = te.full((3,), float(value))
+        got, made = compiled(x)
+        np.testing.assert_array_equal(got.numpy(), step(x)[0].numpy())
+        returned.append(made)
+    assert "runs eagerly" not in compiled.code and len({id(t) for t in returned}) == 4
+
+
+class TinyGPT(nn.Module):
+    """A language model's forward as the lecture series writes it: positions by arange in the forward, a
+    causal mask from a buffer filled with -inf, softmax attention, layer norm."""
+
+    def __init__(self, vocab: int = 11, width: int = 16, context: int = 8):
+        super().__init__()
+        self.tokens, self.positions = nn.Embedding(vocab, width), nn.Embedding(context, width)
+        self.norm, self.head = nn.LayerNorm(width), nn.Linear(width, vocab)
+        self.register_buffer("mask", te.tril(te.ones(context, context)))
+
+    def forward(self, idx, targets):
+        _, T = idx.shape
+        x = self.tokens(idx) + self.positions(te.arange(0, T, dtype=te.long))
+        att = (x @ x.transpose(-2, -1)) * x.shape[-1] ** -0.5
+        att = att.masked_fill(self.mask[:T, :T] == 0, float("-inf"))
+        logits = self.head(self.norm(F.softmax(att, dim=-1) @ x))
+        return logits, F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+
+
+def test_a_gpt_training_step_with_arange_positions_and_an_inf_mask_matches_eager_bitwise():
+    """(A constant holding -inf once made the generated code fail to compile: repr(-inf) is no literal.)"""
+    trained = []
+    for compile_it in (False, True):
+        te.manual_seed(0)
+        model = TinyGPT()
+        opt = te.optim.AdamW(model.parameters(), lr=1e-2)
+
+        def step(idx, targets, model=model, opt=opt):
+            _, loss = model(idx, targets)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            return loss
+        run = te.compile(step) if compile_it else step
+        g = te.Generator().manual_seed(1)
+        losses = [run(te.randint(0, 11, (4, 8), generator=g), te.randint(0, 11, (4, 8), generator=g)).item()
+                  for _ in range(6)]
+        trained.append((losses, [p.array.copy() for p in model.parameters()]))
+    assert trained[0][0] == trained[1][0]
+    for p, q in zip(trained[0][1], trained[1][1]):
+        np.testing.assert_array_equal(q, p)
+    assert "runs eagerly" not in run.code and "float('-inf')" in run.code
+
+
+def test_a_tensor_from_numpy_inside_the_step_reads_the_arrays_memory_at_each_call():
+    """from_numpy shares the caller's memory, which may change: it is read at every replay, not baked."""
+    shared = np.zeros(3, np.float32)
+    compiled = te.compile(lambda x: x + te.from_numpy(shared))
+    for value in range(5):
+        shared[:] = value
+        assert compiled(te.ones(3)).tolist() == [1.0 + value] * 3
+
+
 def test_a_tensor_made_inside_the_step_and_written_in_place_starts_afresh_at_each_call():
     """The replay must not start from what the previous call left in it (it once accumulated)."""
-    @te.compile
-    def step(x):
-        total = te.tensor([0.0, 0.0, 0.0])
-        total += x
-        return total * 1
-    for _ in range(4):
-        assert step(te.ones(3)).tolist() == [1.0, 1.0, 1.0]
+    for make in (lambda: te.tensor([0.0, 0.0, 0.0]), lambda: te.zeros(3)):
+        @te.compile
+        def step(x, make=make):
+            total = make()
+            total += x
+            return total * 1
+        for _ in range(4):
+            assert step(te.ones(3)).tolist() == [1.0, 1.0, 1.0]
 
 
 def test_a_learning_rate_changed_between_steps_is_read_at_each_replay():

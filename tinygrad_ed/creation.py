@@ -25,7 +25,7 @@ def parse_size(size: tuple, op: str) -> tuple[int, ...]:
 
 
 def leaf(array: np.ndarray, requires_grad: bool, device: Any, op: str) -> Tensor:
-    """A leaf Tensor on `array`, without a copy."""
+    """A leaf Tensor on `array`, a fresh array the constructor made (te.compile takes it as a constant)."""
     check_device(device, op)
     t = Tensor._make(array)
     return t.requires_grad_(True) if requires_grad else t
@@ -69,7 +69,8 @@ def from_numpy(array: np.ndarray, requires_grad: bool = False) -> Tensor:
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected a numpy array, got {type(array).__name__}")
     as_array(array[:0] if array.ndim else array, None, "from_numpy")  # dtype validation only
-    return leaf(array, requires_grad, None, "from_numpy")
+    t = Tensor._leaf(array)  # not leaf(): the memory is the caller's, and may change
+    return t.requires_grad_(True) if requires_grad else t
 
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:

@@ -80,8 +80,15 @@ def literal(value: Any) -> str | None:
     if isinstance(value, np.ndarray) and value.dtype.kind in "fiub" and value.size and (value == 1).all():
         return f"np.ones({value.shape!r}, np.{value.dtype.name})"
     if isinstance(value, np.ndarray) and value.size <= 16 and value.dtype.kind in "fiub":
-        return f"np.array({value.tolist()!r}, np.{value.dtype.name})"
+        return f"np.array({_nested(value.tolist())}, np.{value.dtype.name})"
     if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind == "i" \
             and np.array_equal(value, np.arange(len(value))):
         return f"np.arange({len(value)})"
     return None
+
+
+def _nested(items: Any) -> str:
+    """A nested list of numbers as source (inf and nan as float('inf'): their repr is no Python literal)."""
+    if isinstance(items, list):
+        return "[" + ", ".join(_nested(item) for item in items) + "]"
+    return str(literal(items))

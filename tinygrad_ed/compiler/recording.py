@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from .. import creation
 from .. import random as package_random
 from ..autograd import engine, inplace, versions
 from ..autograd.engine import Node, Primitive
@@ -242,6 +243,24 @@ def _recording_constant(value: Any, like: Tensor) -> Tensor:
     return t
 
 
+_original_creation_leaf = creation.leaf
+
+
+def _recording_creation_leaf(array: np.ndarray, requires_grad: bool, device: Any, op: str) -> Tensor:
+    """creation.leaf (te.zeros, te.arange, te.full... made inside the step): a constant of the program."""
+    capture = Capture.active
+    if capture is None or capture.depth or capture.broken or requires_grad:
+        return _original_creation_leaf(array, requires_grad, device, op)
+    capture.depth += 1
+    try:
+        t = _original_creation_leaf(array, requires_grad, device, op)
+    finally:
+        capture.depth -= 1
+    if id(t.array) not in capture.vars:
+        capture.new(t.array, "const", op)
+    return t
+
+
 _original_arg_indices = reduce.arg_indices
 
 
@@ -349,6 +368,7 @@ def capturing(capture: Capture) -> Iterator[Capture]:
         for owner in (elementwise, binary):
             swap(owner, "compare", _recording_compare)
         swap(reduce, "arg_indices", _recording_arg_indices)
+        swap(creation, "leaf", _recording_creation_leaf)
         for cls in _optimizer_classes():
             _original_updates[cls] = cls.__dict__["update"]
             swap(cls, "update", _recording_update)
