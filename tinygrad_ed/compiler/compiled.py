@@ -184,6 +184,8 @@ class CompiledFunction:
         if capture.broken:
             raise GraphBreak(capture.broken, "")
         if isinstance(result, Tensor) and _graph_alive(result) and id(result) not in map(id, args):
+            if capture.grads_set:
+                raise GraphBreak("a step that sets .grad and returns a result whose backward is still to run", "")
             entry.source, entry.replay = split_programs(capture, self.__name__, inputs, args, result,
                                                         lambda v: _getter_function(v))
             entry.op_count = len(capture.instrs)
@@ -199,7 +201,7 @@ class CompiledFunction:
             if changed:
                 raise GraphBreak(f"the step changes the optimizer's {changed[0]!r} after its update (a learning-rate "
                                  "scheduler's step() inside it): a replay runs no Python code to do that", "")
-        grads = [var for _, var in capture.grads_set]
+        grads = [var for _, var in _final_grads(capture) if var is not None]
         namer = codegen.Namer()
         namer.namespace.update(run_forward=runtime.run_forward, as_tuple=runtime.as_tuple)
         params = inputs + capture.externals
@@ -326,6 +328,9 @@ def _structure(capture: Capture, value: Any, returned: list[Var], arg_index: dic
             raise GraphBreak("a result whose backward is still to run, inside a tuple, list or dict (return it "
                              "alone, or compile the whole training step)", "return")
         var = capture.vars.get(id(value.array))
+        if var is None and id(value.array) in capture.untracked:
+            raise GraphBreak("a returned tensor computed by an operation that has no recorded form",
+                             capture.untracked[id(value.array)])
         if var is None or var.kind == "const":
             return ("const", value)
         returned.append(var)
@@ -387,6 +392,15 @@ def _bind(namespace: dict[str, Any], value: Any, prefix: str) -> str:
     return name
 
 
+def _final_grads(capture: Capture) -> list[tuple[Tensor, Var | None]]:
+    """Each leaf whose .grad the step set, with the value it set last (None: no gradient)."""
+    final: dict[int, tuple[Tensor, Var | None]] = {}
+    for leaf, var in capture.grads_set:
+        final.pop(id(leaf), None)  # in the order of their last setting
+        final[id(leaf)] = (leaf, var)
+    return list(final.values())
+
+
 def _replayer(program: Callable[..., Any], args: tuple, kwargs: dict, capture: Capture, structure: Any,
               n_returned: int) -> Callable[..., Any]:
     """The function a replay calls: read the arrays, run the program, set the .grad it computed, bump
@@ -399,9 +413,11 @@ def _replayer(program: Callable[..., Any], args: tuple, kwargs: dict, capture: C
     reads += [_getter(v, namespace) for v in capture.externals]
     body = [f"values = program({', '.join(reads)})"]
     positions = {id(a): i for i, a in enumerate(args)}
-    for k, (leaf, _) in enumerate(capture.grads_set):
+    k = n_returned
+    for leaf, var in _final_grads(capture):
         owner = f"a{positions[id(leaf)]}" if id(leaf) in positions else _bind(namespace, leaf, "p")
-        body.append(f"{owner}.grad = make(values[{n_returned + k}])")
+        body.append(f"{owner}.grad = None" if var is None else f"{owner}.grad = make(values[{k}])")
+        k += var is not None
     updated = any(i.phase == "optimizer" for i in capture.instrs)
     written = [_getter(v, namespace) for v in capture.externals
                if v.kind == "param" and (updated or any(v is s for s in capture.stored))]

@@ -1,7 +1,8 @@
 """The recording versions of the entry points a capture swaps in, only for the duration of one call
 (`capturing`): Primitive.apply, the engine's backpropagate, each optimizer's update, Module.__call__,
 Tensor._make, the write every Tensor in-place op ends with (inplace.store), the Tensor methods that read
-values back into Python, and the package's generator."""
+values back into Python, detach() and .data (views made outside the ops), .grad (read and set by the step's
+own code), zero_grads, and the package's generator."""
 from __future__ import annotations
 
 import contextlib
@@ -19,6 +20,8 @@ from ..autograd.hooks import grad_hooks, post_accumulate_hooks, retained
 from ..nn import init as nn_init
 from ..nn.module import Module
 from ..ops import binary, elementwise
+from ..nn import module
+from ..optim import optimizer
 from ..optim.optimizer import Optimizer
 from ..tensor import Tensor
 from . import emitters
@@ -218,6 +221,72 @@ def _recording_store(tensor: Tensor, name: str, result: Any, writer: int = versi
         capture.record_store(tensor, before, result, steps)
 
 
+_original_detach = Tensor.__dict__["detach"]
+_original_data = Tensor.__dict__["data"]
+
+
+def _recording_detach(self: Tensor) -> Tensor:
+    """Tensor.detach: a view of the same memory, recorded as one."""
+    result: Tensor = _original_detach(self)
+    _record_alias(self, result)
+    return result
+
+
+def _recording_data(self: Tensor) -> Tensor:
+    """Tensor.data's getter: a view of the same memory, recorded as one."""
+    result: Tensor = _original_data.fget(self)
+    _record_alias(self, result)
+    return result
+
+
+def _record_alias(tensor: Tensor, alias: Tensor) -> None:
+    capture = Capture.active
+    if capture is not None and not capture.depth and not capture.broken:
+        capture.record_alias(tensor, alias.array)
+
+
+_grad_slot = Tensor.__dict__["grad"]
+
+
+def _recording_grad_get(self: Tensor) -> Tensor | None:
+    grad: Tensor | None = _grad_slot.__get__(self, Tensor)
+    capture = Capture.active
+    if grad is not None and capture is not None and not capture.depth and not capture.broken:
+        capture.record_grad_read(self, grad)
+    return grad
+
+
+def _recording_grad_set(self: Tensor, grad: Tensor | None) -> None:
+    try:
+        before = _grad_slot.__get__(self, Tensor)
+    except AttributeError:  # a Tensor being made
+        before = None
+    _grad_slot.__set__(self, grad)
+    capture = Capture.active
+    if grad is not before and capture is not None and not capture.depth and not capture.broken:
+        capture.record_grad_set(self, grad)
+
+
+_original_zero_grads = optimizer.zero_grads
+
+
+def _recording_zero_grads(params: Any, set_to_none: bool = True) -> None:
+    """zero_grads: with set_to_none=False, each .grad becomes a fresh array of zeros, at replay too (set_to_none
+    is recorded by the .grad setter)."""
+    capture = Capture.active
+    if capture is None or capture.depth or capture.broken or set_to_none:
+        return _original_zero_grads(params, set_to_none)
+    params = list(params)
+    capture.depth += 1
+    try:
+        _original_zero_grads(params, set_to_none)
+        zeroed = [(p, p.grad.array) for p in params if p.grad is not None]
+    finally:
+        capture.depth -= 1
+    for p, zeros in zeroed:
+        capture.record_zeroed_grad(p, zeros)
+
+
 _original_leaf = Tensor.__dict__["_leaf"].__func__
 _original_constant = elementwise._constant
 
@@ -326,6 +395,11 @@ def capturing(capture: Capture) -> Iterator[Capture]:
         swap(Module, "__call__", _recording_module_call)
         swap(Tensor, "_make", staticmethod(_recording_make))
         swap(Tensor, "_leaf", staticmethod(_recording_leaf))
+        swap(Tensor, "detach", _recording_detach)
+        swap(Tensor, "grad", property(_recording_grad_get, _recording_grad_set))
+        for owner in (optimizer, module):  # nn.module imports it by name
+            swap(owner, "zero_grads", _recording_zero_grads)
+        swap(Tensor, "data", property(_recording_data, _original_data.fset))
         swap(elementwise, "_constant", _recording_constant)
         for owner in (inplace, nn_init):  # nn.init imports it by name
             swap(owner, "store", _recording_store)
