@@ -858,3 +858,47 @@ def test_a_tensor_named_like_a_buffer_does_not_take_its_name():
         return step, lambda _: (buf.array,)
     compiled = eager_and_compiled(make)
     assert "buf1 = np.empty(" in compiled.code and "def step(x, " in compiled.code and " buf1)" not in compiled.code
+
+
+SCALE = 1.0
+
+
+def test_a_python_number_the_step_reads_from_its_globals_or_closure_is_guarded():
+    """The program has the number written in: changed after the two captures, it was once still used."""
+    global SCALE
+    shift = 0.0
+
+    @te.compile
+    def step(x):
+        return x * SCALE + shift
+    for i in range(6):
+        SCALE, shift = (1.0, 0.0) if i < 3 else (5.0, 2.0 if i > 4 else 0.0)
+        assert step(te.ones(2)).tolist() == [SCALE + shift] * 2
+    SCALE = 1.0
+
+
+def test_an_assignment_to_data_inside_the_step_runs_it_eagerly():
+    """`t.data = ...` gives t other memory; the replay once skipped it (t stayed as it was)."""
+    counter = te.zeros(3)
+
+    @te.compile
+    def step(x):
+        counter.data = counter.data + 1
+        return x + counter
+    for i in range(1, 5):
+        assert step(te.zeros(3)).tolist() == [float(i)] * 3
+    assert step.code.startswith("# runs eagerly") and ".data" in step.code
+
+
+def test_a_modules_setting_changed_between_calls_is_guarded():
+    """Dropout's rate is written into the program: a new rate once kept the old one's mask."""
+    model = nn.Sequential(nn.Linear(3, 3), nn.Dropout(0.0))
+    compiled = te.compile(model)
+    with te.no_grad():
+        for i in range(5):
+            model[1].p = 0.0 if i < 3 else 0.9
+            x = te.randn(4, 3)
+            te.manual_seed(i)
+            got = compiled(x)
+            te.manual_seed(i)
+            np.testing.assert_array_equal(got.array, model(x).array)

@@ -226,7 +226,7 @@ class CompiledFunction:
         for leaf in [leaf for leaf, _ in capture.grads_set] + [v.source for v in capture.externals if v.kind == "grad"]:
             if all(t is not leaf for t in self.watched_grads):
                 self.watched_grads.append(leaf)
-        self.key = _key_function(self.watched_modules, self.watched_tensors, self.watched_grads)
+        self.key = _key_function(self.watched_modules, self.watched_tensors, self.watched_grads, self.fn)
 
 
 def _constants(capture: Capture) -> list[tuple[Any, str]]:
@@ -265,17 +265,46 @@ def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
     return (names + [f"arg{i}" for i in range(len(names), count)])[:count]
 
 
-def _key_function(modules: list[Module], tensors: list[Tensor], grads: list[Tensor]) -> Callable[..., Any]:
+def _python_numbers(fn: Callable[..., Any]) -> list[str]:
+    """Expressions for the numbers, strings, bools and Nones the function reads from its closure and globals
+    (`cells`, `names`): the program has them written in as they were at capture."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return []
+    found = []
+    for i, cell in enumerate(getattr(fn, "__closure__", None) or ()):
+        try:
+            if isinstance(cell.cell_contents, _SCALARS):
+                found.append(f"cells[{i}].cell_contents")
+        except ValueError:  # a cell not yet filled
+            continue
+    names = getattr(fn, "__globals__", {})
+    found += [f"names.get({name!r})" for name in code.co_names if isinstance(names.get(name), _SCALARS)]
+    return found
+
+
+def _settings(module: Module) -> list[str]:
+    """The module's attributes that hold a number, string, bool or None (a dropout rate, an eps...): forward
+    writes them into the program."""
+    return [name for name, value in vars(module).items()
+            if isinstance(value, _SCALARS) and name.isidentifier() and not name.startswith("_") and name != "training"]
+
+
+def _key_function(modules: list[Module], tensors: list[Tensor], grads: list[Tensor],
+                  fn: Callable[..., Any]) -> Callable[..., Any]:
     """The guard: what a capture assumed, as one tuple to look up (inputs' shapes, dtypes and
-    requires_grad, non-Tensor arguments, grad mode, the modules' training flags and which Parameter
-    objects they hold, the parameters' requires_grad and whether their .grad is None). Generated, so
-    that a replay pays one call."""
+    requires_grad, non-Tensor arguments, grad mode, the Python numbers the function reads from its closure
+    and globals, the modules' training flags, settings and which Parameter objects they hold, the parameters'
+    requires_grad and whether their .grad is None). Generated, so that a replay pays one call."""
     parts = ["tuple(map(arg_key, args))", "tuple((k, arg_key(v)) for k, v in sorted(kwargs.items())) if kwargs else ()",
              "mode.enabled"]
+    parts += [f"arg_key({number})" for number in _python_numbers(fn)]
     parts += [f"m{i}.training, tuple(map(id, m{i}._parameters.values()))" for i in range(len(modules))]
+    parts += [f"m{i}.{name}" for i, m in enumerate(modules) for name in _settings(m)]
     parts += [f"t{i}.requires_grad" for i in range(len(tensors))]
     parts += [f"g{i}.grad is None" for i in range(len(grads))]
-    namespace = {"arg_key": _arg_key, "mode": mode, **{f"m{i}": m for i, m in enumerate(modules)},
+    namespace = {"arg_key": _arg_key, "mode": mode, "cells": getattr(fn, "__closure__", None),
+                 "names": getattr(fn, "__globals__", None), **{f"m{i}": m for i, m in enumerate(modules)},
                  **{f"t{i}": t for i, t in enumerate(tensors)}, **{f"g{i}": t for i, t in enumerate(grads)}}
     exec(f"def key(*args, **kwargs):\n    return ({', '.join(parts)})\n", namespace)
     key: Callable[..., Any] = namespace["key"]  # type: ignore[assignment]

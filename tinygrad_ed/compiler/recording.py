@@ -239,6 +239,14 @@ def _recording_data(self: Tensor) -> Tensor:
     return result
 
 
+def _recording_data_set(self: Tensor, other: Tensor) -> None:
+    """Tensor.data's setter: it rebinds the tensor to other memory, which a replay cannot do."""
+    _original_data.fset(self, other)
+    capture = Capture.active
+    if capture is not None and not capture.depth:
+        capture.give_up("an assignment to .data (the replay cannot give a tensor other memory)", user_line())
+
+
 def _record_alias(tensor: Tensor, alias: Tensor) -> None:
     capture = Capture.active
     if capture is not None and not capture.depth and not capture.broken:
@@ -399,7 +407,7 @@ def capturing(capture: Capture) -> Iterator[Capture]:
         swap(Tensor, "grad", property(_recording_grad_get, _recording_grad_set))
         for owner in (optimizer, module):  # nn.module imports it by name
             swap(owner, "zero_grads", _recording_zero_grads)
-        swap(Tensor, "data", property(_recording_data, _original_data.fset))
+        swap(Tensor, "data", property(_recording_data, _recording_data_set))
         swap(elementwise, "_constant", _recording_constant)
         for owner in (inplace, nn_init):  # nn.init imports it by name
             swap(owner, "store", _recording_store)
