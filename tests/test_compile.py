@@ -902,3 +902,18 @@ def test_a_modules_setting_changed_between_calls_is_guarded():
             got = compiled(x)
             te.manual_seed(i)
             np.testing.assert_array_equal(got.array, model(x).array)
+
+
+def test_a_result_whose_backward_would_fail_runs_eagerly_without_raising_at_the_call():
+    """A compiled module's result needs its backward recorded at capture; when a value it saved was written in
+    place since, that backward raised at the call, where eager raises only when backward() runs."""
+    model = nn.Linear(3, 3)
+
+    @te.compile
+    def forward(x):
+        h = model(x)
+        x.mul_(2.0)
+        return h + x
+    for _ in range(3):
+        forward(te.randn(4, 3))
+    assert forward.code.startswith("# runs eagerly") and "would fail" in forward.code

@@ -118,6 +118,9 @@ def record_later_backward(capture: Capture, root: Tensor, g: Var) -> dict[Tensor
         while ready:
             node = heapq.heappop(ready)[1]
             _run_backward(capture, node, grads.pop(node), grads, ready, free=False)
+    except RuntimeError as error:  # (a saved value written in place since): eager raises when backward runs
+        capture.give_up(f"the result's backward would fail ({error})", user_line())
+        return {}
     finally:
         mode.enabled = previous
         capture.phase = phase
