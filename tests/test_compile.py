@@ -917,3 +917,43 @@ def test_a_result_whose_backward_would_fail_runs_eagerly_without_raising_at_the_
     for _ in range(3):
         forward(te.randn(4, 3))
     assert forward.code.startswith("# runs eagerly") and "would fail" in forward.code
+
+
+def test_a_returned_tensor_of_constants_is_a_fresh_tensor_at_each_call():
+    """The replay once returned the capture's own tensor each time: changing one result changed the next calls'."""
+    @te.compile
+    def step(x):
+        return x * 2, te.tensor([0.0, 0.0]), te.tensor([0.0, 0.0]) + 1
+    for _ in range(4):
+        _, zeros, ones = step(te.ones(2))
+        assert zeros.tolist() == [0.0, 0.0] and ones.tolist() == [1.0, 1.0]
+        zeros += 5
+        ones += 5
+
+
+def test_a_tensor_requiring_grad_made_inside_the_step_runs_it_eagerly():
+    """Its .grad once went to the tensor of the capture, not to the one returned by the call."""
+    def step(x):
+        w = te.ones(3, requires_grad=True)
+        (w * x).sum().backward()
+        return w
+    compiled = te.compile(step)
+    for _ in range(4):
+        x = te.randn(3)
+        assert compiled(x).grad.tolist() == step(x).grad.tolist()
+
+
+def test_constructors_inside_the_step_are_constants_of_the_program():
+    """te.zeros, te.arange, te.full_like...: their values follow from shapes and numbers the guard holds."""
+    def make():
+        model, opt = linear_and_sgd(momentum=0.9)
+
+        def step(x):
+            opt.zero_grad()
+            h = model(x) + te.ones_like(x) * te.arange(3) + te.full((4, 1), 0.5) + te.eye(4, 3)
+            h.pow(2).mean().backward()
+            opt.step()
+            return h
+        return step, lambda h: (h.array, model.weight.array)
+    compiled = eager_and_compiled(make)
+    assert "runs eagerly" not in compiled.code

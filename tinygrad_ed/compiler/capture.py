@@ -95,12 +95,15 @@ class Capture:
             return var
         if t.grad_fn is not None:
             self.give_up("a tensor from a graph built outside the step", user_line())
+        if t.requires_grad and id(t) in self.created:
+            self.give_up("a tensor that requires grad made inside the step (a replay would reuse the capture's)",
+                         user_line())
         if t.requires_grad or id(t) in self.tensor_names:
             var = self.new(array, "param", self.tensor_name(t), source=t)
             self.externals.append(var)
             return var
         var = self.value(array)
-        if var.kind == "const" and var.value is array:  # a tensor from outside: read afresh, it may change
+        if var.kind == "const" and var.value is array and id(t) not in self.created:  # from outside: read afresh
             var.kind, var.source, var.hint = "param", t, self.tensor_name(t)
             self.externals.append(var)
         return var

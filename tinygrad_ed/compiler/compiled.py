@@ -349,7 +349,8 @@ def _getter_function(var: Var) -> Callable[[], Any]:
 
 def _structure(capture: Capture, value: Any, returned: list[Var], arg_index: dict[int, int]) -> Any:
     """The returned value as a recipe: ("var", i) for the i-th computed array, ("arg", i) for an
-    argument returned as it is, ("read", i, how) for a value read back, ("const", v) for anything else."""
+    argument returned as it is, ("read", i, how) for a value read back, ("tensor", array) for a tensor of
+    constants, ("const", v) for anything else."""
     if isinstance(value, Tensor):
         if id(value) in arg_index:
             return ("arg", arg_index[id(value)])
@@ -360,8 +361,8 @@ def _structure(capture: Capture, value: Any, returned: list[Var], arg_index: dic
         if var is None and id(value.array) in capture.untracked:
             raise GraphBreak("a returned tensor computed by an operation that has no recorded form",
                              capture.untracked[id(value.array)])
-        if var is None or var.kind == "const":
-            return ("const", value)
+        if var is None or var.kind == "const":  # the same value at every call, in a fresh tensor (it may be changed)
+            return ("tensor", value.array.copy())
         returned.append(var)
         return ("var", len(returned) - 1, var.planned)
     for read_value, var, how, _ in capture.readbacks:
@@ -392,6 +393,8 @@ def _rebuild(recipe: Any, values: tuple, args: tuple) -> Any:
         return _CONVERSIONS[recipe[2]](values[recipe[1]])
     if kind == "const":
         return recipe[1]
+    if kind == "tensor":
+        return Tensor._make(recipe[1].copy())
     if kind is dict:
         return {k: _rebuild(v, values, args) for k, v in recipe[1].items()}
     items = [_rebuild(v, values, args) for v in recipe[1]]

@@ -2,7 +2,7 @@
 (`capturing`): Primitive.apply, the engine's backpropagate, each optimizer's update, Module.__call__,
 Tensor._make, the write every Tensor in-place op ends with (inplace.store), the Tensor methods that read
 values back into Python, detach() and .data (views made outside the ops), .grad (read and set by the step's
-own code), zero_grads, and the package's generator."""
+own code), zero_grads, the constructors' creation.leaf, and the package's generator."""
 from __future__ import annotations
 
 import contextlib
@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from .. import creation, sampling
 from .. import random as package_random
 from ..autograd import engine, inplace, versions
 from ..autograd.engine import Node, Primitive
@@ -298,6 +299,34 @@ def _recording_zero_grads(params: Any, set_to_none: bool = True) -> None:
         capture.record_zeroed_grad(p, zeros)
 
 
+_original_creation_leaf = creation.leaf
+_CONSTANT_MAKERS = {"zeros", "ones", "full", "eye", "arange", "linspace", "logspace", "zeros_like", "ones_like",
+                    "full_like"}  # their values follow from Python numbers and shapes, which the guard holds
+
+
+def _recording_creation_leaf(array: np.ndarray, requires_grad: bool, device: Any, op: str) -> Tensor:
+    """creation.leaf (te.zeros, te.arange, te.ones_like...): a tensor made inside the step, a constant of the
+    program when its values follow from the constructor's arguments alone."""
+    capture = Capture.active
+    if capture is None or capture.depth:
+        return _original_creation_leaf(array, requires_grad, device, op)
+    capture.depth += 1
+    try:
+        t = _original_creation_leaf(array, requires_grad, device, op)
+    finally:
+        capture.depth -= 1
+    capture.created.add(id(t))
+    capture.keep.append(t)
+    if id(array) in capture.vars:  # random numbers, followed
+        return t
+    if op in _CONSTANT_MAKERS and not requires_grad:
+        capture.new(array, "const", op)
+    else:
+        capture.untracked[id(array)] = user_line()
+        capture.keep.append(array)
+    return t
+
+
 _original_leaf = Tensor.__dict__["_leaf"].__func__
 _original_constant = elementwise._constant
 
@@ -406,6 +435,8 @@ def capturing(capture: Capture) -> Iterator[Capture]:
         swap(Module, "__call__", _recording_module_call)
         swap(Tensor, "_make", staticmethod(_recording_make))
         swap(Tensor, "_leaf", staticmethod(_recording_leaf))
+        for owner in (creation, sampling):  # sampling imports it by name
+            swap(owner, "leaf", _recording_creation_leaf)
         swap(Tensor, "detach", _recording_detach)
         swap(Tensor, "grad", property(_recording_grad_get, _recording_grad_set))
         for owner in (optimizer, module):  # nn.module imports it by name
