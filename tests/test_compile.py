@@ -957,3 +957,15 @@ def test_constructors_inside_the_step_are_constants_of_the_program():
         return step, lambda h: (h.array, model.weight.array)
     compiled = eager_and_compiled(make)
     assert "runs eagerly" not in compiled.code
+
+
+def test_the_same_tensor_passed_as_two_arguments_runs_eagerly():
+    """f(x, x) was captured as a program reading its second argument for both; the guard (shapes) then replayed it
+    for f(x, y)."""
+    @te.compile
+    def step(a, b):
+        return a * 2 + b
+    x = te.ones(2)
+    step(x, x)
+    step(x, x)
+    assert step(x, te.zeros(2)).tolist() == [2.0, 2.0]

@@ -105,15 +105,15 @@ class CompiledFunction:
         capture = Capture(self.fullgraph, self._roots())
         names = _argument_names(self.fn, len(args))
         inputs: list[Var] = []
-        for name, a in zip(names, args):
+        for name, a in [*zip(names, args), *kwargs.items()]:
             if isinstance(a, Tensor):
                 if a.grad_fn is not None:
                     capture.give_up(f"argument {name} is part of a graph built outside the step", "the call")
+                if id(a.array) in capture.vars or id(a) in capture.tensor_names:  # the guard does not see it
+                    capture.give_up(f"argument {name} is another argument or a tensor the function reaches itself",
+                                    "the call")
                 inputs.append(capture.new(a.array, "input", name))
                 capture.tensor_names[id(a)] = name
-        for name, a in kwargs.items():
-            if isinstance(a, Tensor):
-                inputs.append(capture.new(a.array, "input", name))
         try:
             with capturing(capture):
                 result = self.fn(*args, **kwargs)
