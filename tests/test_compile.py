@@ -963,3 +963,219 @@ def test_a_hook_in_the_graph_stops_the_capture_and_the_step_runs_eagerly():
     plain(te.ones(3))
     plain(te.ones(3))
     assert next(iter(plain.cache.values())).replay is not None  # the unrelated hook does not matter
+
+
+def eager_and_compiled(make, calls: int = 5, features: int = 3):
+    """`make()` twice (the same seed): its step run eagerly and compiled on changing inputs; after every call
+    `make`'s `observe()` (the step's result and side effects, as arrays) must agree. Returns the compiled step."""
+    (eager, eager_observe), (step, observe) = (make() for _ in range(2))
+    compiled = te.compile(step)
+    rng = np.random.default_rng(0)
+    for i in range(calls):  # calls 1 and 2 capture, the rest replay: a frozen value shows from the third
+        x = te.from_numpy(rng.standard_normal((4, features), dtype=np.float32))
+        expected, got = eager_observe(eager(x)), observe(compiled(x))
+        for e, g in zip(expected, got, strict=True):
+            np.testing.assert_array_equal(np.asarray(g), np.asarray(e), err_msg=f"call {i}")
+    return compiled
+
+
+def linear_and_sgd(momentum: float = 0.0):
+    te.manual_seed(0)
+    model = nn.Linear(3, 3)
+    return model, te.optim.SGD(model.parameters(), lr=0.1, momentum=momentum)
+
+
+def test_a_second_backward_in_the_step_adds_to_the_first_ones_gradient():
+    """It once added to the .grad the step started with, dropping the first backward's gradient."""
+    def make():
+        model, opt = linear_and_sgd()
+
+        def step(x):
+            opt.zero_grad()
+            model(x).sum().backward()
+            (model(x) ** 2).mean().backward()
+            opt.step()
+        return step, lambda _: (model.weight.array, model.weight.grad.array, model.bias.grad.array)
+    assert "runs eagerly" not in eager_and_compiled(make).code
+
+
+def test_a_detached_result_is_this_calls_value():
+    """detach() makes its view outside the ops: the returned view was once frozen at capture."""
+    def make():
+        model, _ = linear_and_sgd()
+
+        def step(x):
+            h = model(x).relu()
+            h.sum().backward()
+            return h.detach(), h.detach().sum() * 2
+        return step, lambda result: (result[0].array, result[1].array, model.weight.grad.array)
+    assert "runs eagerly" not in eager_and_compiled(make).code
+
+
+def test_zero_grad_keeping_zeros_starts_each_replay_from_zeros():
+    """zero_grad(set_to_none=False) gives every .grad a fresh array of zeros, which the replay must do too."""
+    def make():
+        model, opt = linear_and_sgd(momentum=0.9)
+
+        def step(x):
+            opt.zero_grad(set_to_none=False)
+            F.mse_loss(model(x), x).backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 0.5)
+            opt.step()
+        return step, lambda _: (model.weight.array, model.weight.grad.array, model.bias.array)
+    assert "runs eagerly" not in eager_and_compiled(make).code
+
+
+def test_a_step_that_drops_the_gradients_drops_them_at_each_replay():
+    """zero_grad() and no backward after it: the gradients of an eager backward run between the calls once survived
+    the replays."""
+    model, opt = linear_and_sgd()
+
+    @te.compile
+    def forward(x):
+        opt.zero_grad()
+        return model(x).sum() * 1
+    for _ in range(4):
+        x = te.randn(4, 3)
+        (model(x) ** 2).sum().backward()
+        assert forward(x).item() == model(x).sum().item() and model.weight.grad is None
+
+
+def test_a_folded_gradient_handed_on_unchanged_is_not_a_new_value():
+    """Add passes its incoming gradient on as it is; folded into a constant at capture (sum's ones), it once
+    looked like a new value to the add's backward, which has no line for one (a KeyError at capture)."""
+    def make():
+        model, _ = linear_and_sgd()
+
+        def step(x):
+            h = model(x)
+            (h + h.norm()).sum().backward()
+        return step, lambda _: (model.weight.grad.array, model.bias.grad.array)
+    eager_and_compiled(make)
+
+
+def test_a_tensor_named_like_a_buffer_does_not_take_its_name():
+    """A closure tensor `buf` became the parameter `buf1`, shadowing the program's scratch buffer buf1."""
+    def make():
+        model, _ = linear_and_sgd()
+        buf = te.zeros(3)
+
+        def step(x):
+            h = model(x).log_softmax(1)
+            (h * h).mean().backward()
+            with te.no_grad():
+                buf.add_(model.weight.grad.sum(0))
+        return step, lambda _: (buf.array,)
+    compiled = eager_and_compiled(make)
+    assert "buf1 = np.empty(" in compiled.code and "def step(x, " in compiled.code and " buf1)" not in compiled.code
+
+
+SCALE = 1.0
+
+
+def test_a_python_number_the_step_reads_from_its_globals_or_closure_is_guarded():
+    """The program has the number written in: changed after the two captures, it was once still used."""
+    global SCALE
+    shift = 0.0
+
+    @te.compile
+    def step(x):
+        return x * SCALE + shift
+    for i in range(6):
+        SCALE, shift = (1.0, 0.0) if i < 3 else (5.0, 2.0 if i > 4 else 0.0)
+        assert step(te.ones(2)).tolist() == [SCALE + shift] * 2
+    SCALE = 1.0
+
+
+def test_an_assignment_to_data_inside_the_step_runs_it_eagerly():
+    """`t.data = ...` gives t other memory; the replay once skipped it (t stayed as it was)."""
+    counter = te.zeros(3)
+
+    @te.compile
+    def step(x):
+        counter.data = counter.data + 1
+        return x + counter
+    for i in range(1, 5):
+        assert step(te.zeros(3)).tolist() == [float(i)] * 3
+    assert step.code.startswith("# runs eagerly") and ".data" in step.code
+
+
+def test_a_modules_setting_changed_between_calls_is_guarded():
+    """Dropout's rate is written into the program: a new rate once kept the old one's mask."""
+    model = nn.Sequential(nn.Linear(3, 3), nn.Dropout(0.0))
+    compiled = te.compile(model)
+    with te.no_grad():
+        for i in range(5):
+            model[1].p = 0.0 if i < 3 else 0.9
+            x = te.randn(4, 3)
+            te.manual_seed(i)
+            got = compiled(x)
+            te.manual_seed(i)
+            np.testing.assert_array_equal(got.array, model(x).array)
+
+
+def test_a_result_whose_backward_would_fail_runs_eagerly_without_raising_at_the_call():
+    """A compiled module's result needs its backward recorded at capture; when a value it saved was written in
+    place since, that backward raised at the call, where eager raises only when backward() runs."""
+    model = nn.Linear(3, 3)
+
+    @te.compile
+    def forward(x):
+        h = model(x)
+        x.mul_(2.0)
+        return h + x
+    for _ in range(3):
+        forward(te.randn(4, 3))
+    assert forward.code.startswith("# runs eagerly") and "would fail" in forward.code
+
+
+def test_a_returned_tensor_of_constants_is_a_fresh_tensor_at_each_call():
+    """The replay once returned the capture's own tensor each time: changing one result changed the next calls'."""
+    @te.compile
+    def step(x):
+        return x * 2, te.tensor([0.0, 0.0]), te.tensor([0.0, 0.0]) + 1
+    for _ in range(4):
+        _, zeros, ones = step(te.ones(2))
+        assert zeros.tolist() == [0.0, 0.0] and ones.tolist() == [1.0, 1.0]
+        zeros += 5
+        ones += 5
+
+
+def test_a_tensor_requiring_grad_made_inside_the_step_runs_it_eagerly():
+    """Its .grad once went to the tensor of the capture, not to the one returned by the call."""
+    def step(x):
+        w = te.ones(3, requires_grad=True)
+        (w * x).sum().backward()
+        return w
+    compiled = te.compile(step)
+    for _ in range(4):
+        x = te.randn(3)
+        assert compiled(x).grad.tolist() == step(x).grad.tolist()
+
+
+def test_constructors_inside_the_step_are_constants_of_the_program():
+    """te.zeros, te.arange, te.full_like...: their values follow from shapes and numbers the guard holds."""
+    def make():
+        model, opt = linear_and_sgd(momentum=0.9)
+
+        def step(x):
+            opt.zero_grad()
+            h = model(x) + te.ones_like(x) * te.arange(3) + te.full((4, 1), 0.5) + te.eye(4, 3)
+            h.pow(2).mean().backward()
+            opt.step()
+            return h
+        return step, lambda h: (h.array, model.weight.array)
+    compiled = eager_and_compiled(make)
+    assert "runs eagerly" not in compiled.code
+
+
+def test_the_same_tensor_passed_as_two_arguments_runs_eagerly():
+    """f(x, x) was captured as a program reading its second argument for both; the guard (shapes) then replayed it
+    for f(x, y)."""
+    @te.compile
+    def step(a, b):
+        return a * 2 + b
+    x = te.ones(2)
+    step(x, x)
+    step(x, x)
+    assert step(x, te.zeros(2)).tolist() == [2.0, 2.0]

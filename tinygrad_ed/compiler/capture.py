@@ -55,7 +55,7 @@ class Capture:
         self.forward_records: dict[int, Any] = {}  # id(node) -> what the node's backward emitter needs
         # id(weight gradient) -> (x, g, index of its line): it is g.T @ x, x one row
         self.outer_products: dict[int, tuple[Var, Var, int]] = {}
-        self.grads_set: list[tuple[Tensor, Var]] = []  # (leaf, its new .grad)
+        self.grads_set: list[tuple[Tensor, Var | None]] = []  # (leaf, its new .grad), in order: the last one holds
         self.readbacks: list[tuple[Any, Var, str, str]] = []  # (Python value, its Var, how it was read, where)
         self.stored: list[Var] = []  # parameters and buffers the step writes into with Tensor in-place ops
         self.groups: list[tuple[dict, dict]] = []  # (a param group, its settings when the step first read it)
@@ -95,12 +95,15 @@ class Capture:
             return var
         if t.grad_fn is not None:
             self.give_up("a tensor from a graph built outside the step", user_line())
+        if t.requires_grad and id(t) in self.created:
+            self.give_up("a tensor that requires grad made inside the step (a replay would reuse the capture's)",
+                         user_line())
         if t.requires_grad or id(t) in self.tensor_names:
             var = self.new(array, "param", self.tensor_name(t), source=t)
             self.externals.append(var)
             return var
         var = self.value(array)
-        if var.kind == "const" and var.value is array:  # a tensor from outside: read afresh, it may change
+        if var.kind == "const" and var.value is array and id(t) not in self.created:  # from outside: read afresh
             var.kind, var.source, var.hint = "param", t, self.tensor_name(t)
             self.externals.append(var)
         return var
@@ -154,7 +157,10 @@ class Capture:
                     and all(np.shape(v.value) == v.shape for v in instr.writes):  # not scratch with no value
                 for v in instr.writes:
                     v.kind, v.planned, v.hint = "const", False, v.hint + "_const"
-                    v.value = v.value.copy() if isinstance(v.value, np.ndarray) else v.value  # as it is now
+                    if isinstance(v.value, np.ndarray):  # as it is now; the copy is what the capture goes on with
+                        v.value = v.value.copy()
+                        self.vars[id(v.value)] = v
+                        self.keep.append(v.value)
             else:
                 self.instrs.append(instr)
 
@@ -260,6 +266,44 @@ class Capture:
             path = "".join(f"[{n(s)}]" for s in where) if where else "[...]"
             return [f"{n(target)}{path} = {n(source)}"]
         self.add(Instr(_vars_in([source, target, where]), [], render, f"written in place {self.layer()}".strip()))
+
+    def record_grad_set(self, leaf: Tensor, grad: Tensor | None) -> None:
+        """`leaf.grad = grad` in the step's own code (`p.grad = None`...): the replay sets it too."""
+        var = None if grad is None else self.vars.get(id(grad.array))
+        if grad is not None and (var is None or var.kind != "temp" or var.view_of):
+            self.give_up("a .grad set to a tensor the program does not compute afresh", user_line())
+            return
+        if var is not None:
+            var.pinned = True
+        self.grads_set.append((leaf, var))
+
+    def record_zeroed_grad(self, leaf: Tensor, zeros: np.ndarray) -> None:
+        """zero_grad(set_to_none=False): `leaf.grad` set to a fresh array of zeros."""
+        name = self.tensor_name(leaf)
+        var = self.new(zeros, "temp", "grad_" + name)
+        var.pinned = True
+        self.add(Instr([], [var], lambda n, b: [f"{n(var)} = np.zeros({zeros.shape!r}, np.{zeros.dtype.name})"],
+                       f"{name}.grad zeroed"))
+        self.grads_set.append((leaf, var))
+
+    def record_grad_read(self, leaf: Tensor, grad: Tensor) -> None:
+        """`leaf.grad` read in the step while it holds an array from outside the step: an argument, read afresh
+        (`leaf.grad.array`, whichever Tensor .grad is then) at each replay."""
+        if id(grad.array) not in self.vars and id(grad.array) not in self.untracked:
+            self.externals.append(self.new(grad.array, "grad", "grad_" + self.tensor_name(leaf), source=leaf))
+
+    def record_alias(self, tensor: Tensor, alias: np.ndarray) -> None:
+        """A view of all of `tensor`'s memory made outside the ops (detach(), .data): at replay, a view of the
+        same value, so that it is this call's value and a write into it reaches the tensor."""
+        known = self.var_of_tensor(tensor)
+        self.untracked.pop(id(alias), None)
+        self.keep.append(alias)
+        if known.kind == "const":  # a write into it then stops the capture, as one into `known` does
+            self.vars[id(alias)] = known
+            return
+        var = self.new(alias, "temp", known.hint)
+        var.view_of = [known]
+        self.add(Instr([known], [var], lambda n, b: [f"{n(var)} = {n(known)}.view()"], "the same memory"))
 
     def follow(self, value: Any, expression: Callable[[Callable[[Any], str]], str], reads: list[Var], hint: str,
                comment: str) -> Any:

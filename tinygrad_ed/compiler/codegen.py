@@ -89,9 +89,9 @@ class Namer:
 
     def __init__(self) -> None:
         self.names: dict[int, str] = {}
-        # numpy, math, the optimizer lines' local names and Python's builtins are taken
-        self.used: set[str] = {"np", "math", "buf", "lr", "beta1", "beta2", "count", "exp_avg", "exp_avg_sq",
-                               *dir(builtins)}
+        # numpy, math, the replay's helpers, the optimizer lines' local names and Python's builtins are taken
+        self.used: set[str] = {"np", "math", "run_forward", "as_tuple", "buf", "lr", "beta1", "beta2", "count",
+                               "exp_avg", "exp_avg_sq", *dir(builtins)}
         self.namespace: dict[str, Any] = {}
         self.constants: list[str] = []  # module-level lines defining constants with a literal form
         self.imports: dict[str, str] = {}  # name -> the module-level line importing it
@@ -99,7 +99,7 @@ class Namer:
 
     def unique(self, hint: str) -> str:
         base = re.sub(r"\W", "_", hint).strip("_") or "t"
-        if base[0].isdigit() or keyword.iskeyword(base):
+        if base[0].isdigit() or keyword.iskeyword(base) or re.fullmatch(r"buf\d*", base):  # buf, buf0...: taken
             base = "v_" + base
         name, i = base, self.next_suffix.get(base, 1)
         while name in self.used:

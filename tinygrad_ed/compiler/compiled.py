@@ -111,6 +111,9 @@ class CompiledFunction:
         for _, name, a in arguments:
             if a.grad_fn is not None:
                 capture.give_up(f"argument {name} is part of a graph built outside the step", "the call")
+            if id(a.array) in capture.vars or id(a) in capture.tensor_names:  # the guard does not see it
+                capture.give_up(f"argument {name} is another argument or a tensor the function reaches itself",
+                                "the call")
             inputs.append(capture.new(a.array, "input", name))
             capture.tensor_names[id(a)] = name
         try:
@@ -184,6 +187,8 @@ class CompiledFunction:
         if capture.broken:
             raise GraphBreak(capture.broken, "")
         if isinstance(result, Tensor) and _graph_alive(result) and id(result) not in map(id, args):
+            if capture.grads_set:
+                raise GraphBreak("a step that sets .grad and returns a result whose backward is still to run", "")
             entry.source, entry.replay = split_programs(capture, self.__name__, inputs, arguments, result,
                                                         lambda v: _getter_function(v))
             entry.op_count = len(capture.instrs)
@@ -199,7 +204,7 @@ class CompiledFunction:
             if changed:
                 raise GraphBreak(f"the step changes the optimizer's {changed[0]!r} after its update (a learning-rate "
                                  "scheduler's step() inside it): a replay runs no Python code to do that", "")
-        grads = [var for _, var in capture.grads_set]
+        grads = [var for _, var in _final_grads(capture) if var is not None]
         namer = codegen.Namer()
         namer.namespace.update(run_forward=runtime.run_forward, as_tuple=runtime.as_tuple)
         params = inputs + capture.externals
@@ -224,7 +229,7 @@ class CompiledFunction:
         for leaf in [leaf for leaf, _ in capture.grads_set] + [v.source for v in capture.externals if v.kind == "grad"]:
             if all(t is not leaf for t in self.watched_grads):
                 self.watched_grads.append(leaf)
-        self.key = _key_function(self.watched_modules, self.watched_tensors, self.watched_grads)
+        self.key = _key_function(self.watched_modules, self.watched_tensors, self.watched_grads, self.fn)
 
 
 def _constants(capture: Capture) -> list[tuple[Any, str]]:
@@ -285,17 +290,46 @@ def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
     return (names + [f"arg{i}" for i in range(len(names), count)])[:count]
 
 
-def _key_function(modules: list[Module], tensors: list[Tensor], grads: list[Tensor]) -> Callable[..., Any]:
+def _python_numbers(fn: Callable[..., Any]) -> list[str]:
+    """Expressions for the numbers, strings, bools and Nones the function reads from its closure and globals
+    (`cells`, `names`): the program has them written in as they were at capture."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return []
+    found = []
+    for i, cell in enumerate(getattr(fn, "__closure__", None) or ()):
+        try:
+            if isinstance(cell.cell_contents, _SCALARS):
+                found.append(f"cells[{i}].cell_contents")
+        except ValueError:  # a cell not yet filled
+            continue
+    names = getattr(fn, "__globals__", {})
+    found += [f"names.get({name!r})" for name in code.co_names if isinstance(names.get(name), _SCALARS)]
+    return found
+
+
+def _settings(module: Module) -> list[str]:
+    """The module's attributes that hold a number, string, bool or None (a dropout rate, an eps...): forward
+    writes them into the program."""
+    return [name for name, value in vars(module).items()
+            if isinstance(value, _SCALARS) and name.isidentifier() and not name.startswith("_") and name != "training"]
+
+
+def _key_function(modules: list[Module], tensors: list[Tensor], grads: list[Tensor],
+                  fn: Callable[..., Any]) -> Callable[..., Any]:
     """The guard: what a capture assumed, as one tuple to look up (inputs' shapes, dtypes and
-    requires_grad, non-Tensor arguments, grad mode, the modules' training flags and which Parameter
-    objects they hold, the parameters' requires_grad and whether their .grad is None). Generated, so
-    that a replay pays one call."""
+    requires_grad, non-Tensor arguments, grad mode, the Python numbers the function reads from its closure
+    and globals, the modules' training flags, settings and which Parameter objects they hold, the parameters'
+    requires_grad and whether their .grad is None). Generated, so that a replay pays one call."""
     parts = ["tuple(map(arg_key, args))", "tuple((k, arg_key(v)) for k, v in sorted(kwargs.items())) if kwargs else ()",
              "mode.enabled"]
+    parts += [f"arg_key({number})" for number in _python_numbers(fn)]
     parts += [f"m{i}.training, tuple(map(id, m{i}._parameters.values()))" for i in range(len(modules))]
+    parts += [f"m{i}.{name}" for i, m in enumerate(modules) for name in _settings(m)]
     parts += [f"t{i}.requires_grad" for i in range(len(tensors))]
     parts += [f"g{i}.grad is None" for i in range(len(grads))]
-    namespace = {"arg_key": _arg_key, "mode": mode, **{f"m{i}": m for i, m in enumerate(modules)},
+    namespace = {"arg_key": _arg_key, "mode": mode, "cells": getattr(fn, "__closure__", None),
+                 "names": getattr(fn, "__globals__", None), **{f"m{i}": m for i, m in enumerate(modules)},
                  **{f"t{i}": t for i, t in enumerate(tensors)}, **{f"g{i}": t for i, t in enumerate(grads)}}
     exec(f"def key(*args, **kwargs):\n    return ({', '.join(parts)})\n", namespace)
     key: Callable[..., Any] = namespace["key"]  # type: ignore[assignment]
@@ -346,8 +380,8 @@ def _getter_function(var: Var) -> Callable[[], Any]:
 
 def _structure(capture: Capture, value: Any, returned: list[Var], arg_index: dict[int, int]) -> Any:
     """The returned value as a recipe: ("var", i) for the i-th computed array, ("arg", i) for an
-    argument returned as it is, ("read", i, how) for a value read back, ("tensor", array) for a tensor
-    of constants, ("const", v) for anything else."""
+    argument returned as it is, ("read", i, how) for a value read back, ("tensor", array) for a tensor of
+    constants, ("const", v) for anything else."""
     if isinstance(value, Tensor):
         if id(value) in arg_index:
             return ("arg", arg_index[id(value)])
@@ -355,8 +389,11 @@ def _structure(capture: Capture, value: Any, returned: list[Var], arg_index: dic
             raise GraphBreak("a result whose backward is still to run, inside a tuple, list or dict (return it "
                              "alone, or compile the whole training step)", "return")
         var = capture.vars.get(id(value.array))
-        if var is None or var.kind == "const":
-            return ("tensor", value.array.copy())  # a new tensor at each call, as eager makes
+        if var is None and id(value.array) in capture.untracked:
+            raise GraphBreak("a returned tensor computed by an operation that has no recorded form",
+                             capture.untracked[id(value.array)])
+        if var is None or var.kind == "const":  # the same value at every call, in a fresh tensor (it may be changed)
+            return ("tensor", value.array.copy())
         returned.append(var)
         return ("var", len(returned) - 1, var.planned)
     for read_value, var, how, _ in capture.readbacks:
@@ -418,6 +455,15 @@ def _bind(namespace: dict[str, Any], value: Any, prefix: str) -> str:
     return name
 
 
+def _final_grads(capture: Capture) -> list[tuple[Tensor, Var | None]]:
+    """Each leaf whose .grad the step set, with the value it set last (None: no gradient)."""
+    final: dict[int, tuple[Tensor, Var | None]] = {}
+    for leaf, var in capture.grads_set:
+        final.pop(id(leaf), None)  # in the order of their last setting
+        final[id(leaf)] = (leaf, var)
+    return list(final.values())
+
+
 def _replayer(program: Callable[..., Any], arguments: list[tuple[str, str, Tensor]], capture: Capture,
               structure: Any, n_returned: int) -> Callable[..., Any]:
     """The function a replay calls: read the arrays, run the program, set the .grad it computed, bump
@@ -428,9 +474,11 @@ def _replayer(program: Callable[..., Any], arguments: list[tuple[str, str, Tenso
     reads += [_getter(v, namespace) for v in capture.externals]
     body = [f"values = program({', '.join(reads)})"]
     reached = {id(t): expression for expression, _, t in arguments}
-    for k, (leaf, _) in enumerate(capture.grads_set):
+    k = n_returned
+    for leaf, var in _final_grads(capture):
         owner = reached.get(id(leaf)) or _bind(namespace, leaf, "p")
-        body.append(f"{owner}.grad = make(values[{n_returned + k}])")
+        body.append(f"{owner}.grad = None" if var is None else f"{owner}.grad = make(values[{k}])")
+        k += var is not None
     updated = any(i.phase == "optimizer" for i in capture.instrs)
     written = [_getter(v, namespace) for v in capture.externals
                if v.kind == "param" and (updated or any(v is s for s in capture.stored))]

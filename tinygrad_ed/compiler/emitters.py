@@ -374,14 +374,20 @@ def call(capture: Capture, fn: Callable[..., Any], args: tuple, hint: str, comme
 
 def accumulate_grad(capture: Capture, leaf: Tensor, g: Var, given: set) -> None:
     """The leaf's .grad, as engine.accumulate_grad sets it (run for real), recorded."""
-    before = leaf.grad
-    engine.accumulate_grad(leaf, g.value, given)
-    assert leaf.grad is not None
-    new = leaf.grad.array
+    capture.depth += 1  # its `grad + g` is the line below, not an op of the step
+    try:
+        before = leaf.grad
+        engine.accumulate_grad(leaf, g.value, given)
+        assert leaf.grad is not None
+        new = leaf.grad.array
+    finally:
+        capture.depth -= 1
     name = capture.tensor_name(leaf)
     if before is not None:
-        held = capture.new(before.array, "grad", "grad_" + name, source=leaf)
-        capture.externals.append(held)
+        held = capture.vars.get(id(before.array))  # set earlier in the step, or read by it
+        if held is None or held.kind == "param":
+            held = capture.new(before.array, "grad", "grad_" + name, source=leaf)
+            capture.externals.append(held)
         var = capture.new(new, "temp", "grad_" + name)
         planned(var)
         capture.add(Instr([held, g], [var], lambda n, b: [f"{n(var)} = np.add({n(held)}, {n(g)}{out(b, var)})"],

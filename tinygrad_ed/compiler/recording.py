@@ -1,7 +1,8 @@
 """The recording versions of the entry points a capture swaps in, only for the duration of one call
 (`capturing`): Primitive.apply, the engine's backpropagate, each optimizer's update, Module.__call__,
 Tensor._make, the write every Tensor in-place op ends with (inplace.store), the Tensor methods that read
-values back into Python, and the package's generator."""
+values back into Python, detach() and .data (views made outside the ops), .grad (read and set by the step's
+own code), zero_grads, the constructors' creation.leaf, and the package's generator."""
 from __future__ import annotations
 
 import contextlib
@@ -11,7 +12,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from .. import creation
+from .. import creation, sampling
 from .. import random as package_random
 from ..autograd import engine, inplace, versions
 from ..autograd.engine import Node, Primitive
@@ -19,7 +20,9 @@ from ..autograd.grad_mode import mode
 from ..autograd.hooks import grad_hooks, post_accumulate_hooks, retained
 from ..nn import init as nn_init
 from ..nn.module import Module
+from ..nn import module
 from ..ops import binary, elementwise, reduce
+from ..optim import optimizer
 from ..optim.optimizer import Optimizer
 from ..tensor import Tensor
 from . import emitters
@@ -116,6 +119,9 @@ def record_later_backward(capture: Capture, root: Tensor, g: Var) -> dict[Tensor
         while ready:
             node = heapq.heappop(ready)[1]
             _run_backward(capture, node, grads.pop(node), grads, ready, free=False)
+    except RuntimeError as error:  # (a saved value written in place since): eager raises when backward runs
+        capture.give_up(f"the result's backward would fail ({error})", user_line())
+        return {}
     finally:
         mode.enabled = previous
         capture.phase = phase
@@ -219,6 +225,108 @@ def _recording_store(tensor: Tensor, name: str, result: Any, writer: int = versi
         capture.record_store(tensor, before, result, steps)
 
 
+_original_detach = Tensor.__dict__["detach"]
+_original_data = Tensor.__dict__["data"]
+
+
+def _recording_detach(self: Tensor) -> Tensor:
+    """Tensor.detach: a view of the same memory, recorded as one."""
+    result: Tensor = _original_detach(self)
+    _record_alias(self, result)
+    return result
+
+
+def _recording_data(self: Tensor) -> Tensor:
+    """Tensor.data's getter: a view of the same memory, recorded as one."""
+    result: Tensor = _original_data.fget(self)
+    _record_alias(self, result)
+    return result
+
+
+def _recording_data_set(self: Tensor, other: Tensor) -> None:
+    """Tensor.data's setter: it rebinds the tensor to other memory, which a replay cannot do."""
+    _original_data.fset(self, other)
+    capture = Capture.active
+    if capture is not None and not capture.depth:
+        capture.give_up("an assignment to .data (the replay cannot give a tensor other memory)", user_line())
+
+
+def _record_alias(tensor: Tensor, alias: Tensor) -> None:
+    capture = Capture.active
+    if capture is not None and not capture.depth and not capture.broken:
+        capture.record_alias(tensor, alias.array)
+
+
+_grad_slot = Tensor.__dict__["grad"]
+
+
+def _recording_grad_get(self: Tensor) -> Tensor | None:
+    grad: Tensor | None = _grad_slot.__get__(self, Tensor)
+    capture = Capture.active
+    if grad is not None and capture is not None and not capture.depth and not capture.broken:
+        capture.record_grad_read(self, grad)
+    return grad
+
+
+def _recording_grad_set(self: Tensor, grad: Tensor | None) -> None:
+    try:
+        before = _grad_slot.__get__(self, Tensor)
+    except AttributeError:  # a Tensor being made
+        before = None
+    _grad_slot.__set__(self, grad)
+    capture = Capture.active
+    if grad is not before and capture is not None and not capture.depth and not capture.broken:
+        capture.record_grad_set(self, grad)
+
+
+_original_zero_grads = optimizer.zero_grads
+
+
+def _recording_zero_grads(params: Any, set_to_none: bool = True) -> None:
+    """zero_grads: with set_to_none=False, each .grad becomes a fresh array of zeros, at replay too (set_to_none
+    is recorded by the .grad setter)."""
+    capture = Capture.active
+    if capture is None or capture.depth or capture.broken or set_to_none:
+        return _original_zero_grads(params, set_to_none)
+    params = list(params)
+    capture.depth += 1
+    try:
+        _original_zero_grads(params, set_to_none)
+        zeroed = [(p, p.grad.array) for p in params if p.grad is not None]
+    finally:
+        capture.depth -= 1
+    for p, zeros in zeroed:
+        capture.record_zeroed_grad(p, zeros)
+
+
+_original_creation_leaf = creation.leaf
+_CONSTANT_MAKERS = {"zeros", "ones", "full", "eye", "arange", "linspace", "logspace", "zeros_like", "ones_like",
+                    "full_like"}  # their values follow from Python numbers and shapes, which the guard holds
+
+
+def _recording_creation_leaf(array: np.ndarray, requires_grad: bool, device: Any, op: str) -> Tensor:
+    """creation.leaf (te.zeros, te.arange, te.ones_like...): a tensor made inside the step, a constant of the
+    program when its values follow from the constructor's arguments alone."""
+    capture = Capture.active
+    if capture is None or capture.depth:
+        return _original_creation_leaf(array, requires_grad, device, op)
+    capture.depth += 1
+    try:
+        t = _original_creation_leaf(array, requires_grad, device, op)
+    finally:
+        capture.depth -= 1
+    capture.created.add(id(t))
+    capture.keep.append(t)
+    if id(array) in capture.vars:  # random numbers, followed
+        return t
+    if op in _CONSTANT_MAKERS and not requires_grad:
+        capture.new(array, "const", op)
+    else:
+        capture.untracked[id(array)] = user_line()
+        capture.keep.append(array)
+    return t
+
+
 _original_leaf = Tensor.__dict__["_leaf"].__func__
 _original_constant = elementwise._constant
 
@@ -240,24 +348,6 @@ def _recording_constant(value: Any, like: Tensor) -> Tensor:
     capture = Capture.active
     if capture is not None and not capture.depth and id(t.array) not in capture.vars:
         capture.new(t.array, "const", "const")
-    return t
-
-
-_original_creation_leaf = creation.leaf
-
-
-def _recording_creation_leaf(array: np.ndarray, requires_grad: bool, device: Any, op: str) -> Tensor:
-    """creation.leaf (te.zeros, te.arange, te.full... made inside the step): a constant of the program."""
-    capture = Capture.active
-    if capture is None or capture.depth or capture.broken or requires_grad:
-        return _original_creation_leaf(array, requires_grad, device, op)
-    capture.depth += 1
-    try:
-        t = _original_creation_leaf(array, requires_grad, device, op)
-    finally:
-        capture.depth -= 1
-    if id(t.array) not in capture.vars:
-        capture.new(t.array, "const", op)
     return t
 
 
@@ -362,13 +452,19 @@ def capturing(capture: Capture) -> Iterator[Capture]:
         swap(Module, "__call__", _recording_module_call)
         swap(Tensor, "_make", staticmethod(_recording_make))
         swap(Tensor, "_leaf", staticmethod(_recording_leaf))
+        for owner in (creation, sampling):  # sampling imports it by name
+            swap(owner, "leaf", _recording_creation_leaf)
+        swap(Tensor, "detach", _recording_detach)
+        swap(Tensor, "grad", property(_recording_grad_get, _recording_grad_set))
+        for owner in (optimizer, module):  # nn.module imports it by name
+            swap(owner, "zero_grads", _recording_zero_grads)
+        swap(Tensor, "data", property(_recording_data, _recording_data_set))
         swap(elementwise, "_constant", _recording_constant)
         for owner in (inplace, nn_init):  # nn.init imports it by name
             swap(owner, "store", _recording_store)
         for owner in (elementwise, binary):
             swap(owner, "compare", _recording_compare)
         swap(reduce, "arg_indices", _recording_arg_indices)
-        swap(creation, "leaf", _recording_creation_leaf)
         for cls in _optimizer_classes():
             _original_updates[cls] = cls.__dict__["update"]
             swap(cls, "update", _recording_update)
