@@ -67,3 +67,17 @@ def test_character_model(tmp_path: Path) -> None:
     assert dev < 2.6  # a uniform guess over 27 characters scores log(27) = 3.30
     theirs = torch_output("char_mlp", tmp_path)
     assert abs(dev - number(theirs, "dev loss")) < 0.3
+
+
+def test_compile_intro(tmp_path: Path) -> None:
+    """torch.compile's introduction, ported: every compiled result equals the eager one bit for bit here
+    (torch's compiled kernels differ by round-off), and the graph break is found in both."""
+    ours = run("compile_intro", tmp_path, "tinygrad_ed")
+    for label in ("function", "decorated", "module", "training"):
+        assert number(ours, f"max difference {label}") == 0.0
+    assert number(ours, "graph breaks") == 1
+    assert number(ours, "speed-up") > 0  # printed (a time ratio: not a tested figure)
+    theirs = torch_output("compile_intro", tmp_path)
+    for label in ("function", "decorated", "module", "training"):
+        assert number(theirs, f"max difference {label}") < 1e-5
+    assert number(theirs, "graph breaks") == 1
