@@ -2,7 +2,7 @@
 from .tensor import Tensor
 from .dtypes import (float16, float32, float64, int8, int16, int32, int64, uint8, bool_ as bool,
                      float32 as float, float64 as double, float16 as half, int64 as long, int32 as int,
-                     int16 as short, finfo, iinfo, get_default_dtype, set_default_dtype)
+                     int16 as short, bfloat16, finfo, iinfo, get_default_dtype, set_default_dtype)
 from .device import device, set_default_device, get_default_device
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from .autograd.grad_mode import inference_mode, is_inference_mode_enabled
@@ -22,7 +22,8 @@ from .settings import (set_num_threads, get_num_threads, use_deterministic_algor
                        get_float32_matmul_precision)
 from . import accelerator, autograd, backends, cuda, distributed, functions, linalg, nn, optim, return_types
 from . import utils, viz
-from . import compiler
+from . import amp, compiler
+from .amp import autocast, is_autocast_enabled
 from . import _dynamo  # noqa: F401  (torch._dynamo is an attribute after `import torch`, too)
 from .compiler import compile
 from .autograd import functional as _functional  # noqa: F401  (makes te.autograd.functional an attribute)
@@ -39,9 +40,10 @@ __all__ = ["Tensor", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empt
            "is_inference_mode_enabled",
            "where", "hstack", "vstack", "dstack", "column_stack", "einsum",
            "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool", "float", "double",
-           "half", "long", "int", "short", "finfo", "iinfo", "get_default_dtype", "set_default_dtype",
+           "half", "long", "int", "short", "bfloat16", "finfo", "iinfo", "get_default_dtype", "set_default_dtype",
            "device", "set_default_device", "get_default_device", "ShapeError",
-           "accelerator", "autograd", "backends", "compile", "compiler", "cuda", "linalg", "nn", "optim",
+           "accelerator", "amp", "autocast", "is_autocast_enabled", "autograd", "backends", "compile", "compiler",
+           "cuda", "linalg", "nn", "optim",
            "return_types", "utils", "viz", "save", "load", "distributed", "set_num_threads", "get_num_threads",
            "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
            "set_float32_matmul_precision", "get_float32_matmul_precision",

@@ -18,6 +18,22 @@ bool_ = np.dtype(np.bool_)
 default_float = float32
 
 
+class UnsupportedDtype:
+    """A dtype torch has and numpy lacks: it can be named (`{"bfloat16": te.bfloat16}`), compared and given to
+    autocast, but no tensor can hold it (to_dtype raises)."""
+
+    is_floating_point = True
+
+    def __init__(self, name: str, itemsize: int):
+        self.name, self.itemsize = name, itemsize
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+bfloat16 = UnsupportedDtype("bfloat16", 2)
+
+
 def category(dtype: np.dtype) -> int:
     """0 for bool, 1 for integers, 2 for floats."""
     if dtype.kind == "b":
@@ -68,6 +84,9 @@ def to_dtype(dtype: Any) -> np.dtype:
     float64 as torch, int -> int64, bool) or a name ("float32", "long"); anything else is a TypeError."""
     if isinstance(dtype, np.dtype) and dtype in SUPPORTED:
         return dtype
+    if dtype is bfloat16 or isinstance(dtype, str) and dtype.removeprefix("torch.") == "bfloat16":
+        raise TypeError("dtype: bfloat16 is not supported: numpy has no bfloat16 type, so no tensor can hold it "
+                        "(use te.float32, or te.float16)")
     if dtype is float:
         return float64
     if isinstance(dtype, type) and dtype in _PYTHON_TYPES:

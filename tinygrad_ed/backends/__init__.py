@@ -1,4 +1,4 @@
 """`te.backends`: the accelerator back ends torch scripts query; none is available (CPU only)."""
-from . import cudnn, mps
+from . import cuda, cudnn, mps
 
-__all__ = ["cudnn", "mps"]
+__all__ = ["cuda", "cudnn", "mps"]

@@ -18,3 +18,11 @@ def manual_seed(seed: int) -> None:
 
 def manual_seed_all(seed: int) -> None:
     """Nothing to seed (no CUDA device); `te.manual_seed` seeds the CPU generator."""
+
+
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    """False: no CUDA device (and no bfloat16 tensors here)."""
+    return False
+
+
+from . import amp  # noqa: E402, F401  (te.cuda.amp.GradScaler, as torch.cuda.amp.GradScaler)
