@@ -996,3 +996,22 @@ def test_indices_or_masks_computed_from_the_values_are_not_frozen(fn):
         got.sum().backward()
         expected.sum().backward()
         np.testing.assert_array_equal(x.grad.array, xe.grad.array, err_msg=f"call {call}")
+
+
+WEIGHTS = te.ones(3)
+
+
+def test_a_tensor_or_module_the_step_finds_in_its_globals_or_closure_is_guarded_by_identity():
+    """The program reads the objects found at capture: a name bound to a new one was once not seen."""
+    global WEIGHTS
+    model = nn.Linear(3, 3)
+
+    @te.compile
+    def step(x):
+        return model(x) * WEIGHTS
+    with te.no_grad():
+        for i in range(5):
+            if i == 3:
+                WEIGHTS, model = te.full((3,), 2.0), nn.Linear(3, 3)
+            assert step(te.ones(1, 3)).tolist() == (model(te.ones(1, 3)) * WEIGHTS).tolist()
+    WEIGHTS = te.ones(3)

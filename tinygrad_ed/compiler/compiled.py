@@ -265,22 +265,29 @@ def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
     return (names + [f"arg{i}" for i in range(len(names), count)])[:count]
 
 
-def _python_numbers(fn: Callable[..., Any]) -> list[str]:
-    """Expressions for the numbers, strings, bools and Nones the function reads from its closure and globals
-    (`cells`, `names`): the program has them written in as they were at capture."""
+def _free_values(fn: Callable[..., Any]) -> list[str]:
+    """Expressions for what the function reads from its closure and globals (`cells`, `names`): the program
+    has the numbers, strings, bools and Nones written in as they were at capture, and reads the tensors and
+    modules it found there at capture, so those are guarded by value and these by identity."""
     code = getattr(fn, "__code__", None)
     if code is None:
         return []
-    found = []
-    for i, cell in enumerate(getattr(fn, "__closure__", None) or ()):
-        try:
-            if isinstance(cell.cell_contents, _SCALARS):
-                found.append(f"cells[{i}].cell_contents")
-        except ValueError:  # a cell not yet filled
-            continue
+    cells = getattr(fn, "__closure__", None) or ()
+    found = [f"cells[{i}].cell_contents" for i, cell in enumerate(cells) if _filled(cell)]
     names = getattr(fn, "__globals__", {})
-    found += [f"names.get({name!r})" for name in code.co_names if isinstance(names.get(name), _SCALARS)]
-    return found
+    return found + [f"names.get({name!r})" for name in code.co_names if name in names]
+
+
+def _filled(cell: Any) -> bool:
+    try:
+        _ = cell.cell_contents
+    except ValueError:  # a cell not yet filled
+        return False
+    return True
+
+
+def _free_key(value: Any) -> Any:
+    return (type(value), value) if isinstance(value, _SCALARS) else id(value)
 
 
 def _settings(module: Module) -> list[str]:
@@ -293,17 +300,18 @@ def _settings(module: Module) -> list[str]:
 def _key_function(modules: list[Module], tensors: list[Tensor], grads: list[Tensor],
                   fn: Callable[..., Any]) -> Callable[..., Any]:
     """The guard: what a capture assumed, as one tuple to look up (inputs' shapes, dtypes and
-    requires_grad, non-Tensor arguments, grad mode, the Python numbers the function reads from its closure
-    and globals, the modules' training flags, settings and which Parameter objects they hold, the parameters'
-    requires_grad and whether their .grad is None). Generated, so that a replay pays one call."""
+    requires_grad, non-Tensor arguments, grad mode, the Python numbers, tensors and modules the function
+    reads from its closure and globals, the modules' training flags, settings and which Parameter objects
+    they hold, the parameters' requires_grad and whether their .grad is None). Generated, so that a replay
+    pays one call."""
     parts = ["tuple(map(arg_key, args))", "tuple((k, arg_key(v)) for k, v in sorted(kwargs.items())) if kwargs else ()",
              "mode.enabled"]
-    parts += [f"arg_key({number})" for number in _python_numbers(fn)]
+    parts += [f"free_key({value})" for value in _free_values(fn)]
     parts += [f"m{i}.training, tuple(map(id, m{i}._parameters.values()))" for i in range(len(modules))]
     parts += [f"m{i}.{name}" for i, m in enumerate(modules) for name in _settings(m)]
     parts += [f"t{i}.requires_grad" for i in range(len(tensors))]
     parts += [f"g{i}.grad is None" for i in range(len(grads))]
-    namespace = {"arg_key": _arg_key, "mode": mode, "cells": getattr(fn, "__closure__", None),
+    namespace = {"arg_key": _arg_key, "free_key": _free_key, "mode": mode, "cells": getattr(fn, "__closure__", None),
                  "names": getattr(fn, "__globals__", None), **{f"m{i}": m for i, m in enumerate(modules)},
                  **{f"t{i}": t for i, t in enumerate(tensors)}, **{f"g{i}": t for i, t in enumerate(grads)}}
     exec(f"def key(*args, **kwargs):\n    return ({', '.join(parts)})\n", namespace)
