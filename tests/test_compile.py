@@ -1015,3 +1015,26 @@ def test_a_tensor_or_module_the_step_finds_in_its_globals_or_closure_is_guarded_
                 WEIGHTS, model = te.full((3,), 2.0), nn.Linear(3, 3)
             assert step(te.ones(1, 3)).tolist() == (model(te.ones(1, 3)) * WEIGHTS).tolist()
     WEIGHTS = te.ones(3)
+
+
+def test_a_parameter_group_added_between_calls_is_guarded():
+    """The program updates the parameters the optimizer held at capture: one added later was once left as it was."""
+    def make():
+        model, opt = linear_and_sgd()
+        extra = nn.Parameter(te.ones(3))
+
+        def step(x):
+            opt.zero_grad()
+            (model(x) * extra).sum().backward()
+            opt.step()
+        return step, opt, extra
+    (eager, eager_opt, eager_extra), (step, opt, extra) = make(), make()
+    compiled = te.compile(step)
+    for i in range(5):
+        if i == 3:
+            eager_opt.add_param_group({"params": [eager_extra]})
+            opt.add_param_group({"params": [extra]})
+        x = te.randn(4, 3)
+        eager(x)
+        compiled(x)
+        assert extra.tolist() == eager_extra.tolist()
