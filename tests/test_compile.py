@@ -1038,3 +1038,18 @@ def test_a_parameter_group_added_between_calls_is_guarded():
         eager(x)
         compiled(x)
         assert extra.tolist() == eager_extra.tolist()
+
+
+def test_a_layer_or_buffer_replaced_between_calls_is_guarded():
+    """model[0] = nn.Linear(...) once left the replays computing with the old layer."""
+    model = nn.Sequential(nn.Linear(3, 3), nn.BatchNorm1d(3))
+    model.eval()
+    compiled = te.compile(model)
+    with te.no_grad():
+        for i in range(6):
+            if i == 3:
+                model[0] = nn.Linear(3, 3)
+            if i == 4:
+                model[1].running_mean = te.ones(3)
+            x = te.randn(2, 3)
+            np.testing.assert_array_equal(compiled(x).array, model(x).array, err_msg=f"call {i}")

@@ -306,13 +306,14 @@ def _key_function(modules: list[Module], tensors: list[Tensor], grads: list[Tens
                   fn: Callable[..., Any]) -> Callable[..., Any]:
     """The guard: what a capture assumed, as one tuple to look up (inputs' shapes, dtypes and
     requires_grad, non-Tensor arguments, grad mode, the Python numbers, tensors and modules the function
-    reads from its closure and globals, the modules' training flags, settings and which Parameter objects
-    they hold, the parameters' requires_grad and whether their .grad is None, how many parameters each
+    reads from its closure and globals, the modules' training flags, settings and which parameters, buffers
+    and submodules they hold, the parameters' requires_grad and whether their .grad is None, how many parameters each
     optimizer's groups hold). Generated, so that a replay pays one call."""
     parts = ["tuple(map(arg_key, args))", "tuple((k, arg_key(v)) for k, v in sorted(kwargs.items())) if kwargs else ()",
              "mode.enabled"]
     parts += [f"free_key({value})" for value in _free_values(fn)]
-    parts += [f"m{i}.training, tuple(map(id, m{i}._parameters.values()))" for i in range(len(modules))]
+    parts += [f"m{i}.training, tuple(map(id, m{i}._parameters.values())), tuple(map(id, m{i}._buffers.values())), "
+              f"tuple(map(id, m{i}._modules.values()))" for i in range(len(modules))]
     parts += [f"m{i}.{name}" for i, m in enumerate(modules) for name in _settings(m)]
     parts += [f"t{i}.requires_grad" for i in range(len(tensors))]
     parts += [f"g{i}.grad is None" for i in range(len(grads))]
