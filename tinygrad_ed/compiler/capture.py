@@ -45,7 +45,8 @@ class Capture:
         self.vars: dict[int, Var] = {}
         self.untracked: dict[int, str] = {}  # id -> where: arrays made outside any recorded op (a comparison...)
         self.created: set[int] = set()  # ids of the tensors the step made with a constructor
-        self.by_address: dict[tuple, Var] = {}  # (memory address, bytes, dtype) -> the input or parameter there
+        self.by_address: dict[tuple, Var] = {}  # (memory address, bytes, dtype) -> the value of the step there
+        self.owners: set[int] = set()  # ids of the arrays owning the memory of the step's values
         self.keep: list[Any] = []  # every array seen: their ids stay unique while capturing
         self.shared: dict[tuple, Var] = {}  # constants the emitters add, by what they hold
         self.instrs: list[Instr] = []
@@ -81,8 +82,9 @@ class Capture:
     def new(self, value: Any, kind: str = "temp", hint: str = "t", source: Any = None) -> Var:
         var = Var(kind, value, hint, source)
         self.vars[id(value)] = var
-        if kind in ("input", "param") and isinstance(value, np.ndarray):  # what views are looked up against
+        if kind in ("input", "param", "temp") and isinstance(value, np.ndarray):  # what views are looked up against
             self.by_address.setdefault(_address(value), var)
+            self.owners.add(id(value if value.base is None else value.base))
         self.keep.append(value)
         return var
 
@@ -124,6 +126,9 @@ class Capture:
                 return view
             if id(value) in self.untracked:
                 self.give_up("a tensor computed by an operation that has no recorded form", self.untracked[id(value)])
+            if isinstance(value, np.ndarray) and value.base is not None \
+                    and (id(value.base) in self.owners or id(value.base) in self.untracked):
+                self.give_up("a view of a value of the step made outside the recorded ops", user_line())
             return self.new(value, "const", "const")
         if isinstance(value, tuple):
             return tuple(self.value(v) for v in value)
@@ -176,6 +181,9 @@ class Capture:
     def record_primitive(self, cls: type, args: tuple, options: dict, result: Tensor) -> None:
         reads = [self.var_of_tensor(a) if isinstance(a, Tensor) else self.value(a) for a in args]
         opts = {k: self.value(v) for k, v in options.items()}
+        if any(v.kind != "const" and v.dtype == np.bool_ and v.shape for v in _vars_in([opts.get("index")])):
+            self.give_up("indexing with a mask the step computes (the result's shape depends on its values)",
+                         user_line())
         out = self.new(result.array, "temp", cls.__name__.lower(), source=self.layer())
         node = result.grad_fn
         needs = node.needs_input_grad if node is not None else (False,) * len(args)

@@ -60,6 +60,7 @@ class CompiledFunction:
         self.watched_modules: list[Module] = []
         self.watched_tensors: list[Tensor] = []  # requires_grad guarded
         self.watched_grads: list[Tensor] = []  # `.grad is None` guarded: the program reads or sets their .grad
+        self.watched_optimizers: list[Any] = []  # how many parameters each group holds: the program updates those
         self.key: Callable[..., Any] = self._first_key
         self.latest: Entry | None = None
         self.gave_up = False
@@ -93,7 +94,7 @@ class CompiledFunction:
 
     def reset(self) -> None:
         self.cache.clear()
-        self.watched_modules, self.watched_tensors, self.watched_grads = [], [], []
+        self.watched_modules, self.watched_tensors, self.watched_grads, self.watched_optimizers = [], [], [], []
         self.key, self.latest, self.gave_up = self._first_key, None, False
 
     # -- capture ---------------------------------------------------------------------------------
@@ -229,7 +230,11 @@ class CompiledFunction:
         for leaf in [leaf for leaf, _ in capture.grads_set] + [v.source for v in capture.externals if v.kind == "grad"]:
             if all(t is not leaf for t in self.watched_grads):
                 self.watched_grads.append(leaf)
-        self.key = _key_function(self.watched_modules, self.watched_tensors, self.watched_grads, self.fn)
+        for var in capture.externals:
+            if var.kind == "group" and all(o is not var.source[0] for o in self.watched_optimizers):
+                self.watched_optimizers.append(var.source[0])
+        self.key = _key_function(self.watched_modules, self.watched_tensors, self.watched_grads,
+                                 self.watched_optimizers, self.fn)
 
 
 def _constants(capture: Capture) -> list[tuple[Any, str]]:
@@ -290,22 +295,29 @@ def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
     return (names + [f"arg{i}" for i in range(len(names), count)])[:count]
 
 
-def _python_numbers(fn: Callable[..., Any]) -> list[str]:
-    """Expressions for the numbers, strings, bools and Nones the function reads from its closure and globals
-    (`cells`, `names`): the program has them written in as they were at capture."""
+def _free_values(fn: Callable[..., Any]) -> list[str]:
+    """Expressions for what the function reads from its closure and globals (`cells`, `names`): the program
+    has the numbers, strings, bools and Nones written in as they were at capture, and reads the tensors and
+    modules it found there at capture, so those are guarded by value and these by identity."""
     code = getattr(fn, "__code__", None)
     if code is None:
         return []
-    found = []
-    for i, cell in enumerate(getattr(fn, "__closure__", None) or ()):
-        try:
-            if isinstance(cell.cell_contents, _SCALARS):
-                found.append(f"cells[{i}].cell_contents")
-        except ValueError:  # a cell not yet filled
-            continue
+    cells = getattr(fn, "__closure__", None) or ()
+    found = [f"cells[{i}].cell_contents" for i, cell in enumerate(cells) if _filled(cell)]
     names = getattr(fn, "__globals__", {})
-    found += [f"names.get({name!r})" for name in code.co_names if isinstance(names.get(name), _SCALARS)]
-    return found
+    return found + [f"names.get({name!r})" for name in code.co_names if name in names]
+
+
+def _filled(cell: Any) -> bool:
+    try:
+        _ = cell.cell_contents
+    except ValueError:  # a cell not yet filled
+        return False
+    return True
+
+
+def _free_key(value: Any) -> Any:
+    return (type(value), value) if isinstance(value, _SCALARS) else id(value)
 
 
 def _settings(module: Module) -> list[str]:
@@ -315,24 +327,30 @@ def _settings(module: Module) -> list[str]:
             if isinstance(value, _SCALARS) and name.isidentifier() and not name.startswith("_") and name != "training"]
 
 
-def _key_function(modules: list[Module], tensors: list[Tensor], grads: list[Tensor],
+def _key_function(modules: list[Module], tensors: list[Tensor], grads: list[Tensor], optimizers: list[Any],
                   fn: Callable[..., Any]) -> Callable[..., Any]:
     """The guard: what a capture assumed, as one tuple to look up (inputs' shapes, dtypes and
-    requires_grad, non-Tensor arguments, grad mode, the Python numbers the function reads from its closure
-    and globals, the modules' training flags, settings and which Parameter objects they hold, the parameters'
-    requires_grad and whether their .grad is None). Generated, so that a replay pays one call."""
+    requires_grad, non-Tensor arguments, grad mode, the Python numbers, tensors and modules the function
+    reads from its closure and globals, the modules' training flags, settings and which parameters, buffers
+    and submodules they hold, the parameters' requires_grad and whether their .grad is None, how many parameters each
+    optimizer's groups hold). Generated, so that a replay pays one call."""
     parts = ["tuple(map(arg_key, args))", "tuple((k, arg_key(v)) for k, v in sorted(kwargs.items())) if kwargs else ()",
              "mode.enabled"]
-    parts += [f"arg_key({number})" for number in _python_numbers(fn)]
-    parts += [f"m{i}.training, tuple(map(id, m{i}._parameters.values()))" for i in range(len(modules))]
+    parts += [f"free_key({value})" for value in _free_values(fn)]
+    parts += [f"m{i}.training, tuple(map(id, m{i}._parameters.values())), tuple(map(id, m{i}._buffers.values())), "
+              f"tuple(map(id, m{i}._modules.values()))" for i in range(len(modules))]
     parts += [f"m{i}.{name}" for i, m in enumerate(modules) for name in _settings(m)]
     parts += [f"t{i}.requires_grad" for i in range(len(tensors))]
     parts += [f"g{i}.grad is None" for i in range(len(grads))]
-    namespace = {"arg_key": _arg_key, "mode": mode, "cells": getattr(fn, "__closure__", None),
-                 "names": getattr(fn, "__globals__", None), **{f"m{i}": m for i, m in enumerate(modules)},
-                 **{f"t{i}": t for i, t in enumerate(tensors)}, **{f"g{i}": t for i, t in enumerate(grads)}}
+    parts += [f"tuple(len(group['params']) for group in o{i}.param_groups)" for i in range(len(optimizers))]
+    namespace: dict[str, Any] = {"arg_key": _arg_key, "free_key": _free_key, "mode": mode,
+                                 "cells": getattr(fn, "__closure__", None), "names": getattr(fn, "__globals__", None),
+                                 **{f"m{i}": m for i, m in enumerate(modules)},
+                                 **{f"t{i}": t for i, t in enumerate(tensors)},
+                                 **{f"g{i}": t for i, t in enumerate(grads)},
+                                 **{f"o{i}": o for i, o in enumerate(optimizers)}}
     exec(f"def key(*args, **kwargs):\n    return ({', '.join(parts)})\n", namespace)
-    key: Callable[..., Any] = namespace["key"]  # type: ignore[assignment]
+    key: Callable[..., Any] = namespace["key"]
     return key
 
 

@@ -21,7 +21,7 @@ from ..autograd.hooks import grad_hooks, post_accumulate_hooks, retained
 from ..nn import init as nn_init
 from ..nn.module import Module
 from ..nn import module
-from ..ops import binary, elementwise, reduce
+from ..ops import binary, elementwise, index, movement, reduce, scan, sorting, unary
 from ..optim import optimizer
 from ..optim.optimizer import Optimizer
 from ..tensor import Tensor
@@ -394,6 +394,24 @@ def _recording_compare(a: Any, b: Any, op: Any) -> Tensor:
     return result
 
 
+# functions that compute indices or masks from the step's values with plain numpy and hand them to an op as
+# constants: a program would freeze them (the two captures agree when both see the same data); the second
+# group only when given a tensor of indices, repeats or a mask
+_FROM_VALUES = {unary: ("nan_to_num",), elementwise: ("fmax", "fmin"), scan: ("cummax", "cummin"),
+                sorting: ("sort", "topk", "median", "kthvalue")}
+_FROM_TENSOR_ARGUMENTS = {index: ("masked_select", "take_along_dim", "index_fill"), movement: ("repeat_interleave",)}
+
+
+def _unrecordable(name: str, original: Callable[..., Any], always: bool) -> Callable[..., Any]:
+    def run(*args: Any, **kwargs: Any) -> Any:
+        capture = Capture.active
+        if capture is not None and not capture.depth and not capture.broken \
+                and (always or any(isinstance(a, Tensor) for a in [*args[1:], *kwargs.values()])):
+            capture.give_up(f"{name} computes from the step's values with numpy outside the recorded ops", user_line())
+        return original(*args, **kwargs)
+    return run
+
+
 def _readback(name: str, how: str) -> Callable[..., Any]:
     original = Tensor.__dict__[name]
 
@@ -468,6 +486,10 @@ def capturing(capture: Capture) -> Iterator[Capture]:
         for cls in _optimizer_classes():
             _original_updates[cls] = cls.__dict__["update"]
             swap(cls, "update", _recording_update)
+        for always, functions in ((True, _FROM_VALUES), (False, _FROM_TENSOR_ARGUMENTS)):
+            for owner, names in functions.items():
+                for name in names:
+                    swap(owner, name, _unrecordable(name, owner.__dict__[name], always))
         for name, how in _READBACKS.items():
             swap(Tensor, name, _readback(name, how))
         generator = package_random.default_generator
