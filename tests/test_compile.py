@@ -1053,3 +1053,24 @@ def test_a_layer_or_buffer_replaced_between_calls_is_guarded():
                 model[1].running_mean = te.ones(3)
             x = te.randn(2, 3)
             np.testing.assert_array_equal(compiled(x).array, model(x).array, err_msg=f"call {i}")
+
+
+class Scaled(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(3, 3)
+        self.scale = te.tensor(2.0)  # a plain attribute: neither a parameter nor a buffer
+
+    def forward(self, x):
+        return self.linear(x) * self.scale
+
+
+def test_a_modules_plain_tensor_attribute_replaced_between_calls_is_guarded():
+    model = Scaled()
+    compiled = te.compile(model)
+    with te.no_grad():
+        for i in range(5):
+            if i == 3:
+                model.scale = te.tensor(5.0)
+            x = te.randn(2, 3)
+            np.testing.assert_array_equal(compiled(x).array, model(x).array, err_msg=f"call {i}")

@@ -296,10 +296,11 @@ def _free_key(value: Any) -> Any:
 
 
 def _settings(module: Module) -> list[str]:
-    """The module's attributes that hold a number, string, bool or None (a dropout rate, an eps...): forward
-    writes them into the program."""
-    return [name for name, value in vars(module).items()
-            if isinstance(value, _SCALARS) and name.isidentifier() and not name.startswith("_") and name != "training"]
+    """The module's attributes that hold a number, string, bool or None (a dropout rate, an eps...), which
+    forward writes into the program, or a tensor that is neither a parameter nor a buffer, which it reads."""
+    registered = {*module._parameters, *module._buffers, "training"}
+    return [name for name, value in vars(module).items() if isinstance(value, (*_SCALARS, Tensor))
+            and name.isidentifier() and not name.startswith("_") and name not in registered]
 
 
 def _key_function(modules: list[Module], tensors: list[Tensor], grads: list[Tensor], optimizers: list[Any],
@@ -314,7 +315,7 @@ def _key_function(modules: list[Module], tensors: list[Tensor], grads: list[Tens
     parts += [f"free_key({value})" for value in _free_values(fn)]
     parts += [f"m{i}.training, tuple(map(id, m{i}._parameters.values())), tuple(map(id, m{i}._buffers.values())), "
               f"tuple(map(id, m{i}._modules.values()))" for i in range(len(modules))]
-    parts += [f"m{i}.{name}" for i, m in enumerate(modules) for name in _settings(m)]
+    parts += [f"free_key(m{i}.{name})" for i, m in enumerate(modules) for name in _settings(m)]
     parts += [f"t{i}.requires_grad" for i in range(len(tensors))]
     parts += [f"g{i}.grad is None" for i in range(len(grads))]
     parts += [f"tuple(len(group['params']) for group in o{i}.param_groups)" for i in range(len(optimizers))]
