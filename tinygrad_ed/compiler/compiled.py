@@ -313,9 +313,11 @@ def _key_function(modules: list[Module], tensors: list[Tensor], grads: list[Tens
     parts = ["tuple(map(arg_key, args))", "tuple((k, arg_key(v)) for k, v in sorted(kwargs.items())) if kwargs else ()",
              "mode.enabled"]
     parts += [f"free_key({value})" for value in _free_values(fn)]
-    parts += [f"m{i}.training, tuple(map(id, m{i}._parameters.values())), tuple(map(id, m{i}._buffers.values())), "
-              f"tuple(map(id, m{i}._modules.values()))" for i in range(len(modules))]
-    parts += [f"free_key(m{i}.{name})" for i, m in enumerate(modules) for name in _settings(m)]
+    parts += [f"m{i}.training" for i in range(len(modules))]
+    parts += [f"tuple(map(id, m{i}.{held}.values()))" for i, m in enumerate(modules)
+              for held in ("_parameters", "_buffers", "_modules") if getattr(m, held)]
+    parts += [f"m{i}.{name}" if isinstance(getattr(m, name), _SCALARS) else f"id(m{i}.{name})"
+              for i, m in enumerate(modules) for name in _settings(m)]
     parts += [f"t{i}.requires_grad" for i in range(len(tensors))]
     parts += [f"g{i}.grad is None" for i in range(len(grads))]
     parts += [f"tuple(len(group['params']) for group in o{i}.param_groups)" for i in range(len(optimizers))]
