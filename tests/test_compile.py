@@ -1074,3 +1074,24 @@ def test_a_modules_plain_tensor_attribute_replaced_between_calls_is_guarded():
                 model.scale = te.tensor(5.0)
             x = te.randn(2, 3)
             np.testing.assert_array_equal(compiled(x).array, model(x).array, err_msg=f"call {i}")
+
+
+def test_zero_grad_in_a_forward_step_drops_the_gradients_at_each_replay():
+    """A compiled forward that calls zero_grad(), its backward and step() run eagerly after it: the replays once
+    skipped the zero_grad, so the gradients added up over the calls."""
+    def make():
+        model, opt = linear_and_sgd()
+
+        def forward(x):
+            opt.zero_grad()
+            return model(x)
+        return model, opt, forward
+    (eager_model, eager_opt, eager), (model, opt, forward) = make(), make()
+    compiled = te.compile(forward)
+    for _ in range(5):
+        x = te.randn(4, 3)
+        for step, optimizer in ((eager, eager_opt), (compiled, opt)):
+            step(x).pow(2).sum().backward()
+            optimizer.step()
+        np.testing.assert_array_equal(model.weight.array, eager_model.weight.array)
+    assert "runs eagerly" not in compiled.code

@@ -185,10 +185,13 @@ class CompiledFunction:
         if capture.broken:
             raise GraphBreak(capture.broken, "")
         if isinstance(result, Tensor) and _graph_alive(result) and id(result) not in map(id, args):
-            if capture.grads_set:
-                raise GraphBreak("a step that sets .grad and returns a result whose backward is still to run", "")
+            dropped = [leaf for leaf, var in _final_grads(capture) if var is None]
+            if len(dropped) < len(_final_grads(capture)):
+                raise GraphBreak("a step that computes a .grad and returns a result whose backward is still to run", "")
             entry.source, entry.replay = split_programs(capture, self.__name__, inputs, args, result,
                                                         lambda v: _getter_function(v))
+            if dropped:  # zero_grad() in a forward step: before its program (which reads no .grad)
+                entry.replay = _dropping_grads(dropped, entry.replay)
             entry.op_count = len(capture.instrs)
             return
         returned: list[Var] = []
@@ -443,6 +446,14 @@ def _bind(namespace: dict[str, Any], value: Any, prefix: str) -> str:
     name = f"{prefix}{len(namespace)}"
     namespace[name] = value
     return name
+
+
+def _dropping_grads(leaves: list[Tensor], replay: Callable[..., Any]) -> Callable[..., Any]:
+    def replay_dropping(*args: Any, **kwargs: Any) -> Any:
+        for leaf in leaves:
+            leaf.grad = None
+        return replay(*args, **kwargs)
+    return replay_dropping
 
 
 def _final_grads(capture: Capture) -> list[tuple[Tensor, Var | None]]:
