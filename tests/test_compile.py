@@ -1095,3 +1095,19 @@ def test_zero_grad_in_a_forward_step_drops_the_gradients_at_each_replay():
             optimizer.step()
         np.testing.assert_array_equal(model.weight.array, eager_model.weight.array)
     assert "runs eagerly" not in compiled.code
+
+
+def test_lists_and_arrays_passed_as_arguments_are_not_frozen():
+    """A list of numbers is guarded by its values; tensors inside a list, and numpy arrays, make the call run
+    eagerly. The program once read the tensors of the capture's list, and an array changed in place kept its
+    old values."""
+    @te.compile
+    def step(xs, scale, mask, index):
+        return xs[0] * scale[0] + xs[1] * te.tensor(mask) + xs[0][index].sum()
+    xs, scale, mask, index = [], [1.0], np.ones(3, np.float32), [0, 1]
+    for i in range(5):  # the same objects, changed in place
+        if i == 3:
+            scale[0], mask[:], index[1] = 2.0, 5.0, 2
+        xs[:] = [te.randn(3), te.randn(3)]
+        expected = xs[0] * scale[0] + xs[1] * te.tensor(mask) + xs[0][index].sum()
+        np.testing.assert_array_equal(step(xs, scale, mask, index).array, expected.array, err_msg=f"call {i}")

@@ -107,6 +107,9 @@ class CompiledFunction:
         names = _argument_names(self.fn, len(args))
         inputs: list[Var] = []
         for name, a in [*zip(names, args), *kwargs.items()]:
+            if _nested_data(a):
+                capture.give_up(f"argument {name} is a numpy array or holds tensors in a list, tuple or dict (only a "
+                                "tensor passed as an argument itself is read afresh at each call)", "the call")
             if isinstance(a, Tensor):
                 if a.grad_fn is not None:
                     capture.give_up(f"argument {name} is part of a graph built outside the step", "the call")
@@ -341,7 +344,20 @@ def _arg_key(a: Any) -> Any:
         return (array.shape, array.dtype, a.requires_grad)
     if isinstance(a, _SCALARS):
         return (type(a), a)
+    if type(a) in (list, tuple):  # their numbers are written into the program, as an argument's are
+        return (type(a), tuple(map(_arg_key, a)))
+    if type(a) is dict:
+        return (dict, tuple((k, _arg_key(v)) for k, v in a.items()))
     return id(a)
+
+
+def _nested_data(value: Any, top: bool = True) -> bool:
+    """Whether an argument is a numpy array, or holds a tensor or an array in a list, tuple or dict: the program
+    would have the values it held at capture written in."""
+    if isinstance(value, np.ndarray) or isinstance(value, Tensor) and not top:
+        return True
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+    return any(_nested_data(v, top=False) for v in items)
 
 
 def _returned_ids(result: Any) -> set[int]:
