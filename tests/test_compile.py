@@ -1263,3 +1263,61 @@ def test_a_layer_or_buffer_replaced_between_calls_is_guarded():
                 model[1].running_mean = te.ones(3)
             x = te.randn(2, 3)
             np.testing.assert_array_equal(compiled(x).array, model(x).array, err_msg=f"call {i}")
+
+
+class Scaled(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(3, 3)
+        self.scale = te.tensor(2.0)  # a plain attribute: neither a parameter nor a buffer
+
+    def forward(self, x):
+        return self.linear(x) * self.scale
+
+
+def test_a_modules_plain_tensor_attribute_replaced_between_calls_is_guarded():
+    model = Scaled()
+    compiled = te.compile(model)
+    with te.no_grad():
+        for i in range(5):
+            if i == 3:
+                model.scale = te.tensor(5.0)
+            x = te.randn(2, 3)
+            np.testing.assert_array_equal(compiled(x).array, model(x).array, err_msg=f"call {i}")
+
+
+def test_zero_grad_in_a_forward_step_drops_the_gradients_at_each_replay():
+    """A compiled forward that calls zero_grad(), its backward and step() run eagerly after it: the replays once
+    skipped the zero_grad, so the gradients added up over the calls."""
+    def make():
+        model, opt = linear_and_sgd()
+
+        def forward(x):
+            opt.zero_grad()
+            return model(x)
+        return model, opt, forward
+    (eager_model, eager_opt, eager), (model, opt, forward) = make(), make()
+    compiled = te.compile(forward)
+    for _ in range(5):
+        x = te.randn(4, 3)
+        for step, optimizer in ((eager, eager_opt), (compiled, opt)):
+            step(x).pow(2).sum().backward()
+            optimizer.step()
+        np.testing.assert_array_equal(model.weight.array, eager_model.weight.array)
+    assert "runs eagerly" not in compiled.code
+
+
+def test_lists_and_arrays_passed_as_arguments_are_not_frozen():
+    """A list of numbers is guarded by its values; tensors inside a list are inputs read at each call; a numpy
+    array makes the call run eagerly. The program once read the tensors of the capture's list, and an array
+    changed in place kept its old values."""
+    @te.compile
+    def step(xs, scale, mask, index):
+        return xs[0] * scale[0] + xs[1] * te.tensor(mask) + xs[0][index].sum()
+    xs, scale, mask, index = [], [1.0], np.ones(3, np.float32), [0, 1]
+    for i in range(5):  # the same objects, changed in place
+        if i == 3:
+            scale[0], mask[:], index[1] = 2.0, 5.0, 2
+        xs[:] = [te.randn(3), te.randn(3)]
+        expected = xs[0] * scale[0] + xs[1] * te.tensor(mask) + xs[0][index].sum()
+        np.testing.assert_array_equal(step(xs, scale, mask, index).array, expected.array, err_msg=f"call {i}")

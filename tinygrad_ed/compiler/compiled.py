@@ -109,6 +109,10 @@ class CompiledFunction:
         capture = Capture(self.fullgraph, self._roots())
         arguments = argument_tensors(self.fn, args, kwargs)
         inputs: list[Var] = []
+        for name, a in [*zip(_argument_names(self.fn, len(args)), args), *kwargs.items()]:
+            if _holds_arrays(a):
+                capture.give_up(f"argument {name} is or holds a numpy array (a tensor is read afresh at each call; "
+                                "an array's values would be written into the program)", "the call")
         for _, name, a in arguments:
             if a.grad_fn is not None:
                 capture.give_up(f"argument {name} is part of a graph built outside the step", "the call")
@@ -188,10 +192,13 @@ class CompiledFunction:
         if capture.broken:
             raise GraphBreak(capture.broken, "")
         if isinstance(result, Tensor) and _graph_alive(result) and id(result) not in map(id, args):
-            if capture.grads_set:
-                raise GraphBreak("a step that sets .grad and returns a result whose backward is still to run", "")
+            dropped = [leaf for leaf, var in _final_grads(capture) if var is None]
+            if len(dropped) < len(_final_grads(capture)):
+                raise GraphBreak("a step that computes a .grad and returns a result whose backward is still to run", "")
             entry.source, entry.replay = split_programs(capture, self.__name__, inputs, arguments, result,
                                                         lambda v: _getter_function(v))
+            if dropped:  # zero_grad() in a forward step: before its program (which reads no .grad)
+                entry.replay = _dropping_grads(dropped, entry.replay)
             entry.op_count = len(capture.instrs)
             return
         returned: list[Var] = []
@@ -321,10 +328,11 @@ def _free_key(value: Any) -> Any:
 
 
 def _settings(module: Module) -> list[str]:
-    """The module's attributes that hold a number, string, bool or None (a dropout rate, an eps...): forward
-    writes them into the program."""
-    return [name for name, value in vars(module).items()
-            if isinstance(value, _SCALARS) and name.isidentifier() and not name.startswith("_") and name != "training"]
+    """The module's attributes that hold a number, string, bool or None (a dropout rate, an eps...), which
+    forward writes into the program, or a tensor that is neither a parameter nor a buffer, which it reads."""
+    registered = {*module._parameters, *module._buffers, "training"}
+    return [name for name, value in vars(module).items() if isinstance(value, (*_SCALARS, Tensor))
+            and name.isidentifier() and not name.startswith("_") and name not in registered]
 
 
 def _key_function(modules: list[Module], tensors: list[Tensor], grads: list[Tensor], optimizers: list[Any],
@@ -337,9 +345,11 @@ def _key_function(modules: list[Module], tensors: list[Tensor], grads: list[Tens
     parts = ["tuple(map(arg_key, args))", "tuple((k, arg_key(v)) for k, v in sorted(kwargs.items())) if kwargs else ()",
              "mode.enabled"]
     parts += [f"free_key({value})" for value in _free_values(fn)]
-    parts += [f"m{i}.training, tuple(map(id, m{i}._parameters.values())), tuple(map(id, m{i}._buffers.values())), "
-              f"tuple(map(id, m{i}._modules.values()))" for i in range(len(modules))]
-    parts += [f"m{i}.{name}" for i, m in enumerate(modules) for name in _settings(m)]
+    parts += [f"m{i}.training" for i in range(len(modules))]
+    parts += [f"tuple(map(id, m{i}.{held}.values()))" for i, m in enumerate(modules)
+              for held in ("_parameters", "_buffers", "_modules") if getattr(m, held)]
+    parts += [f"m{i}.{name}" if isinstance(getattr(m, name), _SCALARS) else f"id(m{i}.{name})"
+              for i, m in enumerate(modules) for name in _settings(m)]
     parts += [f"t{i}.requires_grad" for i in range(len(tensors))]
     parts += [f"g{i}.grad is None" for i in range(len(grads))]
     parts += [f"tuple(len(group['params']) for group in o{i}.param_groups)" for i in range(len(optimizers))]
@@ -362,11 +372,20 @@ def _arg_key(a: Any) -> Any:
         return (array.shape, array.dtype, a.requires_grad)
     if isinstance(a, _SCALARS):
         return (type(a), a)
-    if isinstance(a, (tuple, list)):
+    if isinstance(a, (tuple, list)):  # tensors inside are inputs; numbers are written into the program
         return (type(a), tuple(map(_arg_key, a)))
     if type(a) is dict and all(type(k) in (str, int) for k in a):
         return (dict, tuple((k, _arg_key(v)) for k, v in a.items()))
     return id(a)
+
+
+def _holds_arrays(value: Any) -> bool:
+    """Whether an argument is a numpy array or holds one in a list, tuple or dict: the program would have the
+    values it held at capture written in."""
+    if isinstance(value, np.ndarray):
+        return True
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+    return any(_holds_arrays(v) for v in items)
 
 
 def _returned_ids(result: Any) -> set[int]:
@@ -471,6 +490,14 @@ def _bind(namespace: dict[str, Any], value: Any, prefix: str) -> str:
     name = f"{prefix}{len(namespace)}"
     namespace[name] = value
     return name
+
+
+def _dropping_grads(leaves: list[Tensor], replay: Callable[..., Any]) -> Callable[..., Any]:
+    def replay_dropping(*args: Any, **kwargs: Any) -> Any:
+        for leaf in leaves:
+            leaf.grad = None
+        return replay(*args, **kwargs)
+    return replay_dropping
 
 
 def _final_grads(capture: Capture) -> list[tuple[Tensor, Var | None]]:
