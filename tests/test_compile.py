@@ -428,6 +428,38 @@ def test_a_gpt_training_step_with_arange_positions_and_an_inf_mask_matches_eager
     assert "runs eagerly" not in run.code and "float('-inf')" in run.code
 
 
+class LogitsAndLoss(nn.Module):
+    """A model returning `(logits, loss)`, as the minimal GPT training script's does."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = mlp()
+
+    def forward(self, x, targets):
+        logits = self.body(x)
+        return logits, F.cross_entropy(logits, targets)
+
+
+@pytest.mark.parametrize("through_logits", [False, True], ids=["loss", "loss_and_logits"])
+def test_a_compiled_model_returning_logits_and_loss_trains_in_an_eager_loop_like_the_model(through_logits):
+    """`model = torch.compile(model)`, then `logits, loss = model(x, y)` and `loss.backward()` outside: each tensor
+    of the result whose backward is still to run gets its own node and backward program (this ran eagerly).
+    Differentiating through both, their gradients meet at the parameters instead of at the logits: to round-off."""
+    (net, net_opt, _), (twin, opt, _) = twins(LogitsAndLoss, lambda ps: te.optim.AdamW(ps, lr=1e-2))
+    model = te.compile(twin)
+    for x, y in batches(5, 8, 20, 5):
+        for m, o in ((net, net_opt), (model, opt)):
+            o.zero_grad(set_to_none=True)
+            logits, loss = m(x, y)
+            (loss + 0.1 * logits.square().mean() if through_logits else loss).backward()
+            o.step()
+    rtol = 1e-5 if through_logits else 0.0
+    for (name, p), q in zip(net.named_parameters(), twin.parameters()):
+        close(q.array, p.array, rtol, name)
+        close(q.grad.array, p.grad.array, rtol, name + ".grad")
+    assert "runs eagerly" not in model.code and model.code.count("\ndef ") == 3  # forward, two backward
+
+
 def test_a_tensor_from_numpy_inside_the_step_reads_the_arrays_memory_at_each_call():
     """from_numpy shares the caller's memory, which may change: it is read at every replay, not baked."""
     shared = np.zeros(3, np.float32)

@@ -81,3 +81,17 @@ def test_compile_intro(tmp_path: Path) -> None:
     for label in ("function", "decorated", "module", "training"):
         assert number(theirs, f"max difference {label}") < 1e-5
     assert number(theirs, "graph breaks") == 1
+
+
+def test_gpt_train(tmp_path: Path) -> None:
+    """The minimal GPT training script's model and loop, on the names: with compile on, a GradScaler and
+    autocast chosen for a GPU (both turn themselves off on a CPU), a checkpoint and top-k sampling. The
+    random streams differ from torch's, so both must reach the same quality: the validation loss falls from
+    log(vocabulary) to well below it."""
+    ours = run("gpt_train", tmp_path, "tinygrad_ed")
+    assert number(ours, "parameters") == 26336
+    assert number(ours, "first loss") > 3.2 and number(ours, "final val loss") < 2.5
+    assert re.search(r"^sample: \S", ours, re.MULTILINE)
+    theirs = torch_output("gpt_train", tmp_path)
+    assert number(theirs, "parameters") == 26336
+    assert number(theirs, "final val loss") < 2.5

@@ -20,7 +20,7 @@ from ..tensor import Tensor
 from . import codegen, runtime
 from .capture import Capture, GraphBreak, user_line
 from .recording import capturing
-from .split import split_programs
+from .split import graph_alive, needs_backward, split_programs
 from .program import Var
 
 cache_size_limit = 8  # captures per compiled function before it runs eagerly for good (torch's recompile limit)
@@ -191,7 +191,7 @@ class CompiledFunction:
                result: Any, entry: Entry) -> None:
         if capture.broken:
             raise GraphBreak(capture.broken, "")
-        if isinstance(result, Tensor) and _graph_alive(result) and id(result) not in map(id, args):
+        if needs_backward(result, args):
             dropped = [leaf for leaf, var in _final_grads(capture) if var is None]
             if len(dropped) < len(_final_grads(capture)):
                 raise GraphBreak("a step that computes a .grad and returns a result whose backward is still to run", "")
@@ -401,11 +401,6 @@ def _returned_ids(result: Any) -> set[int]:
     return found
 
 
-def _graph_alive(t: Tensor) -> bool:
-    """Whether `t` has a graph its backward has not consumed yet."""
-    return t.grad_fn is not None and getattr(t.grad_fn, "edges", None) is not None
-
-
 def _getter_function(var: Var) -> Callable[[], Any]:
     """A function reading an external Var at replay (see _getter)."""
     namespace: dict[str, Any] = {}
@@ -422,7 +417,7 @@ def _structure(capture: Capture, value: Any, returned: list[Var], arg_index: dic
     if isinstance(value, Tensor):
         if id(value) in arg_index:
             return ("arg", arg_index[id(value)])
-        if _graph_alive(value):
+        if graph_alive(value):
             raise GraphBreak("a result whose backward is still to run, inside a tuple, list or dict (return it "
                              "alone, or compile the whole training step)", "return")
         var = capture.vars.get(id(value.array))

@@ -47,57 +47,128 @@ class CompiledBackward(Node):
                            "function without te.compile for create_graph=True")
 
 
+def graph_alive(t: Tensor) -> bool:
+    """Whether `t` has a graph its backward has not consumed yet."""
+    return t.grad_fn is not None and getattr(t.grad_fn, "edges", None) is not None
+
+
+def needs_backward(result: Any, args: tuple) -> bool:
+    """Whether the result (a tensor, or tensors in tuples, lists and dicts: a model's `(logits, loss)`) holds a
+    tensor computed in the call whose backward is still to run."""
+    return any(graph_alive(t) and all(t is not a for a in args) for t in _tensors_in(result))
+
+
 def split_programs(capture: Capture, name: str, inputs: list[Var], arguments: list[tuple[str, str, Tensor]],
-                   result: Tensor, getter: Callable[[Var], Callable[[], Any]]) -> tuple[str, Callable[..., Any]]:
-    """The two programs' source and the replay building the result with its CompiledBackward node."""
-    grad_output = capture.new(np.ones_like(result.array), "input", "grad_output")
-    leaf_grads = record_later_backward(capture, result, grad_output)
-    if capture.broken or not leaf_grads:
-        raise GraphBreak(capture.broken or "a result whose backward reaches no leaf", "")
-    out = capture.vars[id(result.array)]
+                   result: Any, getter: Callable[[Var], Callable[[], Any]]) -> tuple[str, Callable[..., Any]]:
+    """The programs' source (the forward, then a backward per result tensor whose backward is still to run) and
+    the replay building the result, each such tensor with its CompiledBackward node."""
+    outputs = _tensors_in(result)
+    found = [capture.vars.get(id(t.array)) for t in outputs]
+    outs = [v for v in found if v is not None and v.kind in ("temp", "input")]
+    if len(outs) < len(found):
+        raise GraphBreak("a result holding a tensor the call did not compute (return only computed tensors, or "
+                         "compile the whole training step)", "return")
+    backwards = []  # per tensor still to differentiate: its output index, stand-in gradient, lines, leaf gradients
+    for index, t in enumerate(outputs):
+        if graph_alive(t):
+            grad_output = capture.new(np.ones_like(t.array), "input", "grad_output")
+            start = len(capture.instrs)
+            leaf_grads = record_later_backward(capture, t, grad_output)
+            if capture.broken or not leaf_grads:
+                raise GraphBreak(capture.broken or "a result whose backward reaches no leaf", "")
+            backwards.append((index, grad_output, capture.instrs[start:], leaf_grads))
     forward = [i for i in capture.instrs if i.phase != "backward"]
-    backward = [i for i in capture.instrs if i.phase == "backward"]
     made = {id(v) for i in forward for v in i.writes}
-    saved = _unique([v for i in backward for v in i.reads
-                     if id(v) in made or v.kind == "input" and v is not grad_output])
     external = {id(v) for v in capture.externals}
+    saved_each = [_unique([v for i in lines for v in i.reads if id(v) in made or v.kind == "input" and v is not g])
+                  for _, g, lines, _ in backwards]
+    saved = _unique([v for vs in saved_each for v in vs])
     forward_externals = _unique([v for i in forward for v in i.reads if id(v) in external])
-    backward_externals = _unique([v for i in backward for v in i.reads if id(v) in external])
-    leaves, grads = list(leaf_grads), list(leaf_grads.values())
-    for v in [out, *saved, *grads]:  # handed out of a program: fresh arrays, not buffers reused next call
-        for r in codegen.roots(v):
+    for v in [*outs, *saved, *(g for *_, grads in backwards for g in grads.values())]:
+        for r in codegen.roots(v):  # handed out of a program: fresh arrays, not buffers reused next call
             r.planned = False
     namer = codegen.Namer()
     namer.namespace.update(run_forward=runtime.run_forward, as_tuple=runtime.as_tuple)
-    forward_name, backward_name = namer.unique(name), namer.unique(name + "_backward")
-    sources = [codegen.generate(forward_name, forward, inputs + forward_externals, [out, *saved], [out, *saved],
-                                namer),
-               codegen.generate(backward_name, backward, [grad_output, *saved, *backward_externals], grads, grads,
+    forward_name = namer.unique(name)
+    sources = [codegen.generate(forward_name, forward, inputs + forward_externals, [*outs, *saved], [*outs, *saved],
                                 namer)]
+    names = [forward_name]
+    for (_, grad_output, lines, leaf_grads), saved_here in zip(backwards, saved_each):
+        externals_here = _unique([v for i in lines for v in i.reads if id(v) in external])
+        grads = list(leaf_grads.values())
+        names.append(namer.unique(name + "_backward"))
+        sources.append(codegen.generate(names[-1], lines, [grad_output, *saved_here, *externals_here], grads, grads,
+                                        namer))
     programs = []
-    for source, function_name in zip(sources, (forward_name, backward_name)):
+    for source, function_name in zip(sources, names):
         namespace: dict[str, Any] = {"np": np, "math": math, **namer.namespace}
         exec(builtins.compile(source, f"<te.compile {function_name}>", "exec"), namespace)
         programs.append(namespace[function_name])
     reach = {id(t): eval(f"lambda args, kwargs: {expression}") for expression, _, t in arguments}
-    edges = [(reach.get(id(leaf)), leaf) for leaf in leaves]
     tensor_arguments = [reach[id(t)] for _, _, t in arguments]
     forward_reads = [getter(v) for v in forward_externals]
-    backward_reads = [getter(v) for v in backward_externals]
-    make, new = Tensor._make, object.__new__
-    run_forward, run_backward = programs
+    nodes = {}  # output index -> (backward program, positions of its saved values, its reads, its edges)
+    for ((index, _, lines, leaf_grads), saved_here), program in zip(zip(backwards, saved_each), programs[1:]):
+        externals_here = _unique([v for i in lines for v in i.reads if id(v) in external])
+        nodes[index] = (program, [len(outs) + saved.index(v) for v in saved_here], [getter(v) for v in externals_here],
+                        [(reach.get(id(leaf)), leaf) for leaf in leaf_grads])
+    structure = _recipe(result, {id(t): i for i, t in enumerate(outputs)})
+    make, new, run_forward = Tensor._make, object.__new__, programs[0]
 
-    def replay(*args: Any, **kwargs: Any) -> Tensor:
+    def replay(*args: Any, **kwargs: Any) -> Any:
         values = run_forward(*[get(args, kwargs).array for get in tensor_arguments],
                              *[read() for read in forward_reads])
-        node = new(CompiledBackward)
-        node.edges = tuple(leaf if get is None else get(args, kwargs) for get, leaf in edges)
-        node.needs_input_grad = (True,) * len(edges)
-        node.sequence = next(versions.clock)
-        node.array = values[0]
-        node.program, node.saved, node.reads = run_backward, values[1:], backward_reads
-        return make(values[0], node)
+        built = []
+        for index in range(len(outs)):
+            if index not in nodes:
+                built.append(make(values[index]))
+                continue
+            program, positions, reads, edges = nodes[index]
+            node = new(CompiledBackward)
+            node.edges = tuple(leaf if get is None else get(args, kwargs) for get, leaf in edges)
+            node.needs_input_grad = (True,) * len(edges)
+            node.sequence = next(versions.clock)
+            node.array = values[index]
+            node.program, node.saved, node.reads = program, tuple(values[p] for p in positions), reads
+            built.append(make(values[index], node))
+        return _rebuild(structure, built)
     return "\n\n".join(sources), replay
+
+
+def _tensors_in(value: Any) -> list[Tensor]:
+    """The distinct tensors in a result (inside tuples, lists and dicts), in order."""
+    found: list[Tensor] = []
+    if isinstance(value, Tensor):
+        found.append(value)
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            found += [t for t in _tensors_in(item) if all(t is not f for f in found)]
+    elif isinstance(value, dict):
+        found += [t for t in _tensors_in(list(value.values())) if all(t is not f for f in found)]
+    return found
+
+
+def _recipe(value: Any, index: dict[int, int]) -> Any:
+    """The result's shape: ("out", i) for its i-th tensor, containers of recipes, ("const", v) for the rest."""
+    if isinstance(value, Tensor):
+        return ("out", index[id(value)])
+    if isinstance(value, (tuple, list)):
+        return (type(value), [_recipe(v, index) for v in value])
+    if isinstance(value, dict):
+        return (dict, {k: _recipe(v, index) for k, v in value.items()})
+    return ("const", value)
+
+
+def _rebuild(recipe: Any, built: list[Tensor]) -> Any:
+    kind, content = recipe
+    if kind == "out":
+        return built[content]
+    if kind == "const":
+        return content
+    if kind is dict:
+        return {k: _rebuild(v, built) for k, v in content.items()}
+    items = [_rebuild(v, built) for v in content]
+    return tuple(items) if kind is tuple else kind(items)
 
 
 def _unique(values: list[Var]) -> list[Var]:

@@ -240,10 +240,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = matmul(query, key.transpose(-2, -1)) * scale
     if is_causal:
-        attn_mask = Tensor._make(np.tril(np.ones((query.shape[-2], key.shape[-2]), bool)))
-    if attn_mask is not None:
+        scores = where(np.tri(query.shape[-2], key.shape[-2], dtype=bool), scores, -math.inf)
+    elif attn_mask is not None:
         if attn_mask.dtype == np.bool_:
-            scores = where(attn_mask, scores, Tensor._make(np.array(-np.inf, scores.dtype)))
+            scores = where(attn_mask, scores, -math.inf)
         else:
             scores = scores + attn_mask
     weights = softmax(scores, -1)
