@@ -302,17 +302,24 @@ def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
     return (names + [f"arg{i}" for i in range(len(names), count)])[:count]
 
 
-def _free_values(fn: Callable[..., Any]) -> list[str]:
-    """Expressions for what the function reads from its closure and globals (`cells`, `names`): the program
-    has the numbers, strings, bools and Nones written in as they were at capture, and reads the tensors and
-    modules it found there at capture, so those are guarded by value and these by identity."""
+def _free_values(fn: Callable[..., Any]) -> list[tuple[str, Any]]:
+    """What the function reads from its closure and globals (`cells`, `names`), as (expression, value now): the
+    program has the numbers, strings, bools and Nones written in as they were at capture, and reads the tensors
+    and modules it found there at capture, so those are guarded by value and these by identity."""
     code = getattr(fn, "__code__", None)
     if code is None:
         return []
     cells = getattr(fn, "__closure__", None) or ()
-    found = [f"cells[{i}].cell_contents" for i, cell in enumerate(cells) if _filled(cell)]
+    found = [(f"cells[{i}].cell_contents", cell.cell_contents) for i, cell in enumerate(cells) if _filled(cell)]
     names = getattr(fn, "__globals__", {})
-    return found + [f"names.get({name!r})" for name in code.co_names if name in names]
+    return found + [(f"names.get({name!r})", names[name]) for name in code.co_names if name in names]
+
+
+def _group_sizes(groups: str, count: int) -> str:
+    """How many parameters each of an optimizer's `count` groups holds (False once it has another number of
+    groups): `add_param_group` or a group's new parameters capture again."""
+    sizes = "".join(f"len({groups}[{j}]['params']), " for j in range(count))
+    return f"len({groups}) == {count} and ({sizes})"
 
 
 def _filled(cell: Any) -> bool:
@@ -344,7 +351,8 @@ def _key_function(modules: list[Module], tensors: list[Tensor], grads: list[Tens
     optimizer's groups hold). Generated, so that a replay pays one call."""
     parts = ["tuple(map(arg_key, args))", "tuple((k, arg_key(v)) for k, v in sorted(kwargs.items())) if kwargs else ()",
              "mode.enabled"]
-    parts += [f"free_key({value})" for value in _free_values(fn)]
+    parts += [f"free_key({value})" if isinstance(current, _SCALARS) else f"id({value})"
+              for value, current in _free_values(fn)]
     parts += [f"m{i}.training" for i in range(len(modules))]
     parts += [f"tuple(map(id, m{i}.{held}.values()))" for i, m in enumerate(modules)
               for held in ("_parameters", "_buffers", "_modules") if getattr(m, held)]
@@ -352,7 +360,7 @@ def _key_function(modules: list[Module], tensors: list[Tensor], grads: list[Tens
               for i, m in enumerate(modules) for name in _settings(m)]
     parts += [f"t{i}.requires_grad" for i in range(len(tensors))]
     parts += [f"g{i}.grad is None" for i in range(len(grads))]
-    parts += [f"tuple(len(group['params']) for group in o{i}.param_groups)" for i in range(len(optimizers))]
+    parts += [_group_sizes(f"o{i}.param_groups", len(o.param_groups)) for i, o in enumerate(optimizers)]
     namespace: dict[str, Any] = {"arg_key": _arg_key, "free_key": _free_key, "mode": mode,
                                  "cells": getattr(fn, "__closure__", None), "names": getattr(fn, "__globals__", None),
                                  **{f"m{i}": m for i, m in enumerate(modules)},
