@@ -460,6 +460,27 @@ def test_a_compiled_model_returning_logits_and_loss_trains_in_an_eager_loop_like
     assert "runs eagerly" not in model.code and model.code.count("\ndef ") == 3  # forward, two backward
 
 
+def test_a_compiled_model_deciding_on_a_value_in_python_runs_eagerly_when_its_result_needs_backward():
+    """`if x.sum() > 0:` in a forward whose result is differentiated outside: the branch taken at capture was
+    once replayed for every input."""
+    class Signed(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(3, 1)
+
+        def forward(self, x):
+            y = self.lin(x)
+            return y if x.sum() > 0 else -y
+    model = Signed()
+    compiled = te.compile(model)
+    for sign in (1.0, 1.0, 1.0, -1.0):
+        x = te.full((2, 3), sign)
+        out = compiled(x)
+        np.testing.assert_array_equal(out.detach().numpy(), model(x).detach().numpy())
+        out.sum().backward()
+    assert compiled.code.startswith("# runs eagerly") and "bool(tensor)" in compiled.code
+
+
 def test_a_tensor_from_numpy_inside_the_step_reads_the_arrays_memory_at_each_call():
     """from_numpy shares the caller's memory, which may change: it is read at every replay, not baked."""
     shared = np.zeros(3, np.float32)

@@ -192,6 +192,8 @@ class CompiledFunction:
         if capture.broken:
             raise GraphBreak(capture.broken, "")
         if needs_backward(result, args):
+            for _, _, how, where in capture.readbacks:  # the Python code it decided is not replayed
+                raise GraphBreak(f"{how} reads a value of the step back into Python", where)
             dropped = [leaf for leaf, var in _final_grads(capture) if var is None]
             if len(dropped) < len(_final_grads(capture)):
                 raise GraphBreak("a step that computes a .grad and returns a result whose backward is still to run", "")
