@@ -124,3 +124,29 @@ def test_the_mixed_precision_names_scripts_use():
     te.backends.cuda.matmul.allow_tf32 = True
     te.backends.cudnn.allow_tf32 = True
     assert not te.cuda.is_bf16_supported() and not te.backends.cuda.is_built()
+
+
+def test_a_compiled_step_that_scales_its_loss_reads_the_scale_at_every_call():
+    """The scale is a tensor, as torch's: a compiled backward step reads its current value (a Python float would
+    be written into the program, and the gradients scaled by a stale scale once it grew)."""
+    trained = []
+    for compile_it in (False, True):
+        te.manual_seed(0)
+        model = nn.Linear(3, 1)
+        opt = te.optim.SGD(model.parameters(), lr=0.01)
+        scaler = te.amp.GradScaler("cpu", init_scale=4.0, growth_interval=3)
+
+        def backward_step(x, y, model=model, opt=opt, scaler=scaler):
+            opt.zero_grad()
+            loss = nn.functional.mse_loss(model(x), y)
+            scaler.scale(loss).backward()
+            return loss
+        run = te.compile(backward_step) if compile_it else backward_step
+        for i in range(8):
+            run(te.full((2, 3), float(i)), te.ones(2, 1))
+            scaler.step(opt)
+            scaler.update()
+        trained.append((model.weight.detach().numpy().copy(), scaler.get_scale()))
+    assert trained[0][1] == trained[1][1] == 16.0  # grown twice
+    np.testing.assert_array_equal(trained[1][0], trained[0][0])
+    assert "runs eagerly" not in run.code

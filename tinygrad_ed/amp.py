@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from . import dtypes
 from .autograd.grad_mode import no_grad
+from .creation import full
 from .tensor import Tensor
 
 _DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "xla", "hpu", "mtia", "meta")
@@ -85,7 +86,9 @@ class GradScaler:
                 raise ValueError("The growth factor must be > 1.0.")
             if backoff_factor >= 1.0:
                 raise ValueError("The backoff factor must be < 1.0.")
-        self._scale, self._growth_factor, self._backoff_factor = float(init_scale), growth_factor, backoff_factor
+        # a tensor, as torch's: a compiled step that scales its loss reads the scale at every call
+        self._scale = full((), float(init_scale), dtype=dtypes.float32)
+        self._growth_factor, self._backoff_factor = growth_factor, backoff_factor
         self._growth_interval, self._growth_tracker = int(growth_interval), 0
         self._per_optimizer: dict[int, dict[str, Any]] = {}
 
@@ -93,7 +96,7 @@ class GradScaler:
         return self._enabled
 
     def get_scale(self) -> float:
-        return self._scale if self._enabled else 1.0
+        return self._scale.item() if self._enabled else 1.0
 
     def get_growth_factor(self) -> float:
         return self._growth_factor
@@ -136,9 +139,10 @@ class GradScaler:
         if any(g.dtype == dtypes.float16 for g in grads):
             raise ValueError("Attempting to unscale FP16 gradients.")
         found_inf = False
+        inverse = 1.0 / self._scale.item()
         with no_grad():
             for g in grads:
-                g.mul_(1.0 / self._scale)
+                g.mul_(inverse)
                 found_inf = found_inf or not bool(g.isfinite().all())
         state.update(stage=_UNSCALED, found_inf=found_inf)
 
@@ -161,28 +165,31 @@ class GradScaler:
         """Back the scale off after a skipped step; grow it after growth_interval steps in a row that were not."""
         if not self._enabled:
             return
+        scale = self._scale.item()
         if new_scale is not None:
-            self._scale = float(new_scale.item() if isinstance(new_scale, Tensor) else new_scale)
+            scale = float(new_scale.item() if isinstance(new_scale, Tensor) else new_scale)
         else:
             checked = [s for s in self._per_optimizer.values() if "found_inf" in s]
             if not checked:
                 raise AssertionError("No inf checks were recorded prior to update.")
             if any(s["found_inf"] for s in checked):
-                self._scale *= self._backoff_factor
+                scale *= self._backoff_factor
                 self._growth_tracker = 0
             else:
                 self._growth_tracker += 1
                 if self._growth_tracker == self._growth_interval:
-                    grown = self._scale * self._growth_factor
-                    self._scale = grown if math.isfinite(grown) else self._scale
+                    scale = scale * self._growth_factor if math.isfinite(scale * self._growth_factor) else scale
                     self._growth_tracker = 0
+        with no_grad():
+            self._scale.fill_(scale)
         self._per_optimizer.clear()
 
     def state_dict(self) -> dict[str, Any]:
         if not self._enabled:
             return {}
-        return {"scale": self._scale, "growth_factor": self._growth_factor, "backoff_factor": self._backoff_factor,
-                "growth_interval": self._growth_interval, "_growth_tracker": self._growth_tracker}
+        return {"scale": self._scale.item(), "growth_factor": self._growth_factor,
+                "backoff_factor": self._backoff_factor, "growth_interval": self._growth_interval,
+                "_growth_tracker": self._growth_tracker}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         if not self._enabled:
@@ -190,7 +197,8 @@ class GradScaler:
         if len(state_dict) == 0:
             raise RuntimeError("The source state dict is empty, possibly because it was saved from a disabled "
                                "instance of GradScaler.")
-        self._scale = float(state_dict["scale"])
+        with no_grad():
+            self._scale.fill_(float(state_dict["scale"]))
         self._growth_factor, self._backoff_factor = state_dict["growth_factor"], state_dict["backoff_factor"]
         self._growth_interval, self._growth_tracker = state_dict["growth_interval"], state_dict["_growth_tracker"]
 
