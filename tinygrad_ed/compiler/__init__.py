@@ -4,7 +4,8 @@
 - recording.py: the entry points swapped in while the step runs eagerly once, recording its work;
 - emitters.py: the numpy lines each piece of work becomes;
 - codegen.py: names, buffers planned by liveness, the source;
-- compiled.py: the cache per function, its guards, the replay; `compile`, `reset`;
+- split.py: a result differentiated later, outside the call: a forward program and backward programs;
+- compiled.py: the cache per function, its guards, the replay; `compile`, `reset`, `disable`, OptimizedModule;
 - explain.py: what a capture found (graph breaks, guards, ops).
 """
 from .compiled import CompiledFunction, OptimizedModule, compile, disable, is_compiling, reset

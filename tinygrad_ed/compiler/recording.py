@@ -2,7 +2,9 @@
 (`capturing`): Primitive.apply, the engine's backpropagate, each optimizer's update, Module.__call__,
 Tensor._make, the write every Tensor in-place op ends with (inplace.store), the Tensor methods that read
 values back into Python, detach() and .data (views made outside the ops), .grad (read and set by the step's
-own code), zero_grads, the constructors' creation.leaf, and the package's generator."""
+own code), zero_grads, the constructors' creation.leaf and Tensor._leaf, the constants ops make of Python
+numbers (elementwise._constant), comparisons and logical ops (compare), argmax's indices (reduce.arg_indices),
+and the package's generator."""
 from __future__ import annotations
 
 import contextlib
