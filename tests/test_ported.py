@@ -76,7 +76,7 @@ def test_compile_intro(tmp_path: Path) -> None:
     for label in ("function", "decorated", "module", "training"):
         assert number(ours, f"max difference {label}") == 0.0
     assert number(ours, "graph breaks") == 1
-    assert number(ours, "speed-up") > 0  # printed (a time ratio: not a tested figure)
+    number(ours, "speed-up")  # printed, and only that: a time ratio is not a tested figure
     theirs = torch_output("compile_intro", tmp_path)
     for label in ("function", "decorated", "module", "training"):
         assert number(theirs, f"max difference {label}") < 1e-5

@@ -282,17 +282,23 @@ def argument_tensors(fn: Callable[..., Any], args: tuple, kwargs: dict) -> list[
     def walk(value: Any, expression: str, name: str) -> None:
         if isinstance(value, Tensor):
             found.append((expression, name, value))
-        elif isinstance(value, (tuple, list)):
-            for i, item in enumerate(value):
-                walk(item, f"{expression}[{i}]", f"{name}_{i}")
-        elif type(value) is dict and all(type(k) in (str, int) for k in value):
-            for k, item in value.items():
-                walk(item, f"{expression}[{k!r}]", f"{name}_{k}")
+        for k, item in _entries(value) or ():
+            walk(item, f"{expression}[{k!r}]", f"{name}_{k}")
     for i, (name, a) in enumerate(zip(_argument_names(fn, len(args)), args)):
         walk(a, f"args[{i}]", name)
     for k, a in kwargs.items():
         walk(a, f"kwargs[{k!r}]", k)
     return found
+
+
+def _entries(value: Any) -> list[tuple[Any, Any]] | None:
+    """The (key, item) pairs of a tuple, list or dict (with str or int keys) an argument is: what the program and its
+    guard look inside; None for anything else."""
+    if isinstance(value, (tuple, list)):
+        return list(enumerate(value))
+    if type(value) is dict and all(type(k) in (str, int) for k in value):
+        return list(value.items())
+    return None
 
 
 def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
@@ -382,20 +388,16 @@ def _arg_key(a: Any) -> Any:
         return (array.shape, array.dtype, a.requires_grad)
     if isinstance(a, _SCALARS):
         return (type(a), a)
-    if isinstance(a, (tuple, list)):  # tensors inside are inputs; numbers are written into the program
-        return (type(a), tuple(map(_arg_key, a)))
-    if type(a) is dict and all(type(k) in (str, int) for k in a):
-        return (dict, tuple((k, _arg_key(v)) for k, v in a.items()))
+    entries = _entries(a)  # tensors inside are inputs; numbers are written into the program
+    if entries is not None:
+        return (type(a), tuple((k, _arg_key(v)) for k, v in entries))
     return id(a)
 
 
 def _holds_arrays(value: Any) -> bool:
     """Whether an argument is a numpy array or holds one in a list, tuple or dict: the program would have the
     values it held at capture written in."""
-    if isinstance(value, np.ndarray):
-        return True
-    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
-    return any(_holds_arrays(v) for v in items)
+    return isinstance(value, np.ndarray) or any(_holds_arrays(item) for _, item in _entries(value) or ())
 
 
 def _returned_ids(result: Any) -> set[int]:

@@ -82,6 +82,7 @@ def split_programs(capture: Capture, name: str, inputs: list[Var], arguments: li
     external = {id(v) for v in capture.externals}
     saved_each = [_unique([v for i in lines for v in i.reads if id(v) in made or v.kind == "input" and v is not g])
                   for _, g, lines, _ in backwards]
+    externals_each = [_unique([v for i in lines for v in i.reads if id(v) in external]) for _, _, lines, _ in backwards]
     saved = _unique([v for vs in saved_each for v in vs])
     forward_externals = _unique([v for i in forward for v in i.reads if id(v) in external])
     for v in [*outs, *saved, *(g for *_, grads in backwards for g in grads.values())]:
@@ -93,8 +94,7 @@ def split_programs(capture: Capture, name: str, inputs: list[Var], arguments: li
     sources = [codegen.generate(forward_name, forward, inputs + forward_externals, [*outs, *saved], [*outs, *saved],
                                 namer)]
     names = [forward_name]
-    for (_, grad_output, lines, leaf_grads), saved_here in zip(backwards, saved_each):
-        externals_here = _unique([v for i in lines for v in i.reads if id(v) in external])
+    for (_, grad_output, lines, leaf_grads), saved_here, externals_here in zip(backwards, saved_each, externals_each):
         grads = list(leaf_grads.values())
         names.append(namer.unique(name + "_backward"))
         sources.append(codegen.generate(names[-1], lines, [grad_output, *saved_here, *externals_here], grads, grads,
@@ -108,8 +108,8 @@ def split_programs(capture: Capture, name: str, inputs: list[Var], arguments: li
     tensor_arguments = [reach[id(t)] for _, _, t in arguments]
     forward_reads = [getter(v) for v in forward_externals]
     nodes = {}  # output index -> (backward program, positions of its saved values, its reads, its edges)
-    for ((index, _, lines, leaf_grads), saved_here), program in zip(zip(backwards, saved_each), programs[1:]):
-        externals_here = _unique([v for i in lines for v in i.reads if id(v) in external])
+    for (index, _, _, leaf_grads), saved_here, externals_here, program in zip(backwards, saved_each, externals_each,
+                                                                             programs[1:]):
         nodes[index] = (program, [len(outs) + saved.index(v) for v in saved_here], [getter(v) for v in externals_here],
                         [(reach.get(id(leaf)), leaf) for leaf in leaf_grads])
     structure = _recipe(result, {id(t): i for i, t in enumerate(outputs)})
