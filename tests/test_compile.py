@@ -208,11 +208,13 @@ def test_batch_norm_running_statistics_are_written_in_place_by_the_replay_bitwis
         assert f"model_norm_{name}[...] = " in code
 
 
-def test_batch_norm_with_a_cumulative_average_runs_eagerly_and_matches():
-    """momentum=None averages over num_batches_tracked, which eager reads back with .item(): a graph break."""
+def test_batch_norm_with_a_cumulative_average_splits_the_step_and_matches():
+    """momentum=None averages over num_batches_tracked, which eager reads back with .item(): a graph break, so
+    the statement computing the loss runs as Python; the statements before and after it are pieces of their own."""
     compiled = train_both(lambda: NormalizedCNN(None), lambda ps: te.optim.SGD(ps, lr=0.05, momentum=0.9),
                           batches(3, 6, 64, 5), steps=10)
-    assert compiled.code.startswith("# runs eagerly: .item()")
+    assert compiled.code.startswith("# split at 1 graph break") and ".item()" in compiled.code
+    assert "loss = F.cross_entropy(model(x), y)" in compiled.code.split("runs as Python at every call")[1]
 
 
 def winograd_cnn(norm: bool) -> nn.Module:
@@ -460,7 +462,7 @@ def test_a_compiled_model_returning_logits_and_loss_trains_in_an_eager_loop_like
     assert "runs eagerly" not in model.code and model.code.count("\ndef ") == 3  # forward, two backward
 
 
-def test_a_compiled_model_deciding_on_a_value_in_python_runs_eagerly_when_its_result_needs_backward():
+def test_a_compiled_model_deciding_on_a_value_in_python_splits_when_its_result_needs_backward():
     """`if x.sum() > 0:` in a forward whose result is differentiated outside: the branch taken at capture was
     once replayed for every input."""
     class Signed(nn.Module):
@@ -478,7 +480,9 @@ def test_a_compiled_model_deciding_on_a_value_in_python_runs_eagerly_when_its_re
         out = compiled(x)
         np.testing.assert_array_equal(out.detach().numpy(), model(x).detach().numpy())
         out.sum().backward()
-    assert compiled.code.startswith("# runs eagerly") and "bool(tensor)" in compiled.code
+    code = compiled.code
+    assert code.startswith("# split at 1 graph break") and "bool(tensor)" in code and "_backward(" in code
+    assert "#     return y if x.sum() > 0 else -y" in code  # as Python at every call, on the first piece's y
 
 
 def test_a_tensor_from_numpy_inside_the_step_reads_the_arrays_memory_at_each_call():
@@ -827,13 +831,13 @@ def branchy(x):
     return y - 1
 
 
-def test_a_value_used_in_python_breaks_the_graph_and_runs_eagerly():
+def test_a_value_used_in_python_breaks_the_graph_and_splits_the_function():
     compiled = te.compile(branchy)
     for sign in (1, -1, 1):
         x = te.ones(3) * sign
         np.testing.assert_array_equal(compiled(x).numpy(), branchy(x).numpy())
     explained = te.compiler.explain(branchy, te.ones(3))
-    assert explained.graph_count == 0 and explained.graph_break_count == 1
+    assert explained.graph_count == 2 and explained.graph_break_count == 1  # torch's figures for this function
     assert "bool(tensor)" in explained.break_reasons[0] and "if y.sum() > 0" in explained.break_reasons[0]
 
 
@@ -1140,7 +1144,7 @@ def test_a_python_number_the_step_reads_from_its_globals_or_closure_is_guarded()
     SCALE = 1.0
 
 
-def test_an_assignment_to_data_inside_the_step_runs_it_eagerly():
+def test_an_assignment_to_data_inside_the_step_runs_as_python():
     """`t.data = ...` gives t other memory; the replay once skipped it (t stayed as it was)."""
     counter = te.zeros(3)
 
@@ -1150,7 +1154,7 @@ def test_an_assignment_to_data_inside_the_step_runs_it_eagerly():
         return x + counter
     for i in range(1, 5):
         assert step(te.zeros(3)).tolist() == [float(i)] * 3
-    assert step.code.startswith("# runs eagerly") and ".data" in step.code
+    assert step.code.startswith("# split at 1 graph break") and ".data" in step.code
 
 
 def test_a_modules_setting_changed_between_calls_is_guarded():

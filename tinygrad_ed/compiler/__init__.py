@@ -5,6 +5,7 @@
 - emitters.py: the numpy lines each piece of work becomes;
 - codegen.py: names, buffers planned by liveness, the source;
 - split.py: a result differentiated later, outside the call: a forward program and backward programs;
+- resume.py: a function split at its graph breaks: compiled pieces, and the statements that break as Python;
 - compiled.py: the cache per function, its guards, the replay; `compile`, `reset`, `disable`, OptimizedModule;
 - explain.py: what a capture found (graph breaks, guards, ops).
 """

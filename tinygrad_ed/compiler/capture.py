@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import sys
+
 import numpy as np
 
 from ..autograd import engine
@@ -23,9 +25,10 @@ from .program import Instr, Var
 class GraphBreak(Exception):
     """A value of the step was read back into Python, so the step cannot be one straight-line program."""
 
-    def __init__(self, reason: str, where: str):
+    def __init__(self, reason: str, where: str, line: int | None = None):
         super().__init__(f"{reason} at {where}" if where else reason)
         self.reason, self.where = reason, where
+        self.line = line  # the line of the compiled function's own code that broke, when known
 
 
 class Capture:
@@ -33,8 +36,9 @@ class Capture:
 
     active: Capture | None = None
 
-    def __init__(self, fullgraph: bool, roots: dict[str, Module | Tensor]):
+    def __init__(self, fullgraph: bool, roots: dict[str, Module | Tensor], code: Any = None):
         self.fullgraph = fullgraph
+        self.code = code  # the compiled function's code object: its frame's line is where a break splits it
         self.module_names: dict[int, str] = {}
         self.tensor_names: dict[int, str] = {}
         for root_name, root in roots.items():
@@ -57,10 +61,12 @@ class Capture:
         # id(weight gradient) -> (x, g, index of its line): it is g.T @ x, x one row
         self.outer_products: dict[int, tuple[Var, Var, int]] = {}
         self.grads_set: list[tuple[Tensor, Var | None]] = []  # (leaf, its new .grad), in order: the last one holds
-        self.readbacks: list[tuple[Any, Var, str, str]] = []  # (Python value, its Var, how it was read, where)
+        # (Python value, its Var, how it was read, where, the line of the compiled function's frame)
+        self.readbacks: list[tuple[Any, Var | None, str, str, int | None]] = []
         self.stored: list[Var] = []  # parameters and buffers the step writes into with Tensor in-place ops
         self.groups: list[tuple[dict, dict]] = []  # (a param group, its settings when the step first read it)
         self.broken: str | None = None  # why recording stopped (the step then runs on eagerly)
+        self.broken_line: int | None = None
         self.phase = "forward"
         self.depth = 0  # >0 inside a recorded op: its own numpy work is not recorded again
 
@@ -77,6 +83,14 @@ class Capture:
             raise GraphBreak(reason, where)
         if self.broken is None:
             self.broken = f"{reason} at {where}"
+            self.broken_line = self.own_line()
+
+    def own_line(self) -> int | None:
+        """The line the compiled function's own frame is at (None when it is not on the stack)."""
+        frame = sys._getframe(1)
+        while frame is not None and frame.f_code is not self.code:
+            frame = frame.f_back  # type: ignore[assignment]
+        return None if frame is None else frame.f_lineno
 
     # -- Vars ------------------------------------------------------------------------------------
     def new(self, value: Any, kind: str = "temp", hint: str = "t", source: Any = None) -> Var:
@@ -324,8 +338,13 @@ class Capture:
         return value
 
     def record_readback(self, tensor: Tensor, how: str, result: Any) -> Any:
+        """A value read back into Python: an output of the program when only returned, else a graph break
+        (noted after the capture stopped too, so that a split finds every break of the call)."""
         var = self.vars.get(id(tensor.array))
         where = user_line()
+        if self.broken:
+            self.readbacks.append((result, None, how, where, self.own_line()))
+            return result
         if var is None and id(tensor.array) not in self.untracked or var is not None and var.kind == "const":
             return result  # a value fixed at capture (a constant): reading it changes nothing
         if self.fullgraph:
@@ -333,7 +352,7 @@ class Capture:
         if var is None:  # computed outside the recorded ops: it cannot become an output either
             self.give_up(f"{how} reads a value of the step back into Python", where)
             return result
-        self.readbacks.append((result, var, how, where))
+        self.readbacks.append((result, var, how, where, self.own_line()))
         return result
 
 

@@ -20,7 +20,8 @@ from ..tensor import Tensor
 from . import codegen, runtime
 from .capture import Capture, GraphBreak, user_line
 from .recording import capturing
-from .split import graph_alive, needs_backward, split_programs
+from .resume import SplitFunction, split_at
+from .split import graph_alive, kept_tensors, needs_backward, split_programs
 from .program import Var
 
 cache_size_limit = 8  # captures per compiled function before it runs eagerly for good (torch's recompile limit)
@@ -43,6 +44,7 @@ class Entry:
     confirmed: bool = False  # captured twice with the same constants: replays from now on
     attempts: int = 1  # captures so far for this guard
     held: Any = None  # the captured call's arguments
+    split: SplitFunction | None = None  # the function in pieces around its graph breaks
 
 
 class CompiledFunction:
@@ -71,9 +73,11 @@ class CompiledFunction:
         """The generated source of the latest capture."""
         if self.latest is None:
             raise RuntimeError(f"{self.__name__}: not compiled yet; call it once first")
+        if self.latest.split is not None:
+            return self.latest.split.code(self.latest.breaks)
         return self.latest.source or f"# runs eagerly: {self.latest.eager_reason}\n"
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
         if self.gave_up or Capture.active is not None:  # inside another capture: recorded as part of it
             return self.fn(*args, **kwargs)
         key = self.key(*args, **kwargs)
@@ -98,7 +102,7 @@ class CompiledFunction:
         self.key, self.latest, self.gave_up = self._first_key, None, False
 
     # -- capture ---------------------------------------------------------------------------------
-    def _first_key(self, *args: Any, **kwargs: Any) -> Any:
+    def _first_key(self, /, *args: Any, **kwargs: Any) -> Any:
         return None  # nothing captured yet: no entry matches
 
     def _capture(self, args: tuple, kwargs: dict, first: Entry | None) -> Any:
@@ -106,7 +110,7 @@ class CompiledFunction:
         kept only if both baked the same constants: a value computed from the step's data by plain
         numpy code outside the recorded ops (an argmax...) would otherwise be frozen into the program."""
         start = time.perf_counter()
-        capture = Capture(self.fullgraph, self._roots())
+        capture = Capture(self.fullgraph, self._roots(), getattr(_own_function(self.fn), "__code__", None))
         arguments = argument_tensors(self.fn, args, kwargs)
         inputs: list[Var] = []
         for name, a in [*zip(_argument_names(self.fn, len(args)), args), *kwargs.items()]:
@@ -135,8 +139,9 @@ class CompiledFunction:
                 raise RuntimeError(f"te.compile(fullgraph=True): {self.__name__} cannot be captured as one graph: "
                                    f"{error}") from None
             entry.eager_reason = str(error)
+        breaks = _breaks(capture, result, args)
         if entry.eager_reason is not None:
-            entry.breaks.append(entry.eager_reason)
+            entry.breaks += [reason for _, reason in breaks] or [entry.eager_reason]
         self._watch(capture)
         entry.held = (args, kwargs)  # alive, so that no other argument object takes an id the guard keys on
         entry.compile_seconds = time.perf_counter() - start + (first.compile_seconds if first else 0.0)
@@ -155,9 +160,21 @@ class CompiledFunction:
                 entry.eager_reason = (f"{changed} reads a value that changed between two calls although no recorded "
                                       "op computed it (plain numpy work on the step's data, outside the ops)")
                 entry.breaks.append(entry.eager_reason)
+        if entry.replay is None and breaks:
+            self._split(entry, [line for line, _ in breaks])
         self.cache[self.key(*args, **kwargs)] = entry
         self.latest = entry
         return result
+
+    def _split(self, entry: Entry, lines: list[int]) -> None:
+        """Split the function around the statements that break (resume.py); they run as Python at every call."""
+        def compile_piece(fn: Callable[..., Any], name: str) -> CompiledFunction:
+            piece = CompiledFunction(fn, fullgraph=False, dynamic=self.dynamic)
+            piece.__name__ = name
+            return piece
+        split = split_at(_own_function(self.fn), lines, compile_piece)
+        if split is not None:
+            entry.split, entry.replay, entry.confirmed = split, split, True
 
     def _roots(self) -> dict[str, Any]:
         """The modules and tensors the function can reach (its globals and closure), by name, for the names
@@ -192,7 +209,7 @@ class CompiledFunction:
         if capture.broken:
             raise GraphBreak(capture.broken, "")
         if needs_backward(result, args):
-            for _, _, how, where in capture.readbacks:  # the Python code it decided is not replayed
+            for _, _, how, where, _ in capture.readbacks:  # the Python code it decided is not replayed
                 raise GraphBreak(f"{how} reads a value of the step back into Python", where)
             dropped = [leaf for leaf, var in _final_grads(capture) if var is None]
             if len(dropped) < len(_final_grads(capture)):
@@ -204,9 +221,9 @@ class CompiledFunction:
             entry.op_count = len(capture.instrs)
             return
         returned: list[Var] = []
-        structure = _structure(capture, result, returned, {id(a): i for i, a in enumerate(args)})
+        structure = _structure(capture, result, returned, kept_tensors(capture, arguments))
         returned_ids = _returned_ids(result)
-        for value, _, how, where in capture.readbacks:
+        for value, _, how, where, _ in capture.readbacks:
             if id(value) not in returned_ids:
                 raise GraphBreak(f"{how} reads a value of the step back into Python", where)
         for group, settings in capture.groups:
@@ -226,7 +243,7 @@ class CompiledFunction:
         program = namespace[function_name]
         entry.replay = _replayer(program, arguments, capture, structure, len(returned))
         entry.op_count = len(capture.instrs)
-        entry.breaks += [f"{how} at {where} (a returned value)" for _, _, how, where in capture.readbacks]
+        entry.breaks += [f"{how} at {where} (a returned value)" for _, _, how, where, _ in capture.readbacks]
 
     def _watch(self, capture: Capture) -> None:
         """Add what this capture depended on to the guard, and rebuild the key function."""
@@ -244,6 +261,21 @@ class CompiledFunction:
                 self.watched_optimizers.append(var.source[0])
         self.key = _key_function(self.watched_modules, self.watched_tensors, self.watched_grads,
                                  self.watched_optimizers, self.fn)
+
+
+def _own_function(fn: Any) -> Any:
+    """The Python function whose frame runs the compiled code: `fn`, or a Module's forward."""
+    return fn.forward if isinstance(fn, Module) else fn
+
+
+def _breaks(capture: Capture, result: Any, args: tuple) -> list[tuple[int, str]]:
+    """(line of the compiled function, reason) for each graph break of the call at a line of its own code: what
+    stopped the capture, and each value read back into Python that is not only returned."""
+    found = [(capture.broken_line, capture.broken)] if capture.broken else []
+    returned = set() if needs_backward(result, args) else _returned_ids(result)
+    found += [(line, f"{how} reads a value of the step back into Python at {where}")
+              for value, _, how, where, line in capture.readbacks if id(value) not in returned]
+    return [(line, reason) for line, reason in found if line is not None]
 
 
 def _constants(capture: Capture) -> list[tuple[Any, str]]:
@@ -422,13 +454,13 @@ def _getter_function(var: Var) -> Callable[[], Any]:
     return read
 
 
-def _structure(capture: Capture, value: Any, returned: list[Var], arg_index: dict[int, int]) -> Any:
-    """The returned value as a recipe: ("var", i) for the i-th computed array, ("arg", i) for an
-    argument returned as it is, ("read", i, how) for a value read back, ("tensor", array) for a tensor of
-    constants, ("const", v) for anything else."""
+def _structure(capture: Capture, value: Any, returned: list[Var], kept: dict[int, tuple]) -> Any:
+    """The returned value as a recipe: ("var", i) for the i-th computed array, ("arg", reach) for an
+    argument returned as it is and ("const", v) for a parameter or any other value (see kept_tensors),
+    ("read", i, how) for a value read back, ("tensor", array, requires_grad) for a tensor of constants."""
     if isinstance(value, Tensor):
-        if id(value) in arg_index:
-            return ("arg", arg_index[id(value)])
+        if id(value) in kept:
+            return kept[id(value)]
         if graph_alive(value):
             raise GraphBreak("a result whose backward is still to run, inside a tuple, list or dict (return it "
                              "alone, or compile the whole training step)", "return")
@@ -437,17 +469,17 @@ def _structure(capture: Capture, value: Any, returned: list[Var], arg_index: dic
             raise GraphBreak("a returned tensor computed by an operation that has no recorded form",
                              capture.untracked[id(value.array)])
         if var is None or var.kind == "const":  # the same value at every call, in a fresh tensor (it may be changed)
-            return ("tensor", value.array.copy())
+            return ("tensor", value.array.copy(), value.requires_grad)
         returned.append(var)
         return ("var", len(returned) - 1, var.planned)
-    for read_value, var, how, _ in capture.readbacks:
-        if read_value is value:
+    for read_value, var, how, _, _ in capture.readbacks:
+        if read_value is value and var is not None:
             returned.append(var)
             return ("read", len(returned) - 1, how)
     if isinstance(value, (tuple, list)):
-        return (type(value), [_structure(capture, v, returned, arg_index) for v in value])
+        return (type(value), [_structure(capture, v, returned, kept) for v in value])
     if isinstance(value, dict):
-        return (dict, {k: _structure(capture, v, returned, arg_index) for k, v in value.items()})
+        return (dict, {k: _structure(capture, v, returned, kept) for k, v in value.items()})
     return ("const", value)
 
 
@@ -455,13 +487,13 @@ _CONVERSIONS = {".item()": lambda a: a.item(), "float(tensor)": lambda a: float(
                 ".tolist()": lambda a: a.tolist(), ".numpy()": lambda a: np.array(a)}
 
 
-def _rebuild(recipe: Any, values: tuple, args: tuple) -> Any:
+def _rebuild(recipe: Any, values: tuple, args: tuple, kwargs: dict) -> Any:
     kind = recipe[0]
     if kind == "var":
         array = values[recipe[1]]
         return Tensor._make(array.copy() if recipe[2] else array)  # a planned buffer is reused next step
     if kind == "arg":
-        return args[recipe[1]]
+        return recipe[1](args, kwargs)
     if kind == "read":
         if recipe[2] not in _CONVERSIONS:
             raise GraphBreak(f"{recipe[2]} reads a value of the step back into Python", "return")
@@ -469,10 +501,10 @@ def _rebuild(recipe: Any, values: tuple, args: tuple) -> Any:
     if kind == "const":
         return recipe[1]
     if kind == "tensor":
-        return Tensor._make(recipe[1].copy())
+        return Tensor._leaf(recipe[1].copy(), recipe[2])
     if kind is dict:
-        return {k: _rebuild(v, values, args) for k, v in recipe[1].items()}
-    items = [_rebuild(v, values, args) for v in recipe[1]]
+        return {k: _rebuild(v, values, args, kwargs) for k, v in recipe[1].items()}
+    items = [_rebuild(v, values, args, kwargs) for v in recipe[1]]
     return tuple(items) if kind is tuple else kind(items)
 
 
@@ -539,7 +571,7 @@ def _replayer(program: Callable[..., Any], arguments: list[tuple[str, str, Tenso
     if structure[0] == "var" and not structure[2]:  # one computed scalar or unplanned array: the common case
         body.append("return make(values[0])")
     else:
-        body.append("return rebuild(structure, values, args)")
+        body.append("return rebuild(structure, values, args, kwargs)")
     source = "def replay(*args, **kwargs):\n" + "".join(f"    {line}\n" for line in body)
     exec(source, namespace)
     return namespace["replay"]
@@ -604,7 +636,7 @@ class OptimizedModule(Module):
 
 def disable(fn: Callable[..., Any] | None = None, recursive: bool = True, *, reason: str | None = None) -> Any:
     """torch.compiler.disable: `fn` always runs as plain Python. Called inside a compiled function it is a
-    graph break (that function runs eagerly for the guard; with fullgraph=True, an error naming the line)."""
+    graph break (the statement calling it runs as Python; with fullgraph=True, an error naming the line)."""
     if fn is None:
         return lambda f: disable(f, recursive, reason=reason)
 

@@ -9,7 +9,7 @@ from .compiled import CompiledFunction, OptimizedModule
 
 @dataclass
 class ExplainOutput:
-    """graph_count: programs captured (0 when the call runs eagerly, else 1: we do not split);
+    """graph_count: programs captured (0 when the call runs eagerly; with graph breaks, the pieces compiled);
     graph_break_count and break_reasons: what reads values back into Python or cannot be recorded;
     op_count: lines of work recorded; guards: what a replay checks; code: the generated program."""
     graph_count: int
@@ -38,12 +38,13 @@ def explain(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> ExplainOutput:
     compiled(*args, **kwargs)
     entry = compiled.latest
     assert entry is not None
-    eager = entry.replay is None
+    split = entry.split
+    graphs = 0 if entry.replay is None else 1 if split is None else sum(p.compiled for p in split.pieces)
     guards = ["each Tensor argument's shape, dtype and requires_grad; other arguments' values",
               "grad mode (te.is_grad_enabled())"]
     guards += [f"{type(m).__name__}.training == {m.training}, and the same Parameter objects"
                for m in compiled.watched_modules]
     guards += [f"parameter {tuple(t.shape)}: requires_grad == {t.requires_grad}" for t in compiled.watched_tensors]
     guards += [f"parameter {tuple(t.shape)}: grad is None == {t.grad is None}" for t in compiled.watched_grads]
-    return ExplainOutput(0 if eager else 1, len(entry.breaks), list(entry.breaks), entry.op_count, guards,
-                         entry.source, entry.compile_seconds)
+    return ExplainOutput(graphs, len(entry.breaks), list(entry.breaks), entry.op_count, guards, compiled.code,
+                         entry.compile_seconds)

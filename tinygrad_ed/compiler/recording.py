@@ -420,7 +420,7 @@ def _readback(name: str, how: str) -> Callable[..., Any]:
     def read(self: Tensor, *args: Any, **kwargs: Any) -> Any:
         capture = Capture.active
         result = original(self, *args, **kwargs)
-        if capture is None or capture.depth or capture.broken:
+        if capture is None or capture.depth:
             return result
         return capture.record_readback(self, how, result)
     return read

@@ -62,7 +62,8 @@ def split_programs(capture: Capture, name: str, inputs: list[Var], arguments: li
                    result: Any, getter: Callable[[Var], Callable[[], Any]]) -> tuple[str, Callable[..., Any]]:
     """The programs' source (the forward, then a backward per result tensor whose backward is still to run) and
     the replay building the result, each such tensor with its CompiledBackward node."""
-    outputs = _tensors_in(result)
+    kept = kept_tensors(capture, arguments)
+    outputs = [t for t in _tensors_in(result) if id(t) not in kept]
     found = [capture.vars.get(id(t.array)) for t in outputs]
     outs = [v for v in found if v is not None and v.kind in ("temp", "input")]
     if len(outs) < len(found):
@@ -104,7 +105,7 @@ def split_programs(capture: Capture, name: str, inputs: list[Var], arguments: li
         namespace: dict[str, Any] = {"np": np, "math": math, **namer.namespace}
         exec(builtins.compile(source, f"<te.compile {function_name}>", "exec"), namespace)
         programs.append(namespace[function_name])
-    reach = {id(t): eval(f"lambda args, kwargs: {expression}") for expression, _, t in arguments}
+    reach = {key: recipe[1] for key, recipe in kept.items() if recipe[0] == "arg"}
     tensor_arguments = [reach[id(t)] for _, _, t in arguments]
     forward_reads = [getter(v) for v in forward_externals]
     nodes = {}  # output index -> (backward program, positions of its saved values, its reads, its edges)
@@ -112,7 +113,7 @@ def split_programs(capture: Capture, name: str, inputs: list[Var], arguments: li
                                                                              programs[1:]):
         nodes[index] = (program, [len(outs) + saved.index(v) for v in saved_here], [getter(v) for v in externals_here],
                         [(reach.get(id(leaf)), leaf) for leaf in leaf_grads])
-    structure = _recipe(result, {id(t): i for i, t in enumerate(outputs)})
+    structure = _recipe(result, {id(t): i for i, t in enumerate(outputs)}, kept)
     make, new, run_forward = Tensor._make, object.__new__, programs[0]
 
     def replay(*args: Any, **kwargs: Any) -> Any:
@@ -131,8 +132,18 @@ def split_programs(capture: Capture, name: str, inputs: list[Var], arguments: li
             node.array = values[index]
             node.program, node.saved, node.reads = program, tuple(values[p] for p in positions), reads
             built.append(make(values[index], node))
-        return _rebuild(structure, built)
+        return _rebuild(structure, built, args, kwargs)
     return "\n\n".join(sources), replay
+
+
+def kept_tensors(capture: Capture, arguments: list[tuple[str, str, Tensor]]) -> dict[int, tuple]:
+    """The tensors a call may return as they are, by id, each with its recipe: an argument, as ("arg", a function
+    reaching it in the call's arguments), a tensor from outside the step (a parameter) as ("const", itself)."""
+    kept: dict[int, tuple] = {id(v.source): ("const", v.source) for v in capture.externals
+                              if v.kind == "param" and isinstance(v.source, Tensor) and v.source.array is v.value}
+    for expression, _, t in arguments:
+        kept[id(t)] = ("arg", eval(f"lambda args, kwargs: {expression}"))
+    return kept
 
 
 def _tensors_in(value: Any) -> list[Tensor]:
@@ -148,26 +159,29 @@ def _tensors_in(value: Any) -> list[Tensor]:
     return found
 
 
-def _recipe(value: Any, index: dict[int, int]) -> Any:
-    """The result's shape: ("out", i) for its i-th tensor, containers of recipes, ("const", v) for the rest."""
+def _recipe(value: Any, index: dict[int, int], kept: dict[int, tuple]) -> Any:
+    """The result's shape: ("out", i) for its i-th computed tensor, ("arg", reach) or ("const", v) for a tensor
+    kept as it is (kept_tensors), containers of recipes, ("const", v) for the rest."""
     if isinstance(value, Tensor):
-        return ("out", index[id(value)])
+        return kept.get(id(value)) or ("out", index[id(value)])
     if isinstance(value, (tuple, list)):
-        return (type(value), [_recipe(v, index) for v in value])
+        return (type(value), [_recipe(v, index, kept) for v in value])
     if isinstance(value, dict):
-        return (dict, {k: _recipe(v, index) for k, v in value.items()})
+        return (dict, {k: _recipe(v, index, kept) for k, v in value.items()})
     return ("const", value)
 
 
-def _rebuild(recipe: Any, built: list[Tensor]) -> Any:
+def _rebuild(recipe: Any, built: list[Tensor], args: tuple, kwargs: dict) -> Any:
     kind, content = recipe
     if kind == "out":
         return built[content]
     if kind == "const":
         return content
+    if kind == "arg":
+        return content(args, kwargs)
     if kind is dict:
-        return {k: _rebuild(v, built) for k, v in content.items()}
-    items = [_rebuild(v, built) for v in content]
+        return {k: _rebuild(v, built, args, kwargs) for k, v in content.items()}
+    items = [_rebuild(v, built, args, kwargs) for v in content]
     return tuple(items) if kind is tuple else kind(items)
 
 

@@ -1,0 +1,222 @@
+"""te.compile splits a function at its graph breaks: the statements between breaks are compiled pieces, each
+statement that breaks runs as Python at every call. The oracle is eager tinygrad_ed (two copies trained side by
+side, bitwise equal) and, for the graph and break counts, torch._dynamo.explain when torch is installed."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_ed as te
+import tinygrad_ed.nn.functional as F
+from tinygrad_ed import nn
+
+
+def data(steps: int, seed: int = 0) -> list[tuple[te.Tensor, te.Tensor]]:
+    rng = np.random.default_rng(seed)
+    return [(te.from_numpy(rng.standard_normal((6, 5), dtype=np.float32) * (1 + 2 * (i % 3))),
+             te.from_numpy(rng.integers(0, 3, 6))) for i in range(steps)]
+
+
+def model_and_optimizer():
+    te.manual_seed(0)
+    model = nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Dropout(0.25), nn.Linear(8, 3))
+    return model, te.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+
+def trained_alike(make_step, steps: int = 12):
+    """Train an eager step and a compiled one, each on its own copy, over the same batches and seeds; return the
+    compiled function and what each step logged."""
+    runs = []
+    for compiled in (False, True):
+        model, opt = model_and_optimizer()
+        logged: list = []
+        step = make_step(model, opt, logged)
+        run = te.compile(step) if compiled else step
+        results = []
+        for i, (x, y) in enumerate(data(steps)):
+            te.manual_seed(100 + i)
+            results.append(run(x, y).item())
+        runs.append((run, model, logged, results))
+    (_, eager_model, eager_logged, eager_results), (run, model, logged, results) = runs
+    assert results == eager_results and logged == eager_logged
+    for p, q in zip(eager_model.parameters(), model.parameters()):
+        np.testing.assert_array_equal(q.detach().numpy(), p.detach().numpy())
+        np.testing.assert_array_equal(q.grad.numpy(), p.grad.numpy())
+    return run, logged
+
+
+def test_a_loss_logged_after_the_update_is_read_at_every_call_and_the_update_is_compiled():
+    def make_step(model, opt, logged):
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            logged.append(round(loss.item(), 6))
+            return loss
+        return step
+    run, logged = trained_alike(make_step)
+    assert len(logged) == 12
+    compiled_piece, python_piece, last = run.code.split("\n# piece ")[1:]
+    assert compiled_piece.startswith("1 (lines") and "np.dot(" in compiled_piece and "momentum_buffer" in compiled_piece
+    assert "runs as Python at every call" in python_piece and "logged.append(round(loss.item(), 6))" in python_piece
+    assert last.startswith("3 (line")
+
+
+def test_a_branch_on_the_loss_before_backward_takes_each_calls_branch():
+    """`if loss > 1.5:` decides per call; the forward before it is a compiled piece whose result's backward runs
+    later, in the Python piece."""
+    def make_step(model, opt, logged):
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            if loss > 1.5:
+                logged.append("halved")
+                loss = loss * 0.5
+            loss.backward()
+            opt.step()
+            return loss
+        return step
+    run, logged = trained_alike(make_step)
+    assert 0 < len(logged) < 12  # both branches were taken
+    assert "CompiledFunctionBackward" not in run.code and "_backward(" in run.code.split("# piece 2")[0]
+
+
+@pytest.mark.filterwarnings("ignore:te.compile")
+def test_a_python_number_computed_from_a_value_feeds_later_pieces():
+    """The number is an argument of the next piece, written into its program: each new value captures it again
+    (torch specializes on it too), until that piece runs eagerly after 8 captures, with a warning."""
+    def make_step(model, opt, logged):
+        def step(x, y):
+            opt.zero_grad()
+            scale = 1.0 / max(1.0, float(x.abs().max()))
+            loss = F.cross_entropy(model(x * scale), y)
+            loss.backward()
+            opt.step()
+            logged.append(scale)
+            return loss
+        return step
+    trained_alike(make_step)
+
+
+@pytest.mark.filterwarnings("ignore:te.compile")
+def test_the_counts_of_graphs_and_breaks_are_torchs():
+    seen: list = []
+
+    def two_breaks(x):
+        a = x * 2
+        seen.append(a.sum().item())
+        b = a + 1
+        if b.sum() > 0:
+            b = b * 3
+        return b - 1
+
+    def one_break(x):
+        a = x * 2
+        seen.append(a.sum().item())
+        return a + 1
+    ours = [te.compiler.explain(fn, te.ones(3)) for fn in (two_breaks, one_break)]
+    assert [(r.graph_count, r.graph_break_count) for r in ours] == [(3, 2), (2, 1)]
+    pytest.importorskip("torch")
+    import torch._dynamo
+    torch._dynamo.reset()
+    try:
+        theirs = [torch._dynamo.explain(fn)(torch.ones(3)) for fn in (two_breaks, one_break)]
+    finally:
+        torch._dynamo.reset()
+    assert [(r.graph_count, r.graph_break_count) for r in theirs] == [(3, 2), (2, 1)]
+
+
+def test_every_call_runs_the_python_pieces_and_replays_the_compiled_ones():
+    calls = {"python": 0}
+    compiled_calls = []
+
+    def step(x):
+        y = x * 2
+        compiled_calls.append(1)  # in a compiled piece: runs only while it is captured
+        calls["python"] += y.sum().item() > 0
+        return y + 1
+    run = te.compile(step)
+    for i in range(6):
+        assert run(te.full((2,), float(i + 1))).tolist() == [2.0 * (i + 1) + 1] * 2
+    assert calls["python"] == 6
+    assert len(compiled_calls) == 3  # the first (eager) call, then the piece's two capturing calls
+
+
+def test_locals_cross_pieces_as_they_are():
+    """An argument and a parameter pass on as the same objects; a leaf made in a piece keeps requires_grad."""
+    model = nn.Linear(3, 1)
+    seen = []
+
+    def step(x):
+        w = te.ones(3, requires_grad=True)
+        p = model.weight
+        same = x
+        seen.append(x.sum().item())
+        (w * x).sum().backward()
+        return w, p, same
+    run = te.compile(step)
+    for i in range(5):
+        x = te.full((3,), float(i))
+        w, p, same = run(x)
+        assert w.requires_grad and w.grad.tolist() == [float(i)] * 3
+        assert p is model.weight and same is x
+    assert "runs as Python" in run.code
+
+
+def test_a_nonlocal_counter_in_the_python_piece_counts_every_call():
+    def make():
+        count = 0
+
+        def step(x):
+            nonlocal count
+            y = x + 1
+            count += int(y.sum().item())
+            return y * 2
+        return step, lambda: count
+    step, count = make()
+    run = te.compile(step)
+    for _ in range(5):
+        run(te.ones(2))
+    assert count() == 20
+
+
+def test_a_function_without_source_runs_eagerly_for_the_guard():
+    namespace: dict = {"te": te}
+    exec("def step(x):\n    y = x * 2\n    if y.sum() > 0:\n        y = y + 1\n    return y\n", namespace)
+    run = te.compile(namespace["step"])
+    for sign in (1.0, -1.0, 1.0):
+        assert run(te.full((2,), sign)).tolist() == ([3.0, 3.0] if sign > 0 else [-2.0, -2.0])
+    assert run.code.startswith("# runs eagerly: bool(tensor)")
+
+
+def test_fullgraph_still_raises_naming_the_line():
+    def step(x):
+        y = x * 2
+        print(y)
+        return y
+    with pytest.raises(RuntimeError, match="fullgraph=True.*print\\(y\\)"):
+        te.compile(step, fullgraph=True)(te.ones(2))
+
+
+def test_a_method_using_super_or_private_names_runs_eagerly_rather_than_split():
+    """Outside its class's body `super()` and `self.__x` would mean something else: no split."""
+    class Base(nn.Module):
+        def forward(self, x):
+            return x * 2
+
+    class Child(Base):
+        def __init__(self):
+            super().__init__()
+            self.__scale = 3.0
+
+        def forward(self, x):
+            y = super().forward(x) * self.__scale
+            if y.sum() > 0:
+                y = y + 1
+            return y
+    model = Child()
+    run = te.compile(model)
+    for sign in (1.0, -1.0, 1.0, 1.0):
+        assert run(te.full((2,), sign)).tolist() == model(te.full((2,), sign)).tolist()
+    assert run.code.startswith("# runs eagerly: bool(tensor)")
