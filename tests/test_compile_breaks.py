@@ -79,7 +79,25 @@ def test_a_branch_on_the_loss_before_backward_takes_each_calls_branch():
         return step
     run, logged = trained_alike(make_step)
     assert 0 < len(logged) < 12  # both branches were taken
-    assert "CompiledFunctionBackward" not in run.code and "_backward(" in run.code.split("# piece 2")[0]
+    assert "_backward(" in run.code.split("# piece 2")[0]
+
+
+def test_a_loss_logged_before_backward_leaves_its_piece_with_a_graph_the_next_piece_compiles():
+    """The forward is a piece whose loss carries a CompiledFunctionBackward node; the piece after the logging
+    statement records that node's backward as one call, then the optimizer's update."""
+    def make_step(model, opt, logged):
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            logged.append(round(float(loss), 6))
+            loss.backward()
+            opt.step()
+            return loss
+        return step
+    run, logged = trained_alike(make_step)
+    last = run.code.split("# piece 3")[1]
+    assert "= backward_once(loss_grad_fn, ones)" in last and "momentum_buffer" in last and "runs eagerly" not in last
+    assert "grad_model_0_weight" in last  # named after the original function's model
 
 
 @pytest.mark.filterwarnings("ignore:te.compile")

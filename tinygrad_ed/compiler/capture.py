@@ -58,9 +58,13 @@ class Capture:
         self.modules: dict[int, Module] = {}  # every module called: their `training` flags are guarded
         self.module_stack: list[Module] = []
         self.forward_records: dict[int, Any] = {}  # id(node) -> what the node's backward emitter needs
+        # id(node) -> (how the replay reaches the argument, the Var of its node): a compiled forward's result passed in
+        self.graph_inputs: dict[int, tuple[str, Var]] = {}
         # id(weight gradient) -> (x, g, index of its line): it is g.T @ x, x one row
         self.outer_products: dict[int, tuple[Var, Var, int]] = {}
         self.grads_set: list[tuple[Tensor, Var | None]] = []  # (leaf, its new .grad), in order: the last one holds
+        # id(leaf) -> (leaf, its .grad when the call began, whether the call's first use of it set it to None)
+        self.grads_before: dict[int, tuple[Tensor, Any, bool]] = {}
         # (Python value, its Var, how it was read, where, the line of the compiled function's frame)
         self.readbacks: list[tuple[Any, Var | None, str, str, int | None]] = []
         self.stored: list[Var] = []  # parameters and buffers the step writes into with Tensor in-place ops
@@ -262,6 +266,18 @@ class Capture:
             targets = ", ".join(n(o) if any(o is f for f in fresh) else "_" for o in outs)
             return [f"{targets}{',' if len(outs) == 1 else ''} = as_tuple({n(type(node))}.backward({n(ctx)}, {n(g)}))"]
         self.add(Instr([g, ctx] + saved, fresh, render, name))
+        return outs
+
+    def record_graph_backward(self, node: Node, g: Var, grads: tuple) -> list[Var | None]:
+        """The backward of an argument's graph (a compiled forward's result, whose node is an input of the
+        program): one call of that node's backward, which frees it."""
+        outs: list[Var | None] = [None if a is None else self.new(a, "temp", "grad") for a in grads]
+        node_var = self.graph_inputs[id(node)][1]
+
+        def render(n: Callable[[Any], str], b: Callable[[Var], str]) -> list[str]:
+            targets = ", ".join("_" if o is None else n(o) for o in outs)
+            return [f"{targets}{',' if len(outs) == 1 else ''} = backward_once({n(node_var)}, {n(g)})"]
+        self.add(Instr([g, node_var], [o for o in outs if o is not None], render, node.name()))
         return outs
 
     def record_store(self, tensor: Tensor, before: Any, value: Any, steps: tuple) -> None:

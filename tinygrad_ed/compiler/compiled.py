@@ -21,7 +21,7 @@ from . import codegen, runtime
 from .capture import Capture, GraphBreak, user_line
 from .recording import capturing
 from .resume import SplitFunction, split_at
-from .split import graph_alive, kept_tensors, needs_backward, split_programs
+from .split import CompiledBackward, graph_alive, kept_tensors, needs_backward, split_programs
 from .program import Var
 
 cache_size_limit = 8  # captures per compiled function before it runs eagerly for good (torch's recompile limit)
@@ -64,6 +64,7 @@ class CompiledFunction:
         self.watched_grads: list[Tensor] = []  # `.grad is None` guarded: the program reads or sets their .grad
         self.watched_optimizers: list[Any] = []  # how many parameters each group holds: the program updates those
         self.key: Callable[..., Any] = self._first_key
+        self.named_from = fn  # whose globals and closure name the modules and tensors in the program
         self.latest: Entry | None = None
         self.gave_up = False
         _compiled.add(self)
@@ -117,8 +118,10 @@ class CompiledFunction:
             if _holds_arrays(a):
                 capture.give_up(f"argument {name} is or holds a numpy array (a tensor is read afresh at each call; "
                                 "an array's values would be written into the program)", "the call")
-        for _, name, a in arguments:
-            if a.grad_fn is not None:
+        for expression, name, a in arguments:
+            if isinstance(a.grad_fn, CompiledBackward) and graph_alive(a):  # its backward is one call: recorded
+                capture.graph_inputs[id(a.grad_fn)] = (expression, capture.new(a.grad_fn, "input", name + "_grad_fn"))
+            elif a.grad_fn is not None:
                 capture.give_up(f"argument {name} is part of a graph built outside the step", "the call")
             if id(a.array) in capture.vars or id(a) in capture.tensor_names:  # the guard does not see it
                 capture.give_up(f"argument {name} is another argument or a tensor the function reaches itself",
@@ -162,15 +165,27 @@ class CompiledFunction:
                 entry.breaks.append(entry.eager_reason)
         if entry.replay is None and breaks:
             self._split(entry, [line for line, _ in breaks])
-        self.cache[self.key(*args, **kwargs)] = entry
+        self.cache[self._key_before(capture, args, kwargs)] = entry
         self.latest = entry
         return result
+
+    def _key_before(self, capture: Capture, args: tuple, kwargs: dict) -> Any:
+        """The guard's key as it read when the call began: the next call looks its program up by the state it
+        begins with, and a step may leave .grad otherwise (a piece ending with zero_grad() and a forward)."""
+        after = [(leaf, leaf.grad) for leaf, _, _ in capture.grads_before.values()]
+        try:
+            for leaf, grad, _ in capture.grads_before.values():
+                leaf.grad = grad
+            return self.key(*args, **kwargs)
+        finally:
+            for leaf, grad in after:
+                leaf.grad = grad
 
     def _split(self, entry: Entry, lines: list[int]) -> None:
         """Split the function around the statements that break (resume.py); they run as Python at every call."""
         def compile_piece(fn: Callable[..., Any], name: str) -> CompiledFunction:
             piece = CompiledFunction(fn, fullgraph=False, dynamic=self.dynamic)
-            piece.__name__ = name
+            piece.__name__, piece.named_from = name, self.fn
             return piece
         split = split_at(_own_function(self.fn), lines, compile_piece)
         if split is not None:
@@ -179,7 +194,7 @@ class CompiledFunction:
     def _roots(self) -> dict[str, Any]:
         """The modules and tensors the function can reach (its globals and closure), by name, for the names
         in the program."""
-        fn = self.fn
+        fn = self.named_from
         if isinstance(fn, Module):
             return {"model": fn}
         roots: dict[str, Any] = {}
@@ -209,6 +224,8 @@ class CompiledFunction:
         if capture.broken:
             raise GraphBreak(capture.broken, "")
         if needs_backward(result, args):
+            if capture.graph_inputs:
+                raise GraphBreak("a result whose backward is still to run, computed from an argument's graph", "")
             for _, _, how, where, _ in capture.readbacks:  # the Python code it decided is not replayed
                 raise GraphBreak(f"{how} reads a value of the step back into Python", where)
             dropped = [leaf for leaf, var in _final_grads(capture) if var is None]
@@ -233,8 +250,9 @@ class CompiledFunction:
                                  "scheduler's step() inside it): a replay runs no Python code to do that", "")
         grads = [var for _, var in _final_grads(capture) if var is not None]
         namer = codegen.Namer()
-        namer.namespace.update(run_forward=runtime.run_forward, as_tuple=runtime.as_tuple)
-        params = inputs + capture.externals
+        namer.namespace.update(run_forward=runtime.run_forward, as_tuple=runtime.as_tuple,
+                               backward_once=runtime.backward_once)
+        params = inputs + [var for _, var in capture.graph_inputs.values()] + capture.externals
         function_name = namer.unique(self.__name__)
         entry.source = codegen.generate(function_name, capture.instrs, params, returned + grads,
                                         returned + grads, namer)
@@ -253,8 +271,9 @@ class CompiledFunction:
         for var in capture.externals:
             if var.kind in ("param", "grad") and all(t is not var.source for t in self.watched_tensors):
                 self.watched_tensors.append(var.source)
+        cleared = {key for key, (_, _, first_set_none) in capture.grads_before.items() if first_set_none}
         for leaf in [leaf for leaf, _ in capture.grads_set] + [v.source for v in capture.externals if v.kind == "grad"]:
-            if all(t is not leaf for t in self.watched_grads):
+            if id(leaf) not in cleared and all(t is not leaf for t in self.watched_grads):  # (zero_grad() first)
                 self.watched_grads.append(leaf)
         for var in capture.externals:
             if var.kind == "group" and all(o is not var.source[0] for o in self.watched_optimizers):
@@ -413,11 +432,12 @@ def _key_function(modules: list[Module], tensors: list[Tensor], grads: list[Tens
 
 
 def _arg_key(a: Any) -> Any:
-    """What a capture assumed of an argument: a tensor's shape, dtype and requires_grad (also inside tuples,
-    lists and dicts, as argument_tensors walks them), a number's value, any other object's identity."""
+    """What a capture assumed of an argument: a tensor's shape, dtype, requires_grad and the type of its grad_fn
+    (also inside tuples, lists and dicts, as argument_tensors walks them), a number's value, any other object's
+    identity."""
     if type(a) is Tensor:
         array = a.array
-        return (array.shape, array.dtype, a.requires_grad)
+        return (array.shape, array.dtype, a.requires_grad, type(a.grad_fn))
     if isinstance(a, _SCALARS):
         return (type(a), a)
     entries = _entries(a)  # tensors inside are inputs; numbers are written into the program
@@ -555,6 +575,7 @@ def _replayer(program: Callable[..., Any], arguments: list[tuple[str, str, Tenso
     namespace: dict[str, Any] = {"program": program, "make": Tensor._make, "record_writes": record_writes,
                                  "rebuild": _rebuild, "structure": structure}
     reads = [f"{expression}.array" for expression, _, _ in arguments]
+    reads += [f"{expression}.grad_fn" for expression, _ in capture.graph_inputs.values()]
     reads += [_getter(v, namespace) for v in capture.externals]
     body = [f"values = program({', '.join(reads)})"]
     reached = {id(t): expression for expression, _, t in arguments}

@@ -415,6 +415,9 @@ def optimizer_update(capture: Capture, optimizer: Any, param: np.ndarray, grad: 
     """One parameter's update: the optimizer's numpy calls written out (SGD, Adam in their common
     settings) or a call of its `update` (every other optimizer and setting)."""
     p, g = capture.vars.get(id(param)), capture.vars.get(id(grad))
+    if p is None:  # a parameter the step did not read before (a step whose forward ran in an earlier piece)
+        owner = next((t for t in group["params"] if t.array is param), None)
+        p = None if owner is None else capture.var_of_tensor(owner)
     if p is None or g is None or p.kind != "param":
         capture.give_up("an optimizer step on a parameter or gradient the step did not compute", engine.user_frame())
         return

@@ -27,7 +27,7 @@ from ..ops import binary, elementwise, index, movement, reduce, scan, sorting, u
 from ..optim import optimizer
 from ..optim.optimizer import Optimizer
 from ..tensor import Tensor
-from . import emitters
+from . import emitters, runtime
 from .capture import Capture, user_line
 from .program import Instr, Var
 
@@ -137,7 +137,9 @@ def _run_backward(capture: Capture, node: Node, g: Var, grads: dict, ready: list
     if node.sequence < versions.latest_write:
         engine._check_saved_versions(node)
     outs: list[Var | None]
-    if isinstance(node, Primitive):
+    if id(node) in capture.graph_inputs:
+        outs = capture.record_graph_backward(node, g, runtime.as_tuple(type(node).backward(node, g.value)))
+    elif isinstance(node, Primitive):
         capture.depth += 1
         try:
             input_grads = node.backward(node, g.value)
@@ -265,6 +267,8 @@ _grad_slot = Tensor.__dict__["grad"]
 def _recording_grad_get(self: Tensor) -> Tensor | None:
     grad: Tensor | None = _grad_slot.__get__(self, Tensor)
     capture = Capture.active
+    if capture is not None:
+        capture.grads_before.setdefault(id(self), (self, grad, False))
     if grad is not None and capture is not None and not capture.depth and not capture.broken:
         capture.record_grad_read(self, grad)
     return grad
@@ -277,6 +281,8 @@ def _recording_grad_set(self: Tensor, grad: Tensor | None) -> None:
         before = None
     _grad_slot.__set__(self, grad)
     capture = Capture.active
+    if capture is not None:
+        capture.grads_before.setdefault(id(self), (self, before, grad is None))
     if grad is not before and capture is not None and not capture.depth and not capture.broken:
         capture.record_grad_set(self, grad)
 
