@@ -681,7 +681,10 @@ def test_the_torch_dynamo_names_published_compile_code_uses():
     for report in (te._dynamo.explain(halve_if_positive)(te.ones(3)), te._dynamo.explain(halve_if_positive, te.ones(3))):
         assert report.graph_count == 0 and report.graph_break_count == 1 and "bool(tensor)" in report.break_reasons[0]
     fast = te.compile(lambda x: x + 1)
-    fast(te.ones(2))
+    ones = te.ones(2)
+    te._dynamo.mark_dynamic(ones, 0)  # accepted: every shape gets its own capture
+    te._dynamo.mark_static(ones)
+    fast(ones)
     te._dynamo.reset()
     assert not fast.cache
     limit = compiled_module.cache_size_limit
@@ -1378,3 +1381,46 @@ def test_lists_and_arrays_passed_as_arguments_are_not_frozen():
         xs[:] = [te.randn(3), te.randn(3)]
         expected = xs[0] * scale[0] + xs[1] * te.tensor(mask) + xs[0][index].sum()
         np.testing.assert_array_equal(step(xs, scale, mask, index).array, expected.array, err_msg=f"call {i}")
+
+
+def stance_tutorial(lib):
+    """torch.compiler.set_stance's recipe: the values its prints show, as a list."""
+    @lib.compile
+    def foo(x):
+        if lib.compiler.is_compiling():
+            return x + 1
+        return x - 1
+
+    @lib.compiler.set_stance("force_eager")
+    def bar(x):
+        return foo(x)
+    inp = lib.zeros(3)
+    seen = [foo(inp), bar(inp)]
+    with lib.compiler.set_stance("force_eager"):
+        seen.append(foo(inp))
+    lib.compiler.set_stance("force_eager")
+    seen.append(foo(inp))
+    lib.compiler.set_stance("default")
+    seen.append(foo(inp))
+    with lib.compiler.set_stance("eager_on_recompile"):
+        seen += [foo(lib.zeros(4)), foo(inp)]  # a new shape runs eagerly; the captured one still replays
+    with lib.compiler.set_stance("fail_on_recompile"):
+        try:
+            foo(lib.zeros(5))
+        except RuntimeError as error:
+            seen.append("fail_on_recompile" in str(error))
+    return [s if isinstance(s, bool) else s.tolist()[0] for s in seen]
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch's own, on its first compile
+def test_set_stance_as_torchs_recipe():
+    ours = stance_tutorial(te)
+    assert ours == [1.0, -1.0, -1.0, -1.0, 1.0, -1.0, 1.0, True]
+    with pytest.raises(ValueError, match="unknown stance"):
+        te.compiler.set_stance("sometimes")
+    torch = pytest.importorskip("torch")
+    torch._dynamo.reset()
+    try:
+        assert stance_tutorial(torch) == ours
+    finally:
+        torch._dynamo.reset()

@@ -238,3 +238,41 @@ def test_a_method_using_super_or_private_names_runs_eagerly_rather_than_split():
     for sign in (1.0, -1.0, 1.0, 1.0):
         assert run(te.full((2,), sign)).tolist() == model(te.full((2,), sign)).tolist()
     assert run.code.startswith("# runs eagerly: bool(tensor)")
+
+
+def test_an_explicit_graph_break_splits_there():
+    """torch._dynamo.graph_break(): the pieces on either side are compiled, as torch compiles two graphs."""
+    import tinygrad_ed._dynamo  # noqa: F401  (the import a torch script writes)
+
+    def step(x):
+        y = x * 2
+        te._dynamo.graph_break()
+        return y + 1
+    run = te.compile(step)
+    for _ in range(4):
+        assert run(te.ones(2)).tolist() == [3.0, 3.0]
+    report = te.compiler.explain(step, te.ones(2))
+    assert (report.graph_count, report.graph_break_count) == (2, 1) and "graph_break()" in report.break_reasons[0]
+    with pytest.raises(RuntimeError, match="fullgraph=True.*graph_break"):
+        te.compile(step, fullgraph=True)(te.ones(2))
+
+
+def test_set_logs_reports_graph_breaks_and_recompiles_with_the_guard_that_changed(capsys):
+    import tinygrad_ed._logging  # noqa: F401
+
+    def step(x):
+        y = x * 2
+        print(y.sum().item())
+        return y
+    te._logging.set_logs(graph_breaks=True, recompiles=True)
+    try:
+        run = te.compile(step)
+        run(te.ones(2))
+        run(te.ones(3))
+    finally:
+        te._logging.set_logs()
+    err = capsys.readouterr().err
+    assert "Graph break in step: .item() reads a value" in err and "print(y.sum().item())" in err
+    assert "Recompiling function step: the arguments" in err and "(2,)" in err and "(3,)" in err
+    with pytest.raises(TypeError, match="unexpected keyword argument 'graph_brakes'"):
+        te._logging.set_logs(graph_brakes=True)

@@ -24,7 +24,7 @@ from . import accelerator, autograd, backends, cuda, distributed, functions, lin
 from . import utils, viz
 from . import amp, compiler
 from .amp import autocast, is_autocast_enabled
-from . import _dynamo  # noqa: F401  (torch._dynamo is an attribute after `import torch`, too)
+from . import _dynamo, _logging  # noqa: F401  (torch._dynamo and torch._logging are attributes after `import torch`, too)
 from .compiler import compile
 from .autograd import functional as _functional  # noqa: F401  (makes te.autograd.functional an attribute)
 from .functions import *  # noqa: F403  te.exp, te.sum, ...: torch's function forms of Tensor methods

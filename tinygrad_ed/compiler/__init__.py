@@ -7,10 +7,13 @@
 - split.py: a result differentiated later, outside the call: a forward program and backward programs;
 - resume.py: a function split at its graph breaks: compiled pieces, and the statements that break as Python;
 - compiled.py: the cache per function, its guards, the replay; `compile`, `reset`, `disable`, OptimizedModule;
-- explain.py: what a capture found (graph breaks, guards, ops).
+- explain.py: what a capture found (graph breaks, guards, ops);
+- stance.py: set_stance (eager, or no recompiles, for a while) and what compiled functions log (set_logs).
 """
-from .compiled import CompiledFunction, OptimizedModule, compile, disable, is_compiling, reset
+from .compiled import (CompiledFunction, OptimizedModule, compile, cudagraph_mark_step_begin, disable, is_compiling,
+                       reset)
 from .explain import ExplainOutput, explain
+from .stance import set_stance
 
-__all__ = ["compile", "reset", "explain", "disable", "is_compiling", "CompiledFunction", "OptimizedModule",
-           "ExplainOutput"]
+__all__ = ["compile", "reset", "explain", "disable", "is_compiling", "set_stance", "cudagraph_mark_step_begin",
+           "CompiledFunction", "OptimizedModule", "ExplainOutput"]

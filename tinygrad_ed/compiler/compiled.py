@@ -17,7 +17,7 @@ from ..autograd.grad_mode import mode
 from ..autograd.versions import record_writes
 from ..nn.module import Module
 from ..tensor import Tensor
-from . import codegen, runtime
+from . import codegen, runtime, stance
 from .capture import Capture, GraphBreak, user_line
 from .recording import capturing
 from .resume import SplitFunction, split_at
@@ -67,6 +67,7 @@ class CompiledFunction:
         self.named_from = fn  # whose globals and closure name the modules and tensors in the program
         self.latest: Entry | None = None
         self.gave_up = False
+        self.ran_eagerly = False  # the stance "eager_then_compile" ran a first call as plain Python
         _compiled.add(self)
 
     @property
@@ -79,11 +80,15 @@ class CompiledFunction:
         return self.latest.source or f"# runs eagerly: {self.latest.eager_reason}\n"
 
     def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
-        if self.gave_up or Capture.active is not None:  # inside another capture: recorded as part of it
-            return self.fn(*args, **kwargs)
+        if self.gave_up or Capture.active is not None or stance.current == "force_eager":  # (inside another capture:
+            return self.fn(*args, **kwargs)                                               # recorded as part of it)
         key = self.key(*args, **kwargs)
         entry = self.cache.get(key)
         if entry is None:
+            if stance.current != "default" and not self._stance_captures(key):
+                return self.fn(*args, **kwargs)
+            if self.cache:
+                stance.log("recompiles", f"Recompiling function {self.__name__}: {self._changed_guard(key)}")
             if len(self.cache) >= cache_size_limit:
                 self.gave_up = True
                 warnings.warn(f"te.compile: {self.__name__} was captured {cache_size_limit} times (each new shape, "
@@ -97,10 +102,28 @@ class CompiledFunction:
             return self.fn(*args, **kwargs)
         return entry.replay(*args, **kwargs)
 
+    def _stance_captures(self, key: tuple) -> bool:
+        """Whether the stance (te.compiler.set_stance) lets this call be captured; False: it runs as plain Python."""
+        if stance.current.endswith("eager_then_compile") and not self.ran_eagerly:
+            self.ran_eagerly = True
+            return False
+        if self.cache and stance.current == "fail_on_recompile":
+            raise RuntimeError(f"Detected recompile when torch.compile stance is 'fail_on_recompile': {self.__name__} "
+                               f"has no program for this call ({self._changed_guard(key)})")
+        return not (self.cache and stance.current == "eager_on_recompile")
+
+    def _changed_guard(self, key: tuple) -> str:
+        """What differs between this call's key and the latest capture's, by its label (see _key_function)."""
+        latest = next(reversed(self.cache), None)
+        for label, now, then in zip(getattr(self.key, "labels", ()), key, latest or ()):
+            if now != then:
+                return f"{label} changed: {then!r} at capture, {now!r} now"
+        return "a new guard key"
+
     def reset(self) -> None:
         self.cache.clear()
         self.watched_modules, self.watched_tensors, self.watched_grads, self.watched_optimizers = [], [], [], []
-        self.key, self.latest, self.gave_up = self._first_key, None, False
+        self.key, self.latest, self.gave_up, self.ran_eagerly = self._first_key, None, False, False
 
     # -- capture ---------------------------------------------------------------------------------
     def _first_key(self, /, *args: Any, **kwargs: Any) -> Any:
@@ -165,6 +188,10 @@ class CompiledFunction:
                 entry.breaks.append(entry.eager_reason)
         if entry.replay is None and breaks:
             self._split(entry, [line for line, _ in breaks])
+        for reason in entry.breaks if first is None else ():
+            stance.log("graph_breaks", f"Graph break in {self.__name__}: {reason}")
+        if entry.confirmed and entry.source:
+            stance.log("code", f"Program of {self.__name__}:\n{entry.source}")
         self.cache[self._key_before(capture, args, kwargs)] = entry
         self.latest = entry
         return result
@@ -361,17 +388,18 @@ def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
     return (names + [f"arg{i}" for i in range(len(names), count)])[:count]
 
 
-def _free_values(fn: Callable[..., Any]) -> list[tuple[str, Any]]:
-    """What the function reads from its closure and globals (`cells`, `names`), as (expression, value now): the
+def _free_values(fn: Callable[..., Any]) -> list[tuple[str, Any, str]]:
+    """What the function reads from its closure and globals (`cells`, `names`), as (expression, value now, name): the
     program has the numbers, strings, bools and Nones written in as they were at capture, and reads the tensors
     and modules it found there at capture, so those are guarded by value and these by identity."""
     code = getattr(fn, "__code__", None)
     if code is None:
         return []
     cells = getattr(fn, "__closure__", None) or ()
-    found = [(f"cells[{i}].cell_contents", cell.cell_contents) for i, cell in enumerate(cells) if _filled(cell)]
+    found = [(f"cells[{i}].cell_contents", cell.cell_contents, f"closure variable {code.co_freevars[i]}")
+             for i, cell in enumerate(cells) if _filled(cell)]
     names = getattr(fn, "__globals__", {})
-    return found + [(f"names.get({name!r})", names[name]) for name in code.co_names if name in names]
+    return found + [(f"names.get({name!r})", names[name], f"global {name}") for name in code.co_names if name in names]
 
 
 def _group_sizes(groups: str, count: int) -> str:
@@ -408,26 +436,31 @@ def _key_function(modules: list[Module], tensors: list[Tensor], grads: list[Tens
     reads from its closure and globals, the modules' training flags, settings and which parameters, buffers
     and submodules they hold, the parameters' requires_grad and whether their .grad is None, how many parameters each
     optimizer's groups hold). Generated, so that a replay pays one call."""
-    parts = ["tuple(map(arg_key, args))", "tuple((k, arg_key(v)) for k, v in sorted(kwargs.items())) if kwargs else ()",
-             "mode.enabled"]
-    parts += [f"free_key({value})" if isinstance(current, _SCALARS) else f"id({value})"
-              for value, current in _free_values(fn)]
-    parts += [f"m{i}.training" for i in range(len(modules))]
-    parts += [f"tuple(map(id, m{i}.{held}.values()))" for i, m in enumerate(modules)
-              for held in ("_parameters", "_buffers", "_modules") if getattr(m, held)]
-    parts += [f"m{i}.{name}" if isinstance(getattr(m, name), _SCALARS) else f"id(m{i}.{name})"
-              for i, m in enumerate(modules) for name in _settings(m)]
-    parts += [f"t{i}.requires_grad" for i in range(len(tensors))]
-    parts += [f"g{i}.grad is None" for i in range(len(grads))]
-    parts += [_group_sizes(f"o{i}.param_groups", len(o.param_groups)) for i, o in enumerate(optimizers)]
+    parts = {"tuple(map(arg_key, args))": "the arguments (shapes, dtypes, requires_grad, values)",
+             "tuple((k, arg_key(v)) for k, v in sorted(kwargs.items())) if kwargs else ()": "the keyword arguments",
+             "mode.enabled": "grad mode"}
+    parts.update({f"free_key({value})" if isinstance(current, _SCALARS) else f"id({value})": name
+                  for value, current, name in _free_values(fn)})
+    parts.update({f"m{i}.training": f"{type(m).__name__}.training" for i, m in enumerate(modules)})
+    parts.update({f"tuple(map(id, m{i}.{held}.values()))": f"which {held[1:]} a {type(m).__name__} holds"
+                  for i, m in enumerate(modules) for held in ("_parameters", "_buffers", "_modules")
+                  if getattr(m, held)})
+    parts.update({f"m{i}.{name}" if isinstance(getattr(m, name), _SCALARS) else f"id(m{i}.{name})":
+                  f"{type(m).__name__}.{name}" for i, m in enumerate(modules) for name in _settings(m)})
+    parts.update({f"t{i}.requires_grad": f"requires_grad of a tensor {tuple(t.shape)}" for i, t in enumerate(tensors)})
+    parts.update({f"g{i}.grad is None": f"whether .grad is None, of a tensor {tuple(t.shape)}"
+                  for i, t in enumerate(grads)})
+    parts.update({_group_sizes(f"o{i}.param_groups", len(o.param_groups)): f"the parameters {type(o).__name__} holds"
+                  for i, o in enumerate(optimizers)})
     namespace: dict[str, Any] = {"arg_key": _arg_key, "free_key": _free_key, "mode": mode,
                                  "cells": getattr(fn, "__closure__", None), "names": getattr(fn, "__globals__", None),
                                  **{f"m{i}": m for i, m in enumerate(modules)},
                                  **{f"t{i}": t for i, t in enumerate(tensors)},
                                  **{f"g{i}": t for i, t in enumerate(grads)},
                                  **{f"o{i}": o for i, o in enumerate(optimizers)}}
-    exec(f"def key(*args, **kwargs):\n    return ({', '.join(parts)})\n", namespace)
+    exec(f"def key(*args, **kwargs):\n    return ({', '.join(parts)},)\n", namespace)
     key: Callable[..., Any] = namespace["key"]
+    key.labels = list(parts.values())  # type: ignore[attr-defined]  # what each part of the key guards
     return key
 
 
@@ -669,6 +702,18 @@ def disable(fn: Callable[..., Any] | None = None, recursive: bool = True, *, rea
             capture.give_up(f"{getattr(fn, '__name__', 'a function')} is marked te.compiler.disable{why}", user_line())
         return fn(*args, **kwargs)
     return eager
+
+
+def graph_break() -> None:
+    """torch._dynamo.graph_break: a graph break where it is called (the statement calling it runs as Python)."""
+    capture = Capture.active
+    if capture is not None and not capture.depth:
+        capture.give_up("graph_break() called", user_line())
+
+
+def cudagraph_mark_step_begin() -> None:
+    """torch.compiler.cudagraph_mark_step_begin: marks a new iteration for CUDA graphs' memory; nothing to do here
+    (a replay's returned arrays are copies, not buffers the next replay overwrites)."""
 
 
 def is_compiling() -> bool:
