@@ -109,7 +109,7 @@ def _definition(fn: types.FunctionType) -> ast.FunctionDef | None:
     try:
         source = textwrap.dedent(inspect.getsource(fn))
         tree = ast.parse(source)
-    except (OSError, TypeError, SyntaxError, IndentationError):
+    except (OSError, TypeError, ValueError, IndexError, SyntaxError):
         return None
     ast.increment_lineno(tree, fn.__code__.co_firstlineno - 1)
     definition = tree.body[0] if tree.body else None
