@@ -87,12 +87,11 @@ def split_at(function: Any, lines: list[int], compile_piece: Callable[[Callable[
             groups.append(([statement], i not in breaking))
         else:
             groups[-1][0].append(statement)
-    local_names = set(fn.__code__.co_varnames) | set(fn.__code__.co_cellvars)
     declared = _declarations(definition.body)
-    outer = {n for s in declared for n in s.names}
-    reads = [_loaded(statements) & local_names - outer for statements, _ in groups]
+    local_names = (set(fn.__code__.co_varnames) | set(fn.__code__.co_cellvars)) - {n for s in declared for n in s.names}
+    reads = [_loaded(statements) & local_names for statements, _ in groups]
     made = _make_functions(fn, [(statements, sorted(reads[k]),
-                                 sorted(_stored(statements) & local_names - outer & set().union(*reads[k + 1:])))
+                                 sorted(_stored(statements) & local_names & set().union(*reads[k + 1:])))
                                 for k, (statements, _) in enumerate(groups)], declared)
     pieces = []
     for k, ((statements, compiled), run) in enumerate(zip(groups, made)):
