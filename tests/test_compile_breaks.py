@@ -208,15 +208,6 @@ def test_a_function_without_source_runs_eagerly_for_the_guard():
     assert run.code.startswith("# runs eagerly: bool(tensor)")
 
 
-def test_fullgraph_still_raises_naming_the_line():
-    def step(x):
-        y = x * 2
-        print(y)
-        return y
-    with pytest.raises(RuntimeError, match="fullgraph=True.*print\\(y\\)"):
-        te.compile(step, fullgraph=True)(te.ones(2))
-
-
 def test_a_method_using_super_or_private_names_runs_eagerly_rather_than_split():
     """Outside its class's body `super()` and `self.__x` would mean something else: no split."""
     class Base(nn.Module):
