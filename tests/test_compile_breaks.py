@@ -220,3 +220,21 @@ def test_a_method_using_super_or_private_names_runs_eagerly_rather_than_split():
     for sign in (1.0, -1.0, 1.0, 1.0):
         assert run(te.full((2,), sign)).tolist() == model(te.full((2,), sign)).tolist()
     assert run.code.startswith("# runs eagerly: bool(tensor)")
+
+
+@pytest.mark.filterwarnings("ignore:te.compile")
+def test_a_step_counting_its_calls_in_its_closure_counts_every_call():
+    """`count += 1` changes a number the guard reads: the capture's key is taken after the call, so a replay
+    must not be stored under it (it would skip the count from the third call on)."""
+    def make():
+        count = 0
+
+        def step(x):
+            nonlocal count
+            count += 1
+            return x * 2
+        return step, lambda: count
+    step, count = make()
+    run = te.compile(step)
+    for i in range(6):
+        assert run(te.ones(2)).tolist() == [2.0, 2.0] and count() == i + 1

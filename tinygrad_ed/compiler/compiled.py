@@ -125,6 +125,7 @@ class CompiledFunction:
                                 "the call")
             inputs.append(capture.new(a.array, "input", name))
             capture.tensor_names[id(a)] = name
+        guarded = _free_keys(self.fn)
         try:
             with capturing(capture):
                 result = self.fn(*args, **kwargs)
@@ -139,6 +140,10 @@ class CompiledFunction:
                 raise RuntimeError(f"te.compile(fullgraph=True): {self.__name__} cannot be captured as one graph: "
                                    f"{error}") from None
             entry.eager_reason = str(error)
+        if entry.replay is not None and _free_keys(self.fn) != guarded:  # the entry is kept under the new value
+            entry.replay, entry.source = None, ""
+            entry.eager_reason = ("the call changes a number of its closure or globals (a counter) that its guard "
+                                  "reads: each value captures again")
         breaks = _breaks(capture, result, args)
         if entry.eager_reason is not None:
             entry.breaks += [reason for _, reason in breaks] or [entry.eager_reason]
@@ -368,6 +373,10 @@ def _filled(cell: Any) -> bool:
     except ValueError:  # a cell not yet filled
         return False
     return True
+
+
+def _free_keys(fn: Callable[..., Any]) -> list[Any]:
+    return [_free_key(value) for _, value in _free_values(fn)]
 
 
 def _free_key(value: Any) -> Any:
