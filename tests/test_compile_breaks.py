@@ -238,3 +238,17 @@ def test_a_step_counting_its_calls_in_its_closure_counts_every_call():
     run = te.compile(step)
     for i in range(6):
         assert run(te.ones(2)).tolist() == [2.0, 2.0] and count() == i + 1
+
+
+def test_a_function_made_in_a_compiled_piece_and_called_later_sees_this_calls_values():
+    """A compiled piece's replay would hand on the lambda its capture made, closing over that call's `h`."""
+    logged = []
+
+    def step(x):
+        h = x * 2
+        add_h = lambda t: t + h  # noqa: E731
+        logged.append(h.sum().item())
+        return add_h(x)
+    run = te.compile(step)
+    for i in range(5):
+        assert run(te.full((2,), float(i))).tolist() == [3.0 * i] * 2

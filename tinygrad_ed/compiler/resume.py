@@ -91,8 +91,12 @@ def split_at(function: Any, lines: list[int], compile_piece: Callable[[Callable[
     declared = _declarations(definition.body)
     outer = {n for s in declared for n in s.names}
     reads = [_loaded(statements) & local_names - outer for statements, _ in groups]
-    made = _make_functions(fn, [(statements, sorted(reads[k]),
-                                 sorted(_stored(statements) & local_names - outer & set().union(*reads[k + 1:])))
+    sets = [_stored(statements) & local_names - outer & set().union(*reads[k + 1:])
+            for k, (statements, _) in enumerate(groups)]
+    # a compiled piece's replay would hand on the function its capture made, closing over that call's values
+    groups = [(statements, compiled and not sets[k] & _functions_made(statements))
+              for k, (statements, compiled) in enumerate(groups)]
+    made = _make_functions(fn, [(statements, sorted(reads[k]), sorted(sets[k]))
                                 for k, (statements, _) in enumerate(groups)], declared)
     pieces = []
     for k, ((statements, compiled), run) in enumerate(zip(groups, made)):
@@ -166,6 +170,17 @@ def _stored(statements: list[ast.stmt]) -> set[str]:
             found |= {(a.asname or a.name).split(".")[0] for a in node.names}
         elif isinstance(node, ast.ExceptHandler) and node.name:
             found.add(node.name)
+    return found
+
+
+def _functions_made(statements: list[ast.stmt]) -> set[str]:
+    """Names the statements bind to a function, lambda or class they define."""
+    found: set[str] = set()
+    for node in ast.walk(ast.Module(body=statements, type_ignores=[])):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(node.name)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
+            found |= _stored([node])
     return found
 
 
