@@ -252,3 +252,36 @@ def test_a_function_made_in_a_compiled_piece_and_called_later_sees_this_calls_va
     run = te.compile(step)
     for i in range(5):
         assert run(te.full((2,), float(i))).tolist() == [3.0 * i] * 2
+
+
+def test_a_closure_sees_a_variable_rebound_in_a_later_piece():
+    """The pieces are separate functions, each with its own cells: a closure made in one would not see a later
+    piece rebind the variable it reads."""
+    logged = []
+
+    def step(x):
+        factor = 1.0
+        scale = lambda t: t * factor  # noqa: E731
+        logged.append(x.sum().item())
+        factor = 3.0
+        return scale(x)
+    run = te.compile(step)
+    for i in range(4):
+        assert run(te.full((2,), float(i))).tolist() == [3.0 * i] * 2
+
+
+def test_a_later_piece_sees_a_variable_a_closure_rebinds():
+    logged = []
+
+    def step(x):
+        n = 0
+
+        def bump():
+            nonlocal n
+            n += 1
+        logged.append(x.sum().item())
+        bump()
+        return x * n
+    run = te.compile(step)
+    for i in range(4):
+        assert run(te.full((2,), float(i))).tolist() == [float(i)] * 2

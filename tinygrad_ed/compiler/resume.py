@@ -93,6 +93,12 @@ def split_at(function: Any, lines: list[int], compile_piece: Callable[[Callable[
     reads = [_loaded(statements) & local_names - outer for statements, _ in groups]
     sets = [_stored(statements) & local_names - outer & set().union(*reads[k + 1:])
             for k, (statements, _) in enumerate(groups)]
+    cells = set(fn.__code__.co_cellvars)
+    for k, (statements, _) in enumerate(groups):
+        read, written = _closed_over(statements)
+        later = [s for group, _ in groups[k + 1:] for s in group]
+        if cells & (read & _stored(later) | written & _loaded(later)):
+            return None  # each piece has its own cells: a closure and a later piece would miss each other's binding
     # a compiled piece's replay would hand on the function its capture made, closing over that call's values
     groups = [(statements, compiled and not sets[k] & _functions_made(statements))
               for k, (statements, compiled) in enumerate(groups)]
@@ -171,6 +177,19 @@ def _stored(statements: list[ast.stmt]) -> set[str]:
         elif isinstance(node, ast.ExceptHandler) and node.name:
             found.add(node.name)
     return found
+
+
+def _closed_over(statements: list[ast.stmt]) -> tuple[set[str], set[str]]:
+    """The names the functions and lambdas the statements define read, and those they bind `nonlocal`."""
+    read: set[str] = set()
+    written: set[str] = set()
+    for node in ast.walk(ast.Module(body=statements, type_ignores=[])):
+        if isinstance(node, ast.Lambda):
+            read |= _loaded([ast.Expr(node.body)])
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            read |= _loaded(node.body)
+            written |= {n for s in _declarations(node.body) if isinstance(s, ast.Nonlocal) for n in s.names}
+    return read, written
 
 
 def _functions_made(statements: list[ast.stmt]) -> set[str]:
