@@ -285,3 +285,16 @@ def test_a_later_piece_sees_a_variable_a_closure_rebinds():
     run = te.compile(step)
     for i in range(4):
         assert run(te.full((2,), float(i))).tolist() == [float(i)] * 2
+
+
+def test_a_named_tuple_crosses_pieces_as_one():
+    """`m = x.max(dim=0)` is a named tuple: a compiled piece's replay rebuilds it from its fields."""
+    logged = []
+
+    def step(x):
+        m = x.max(dim=0)
+        logged.append(x.sum().item())
+        return m.values * 2
+    run = te.compile(step)
+    for i in range(4):
+        assert run(te.full((2, 3), float(i))).tolist() == [2.0 * i] * 3

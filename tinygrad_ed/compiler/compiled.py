@@ -514,7 +514,7 @@ def _rebuild(recipe: Any, values: tuple, args: tuple, kwargs: dict) -> Any:
     if kind is dict:
         return {k: _rebuild(v, values, args, kwargs) for k, v in recipe[1].items()}
     items = [_rebuild(v, values, args, kwargs) for v in recipe[1]]
-    return tuple(items) if kind is tuple else kind(items)
+    return kind(*items) if hasattr(kind, "_fields") else kind(items)  # a named tuple takes its fields
 
 
 def _getter(var: Var, namespace: dict[str, Any]) -> str:

@@ -182,7 +182,7 @@ def _rebuild(recipe: Any, built: list[Tensor], args: tuple, kwargs: dict) -> Any
     if kind is dict:
         return {k: _rebuild(v, built, args, kwargs) for k, v in content.items()}
     items = [_rebuild(v, built, args, kwargs) for v in content]
-    return tuple(items) if kind is tuple else kind(items)
+    return kind(*items) if hasattr(kind, "_fields") else kind(items)  # a named tuple takes its fields
 
 
 def _unique(values: list[Var]) -> list[Var]:
