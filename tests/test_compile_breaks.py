@@ -3,6 +3,8 @@ statement that breaks runs as Python at every call. The oracle is eager tinygrad
 side, bitwise equal) and, for the graph and break counts, torch._dynamo.explain when torch is installed."""
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 import pytest
 
@@ -298,3 +300,20 @@ def test_a_named_tuple_crosses_pieces_as_one():
     run = te.compile(step)
     for i in range(4):
         assert run(te.full((2, 3), float(i))).tolist() == [2.0 * i] * 3
+
+
+def test_an_object_made_in_a_compiled_piece_is_new_at_every_call():
+    """A replay cannot make a set or a defaultdict afresh: the piece making one that a later piece uses runs
+    eagerly (handing on the capture's own object would carry one call's additions into the next)."""
+    logged = []
+
+    def step(x):
+        seen, counts = set(), collections.defaultdict(int)
+        h = x * 2
+        logged.append(h.sum().item())
+        seen.add(float(x.sum()))
+        counts["calls"] += 1
+        return h + len(seen) + counts["calls"]
+    run = te.compile(step)
+    for i in range(5):
+        assert run(te.full((2,), float(i))).tolist() == [2.0 * i + 2] * 2

@@ -21,7 +21,7 @@ from . import codegen, runtime
 from .capture import Capture, GraphBreak, user_line
 from .recording import capturing
 from .resume import SplitFunction, split_at
-from .split import graph_alive, kept_tensors, needs_backward, split_programs
+from .split import constant, graph_alive, kept_tensors, needs_backward, rebuilt_sequence, split_programs
 from .program import Var
 
 cache_size_limit = 8  # captures per compiled function before it runs eagerly for good (torch's recompile limit)
@@ -465,8 +465,8 @@ def _getter_function(var: Var) -> Callable[[], Any]:
 
 def _structure(capture: Capture, value: Any, returned: list[Var], kept: dict[int, tuple]) -> Any:
     """The returned value as a recipe: ("var", i) for the i-th computed array, ("arg", reach) for an
-    argument returned as it is and ("const", v) for a parameter or any other value (see kept_tensors),
-    ("read", i, how) for a value read back, ("tensor", array, requires_grad) for a tensor of constants."""
+    argument returned as it is and ("const", v) for a parameter (see kept_tensors), a number, a module (see
+    constant), ("read", i, how) for a value read back, ("tensor", array, requires_grad) for a tensor of constants."""
     if isinstance(value, Tensor):
         if id(value) in kept:
             return kept[id(value)]
@@ -485,11 +485,11 @@ def _structure(capture: Capture, value: Any, returned: list[Var], kept: dict[int
         if read_value is value and var is not None:
             returned.append(var)
             return ("read", len(returned) - 1, how)
-    if isinstance(value, (tuple, list)):
+    if rebuilt_sequence(value):
         return (type(value), [_structure(capture, v, returned, kept) for v in value])
-    if isinstance(value, dict):
+    if type(value) is dict:
         return (dict, {k: _structure(capture, v, returned, kept) for k, v in value.items()})
-    return ("const", value)
+    return constant(value)
 
 
 _CONVERSIONS = {".item()": lambda a: a.item(), "float(tensor)": lambda a: float(a), "int(tensor)": lambda a: int(a),
