@@ -3,6 +3,8 @@ statement that breaks runs as Python at every call. The oracle is eager tinygrad
 side, bitwise equal) and, for the graph and break counts, torch._dynamo.explain when torch is installed."""
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 import pytest
 
@@ -267,3 +269,98 @@ def test_set_logs_reports_graph_breaks_and_recompiles_with_the_guard_that_change
     assert "Recompiling function step: the arguments" in err and "(2,)" in err and "(3,)" in err
     with pytest.raises(TypeError, match="unexpected keyword argument 'graph_brakes'"):
         te._logging.set_logs(graph_brakes=True)
+
+
+@pytest.mark.filterwarnings("ignore:te.compile")
+def test_a_step_counting_its_calls_in_its_closure_counts_every_call():
+    """`count += 1` changes a number the guard reads: the capture's key is taken after the call, so a replay
+    must not be stored under it (it would skip the count from the third call on)."""
+    def make():
+        count = 0
+
+        def step(x):
+            nonlocal count
+            count += 1
+            return x * 2
+        return step, lambda: count
+    step, count = make()
+    run = te.compile(step)
+    for i in range(6):
+        assert run(te.ones(2)).tolist() == [2.0, 2.0] and count() == i + 1
+
+
+def test_a_function_made_in_a_compiled_piece_and_called_later_sees_this_calls_values():
+    """A compiled piece's replay would hand on the lambda its capture made, closing over that call's `h`."""
+    logged = []
+
+    def step(x):
+        h = x * 2
+        add_h = lambda t: t + h  # noqa: E731
+        logged.append(h.sum().item())
+        return add_h(x)
+    run = te.compile(step)
+    for i in range(5):
+        assert run(te.full((2,), float(i))).tolist() == [3.0 * i] * 2
+
+
+def test_a_closure_sees_a_variable_rebound_in_a_later_piece():
+    """The pieces are separate functions, each with its own cells: a closure made in one would not see a later
+    piece rebind the variable it reads."""
+    logged = []
+
+    def step(x):
+        factor = 1.0
+        scale = lambda t: t * factor  # noqa: E731
+        logged.append(x.sum().item())
+        factor = 3.0
+        return scale(x)
+    run = te.compile(step)
+    for i in range(4):
+        assert run(te.full((2,), float(i))).tolist() == [3.0 * i] * 2
+
+
+def test_a_later_piece_sees_a_variable_a_closure_rebinds():
+    logged = []
+
+    def step(x):
+        n = 0
+
+        def bump():
+            nonlocal n
+            n += 1
+        logged.append(x.sum().item())
+        bump()
+        return x * n
+    run = te.compile(step)
+    for i in range(4):
+        assert run(te.full((2,), float(i))).tolist() == [float(i)] * 2
+
+
+def test_a_named_tuple_crosses_pieces_as_one():
+    """`m = x.max(dim=0)` is a named tuple: a compiled piece's replay rebuilds it from its fields."""
+    logged = []
+
+    def step(x):
+        m = x.max(dim=0)
+        logged.append(x.sum().item())
+        return m.values * 2
+    run = te.compile(step)
+    for i in range(4):
+        assert run(te.full((2, 3), float(i))).tolist() == [2.0 * i] * 3
+
+
+def test_an_object_made_in_a_compiled_piece_is_new_at_every_call():
+    """A replay cannot make a set or a defaultdict afresh: the piece making one that a later piece uses runs
+    eagerly (handing on the capture's own object would carry one call's additions into the next)."""
+    logged = []
+
+    def step(x):
+        seen, counts = set(), collections.defaultdict(int)
+        h = x * 2
+        logged.append(h.sum().item())
+        seen.add(float(x.sum()))
+        counts["calls"] += 1
+        return h + len(seen) + counts["calls"]
+    run = te.compile(step)
+    for i in range(5):
+        assert run(te.full((2,), float(i))).tolist() == [2.0 * i + 2] * 2

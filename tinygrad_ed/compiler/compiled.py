@@ -21,7 +21,8 @@ from . import codegen, runtime, stance
 from .capture import Capture, GraphBreak, user_line
 from .recording import capturing
 from .resume import SplitFunction, split_at
-from .split import CompiledBackward, graph_alive, kept_tensors, needs_backward, split_programs
+from .split import (CompiledBackward, constant, graph_alive, kept_tensors, needs_backward, rebuilt_sequence,
+                    split_programs)
 from .program import Var
 
 cache_size_limit = 8  # captures per compiled function before it runs eagerly for good (torch's recompile limit)
@@ -151,6 +152,7 @@ class CompiledFunction:
                                 "the call")
             inputs.append(capture.new(a.array, "input", name))
             capture.tensor_names[id(a)] = name
+        guarded = _free_keys(self.fn)
         try:
             with capturing(capture):
                 result = self.fn(*args, **kwargs)
@@ -165,6 +167,10 @@ class CompiledFunction:
                 raise RuntimeError(f"te.compile(fullgraph=True): {self.__name__} cannot be captured as one graph: "
                                    f"{error}") from None
             entry.eager_reason = str(error)
+        if entry.replay is not None and _free_keys(self.fn) != guarded:  # the entry is kept under the new value
+            entry.replay, entry.source = None, ""
+            entry.eager_reason = ("the call changes a number of its closure or globals (a counter) that its guard "
+                                  "reads: each value captures again")
         breaks = _breaks(capture, result, args)
         if entry.eager_reason is not None:
             entry.breaks += [reason for _, reason in breaks] or [entry.eager_reason]
@@ -417,6 +423,10 @@ def _filled(cell: Any) -> bool:
     return True
 
 
+def _free_keys(fn: Callable[..., Any]) -> list[Any]:
+    return [_free_key(value) for _, value, _ in _free_values(fn)]
+
+
 def _free_key(value: Any) -> Any:
     return (type(value), value) if isinstance(value, _SCALARS) else id(value)
 
@@ -509,8 +519,8 @@ def _getter_function(var: Var) -> Callable[[], Any]:
 
 def _structure(capture: Capture, value: Any, returned: list[Var], kept: dict[int, tuple]) -> Any:
     """The returned value as a recipe: ("var", i) for the i-th computed array, ("arg", reach) for an
-    argument returned as it is and ("const", v) for a parameter or any other value (see kept_tensors),
-    ("read", i, how) for a value read back, ("tensor", array, requires_grad) for a tensor of constants."""
+    argument returned as it is and ("const", v) for a parameter (see kept_tensors), a number, a module (see
+    constant), ("read", i, how) for a value read back, ("tensor", array, requires_grad) for a tensor of constants."""
     if isinstance(value, Tensor):
         if id(value) in kept:
             return kept[id(value)]
@@ -529,11 +539,11 @@ def _structure(capture: Capture, value: Any, returned: list[Var], kept: dict[int
         if read_value is value and var is not None:
             returned.append(var)
             return ("read", len(returned) - 1, how)
-    if isinstance(value, (tuple, list)):
+    if rebuilt_sequence(value):
         return (type(value), [_structure(capture, v, returned, kept) for v in value])
-    if isinstance(value, dict):
+    if type(value) is dict:
         return (dict, {k: _structure(capture, v, returned, kept) for k, v in value.items()})
-    return ("const", value)
+    return constant(value)
 
 
 _CONVERSIONS = {".item()": lambda a: a.item(), "float(tensor)": lambda a: float(a), "int(tensor)": lambda a: int(a),
@@ -558,7 +568,7 @@ def _rebuild(recipe: Any, values: tuple, args: tuple, kwargs: dict) -> Any:
     if kind is dict:
         return {k: _rebuild(v, values, args, kwargs) for k, v in recipe[1].items()}
     items = [_rebuild(v, values, args, kwargs) for v in recipe[1]]
-    return tuple(items) if kind is tuple else kind(items)
+    return kind(*items) if hasattr(kind, "_fields") else kind(items)  # a named tuple takes its fields
 
 
 def _getter(var: Var, namespace: dict[str, Any]) -> str:

@@ -90,8 +90,17 @@ def split_at(function: Any, lines: list[int], compile_piece: Callable[[Callable[
     declared = _declarations(definition.body)
     local_names = (set(fn.__code__.co_varnames) | set(fn.__code__.co_cellvars)) - {n for s in declared for n in s.names}
     reads = [_loaded(statements) & local_names for statements, _ in groups]
-    made = _make_functions(fn, [(statements, sorted(reads[k]),
-                                 sorted(_stored(statements) & local_names & set().union(*reads[k + 1:])))
+    sets = [_stored(statements) & local_names & set().union(*reads[k + 1:]) for k, (statements, _) in enumerate(groups)]
+    cells = set(fn.__code__.co_cellvars)
+    for k, (statements, _) in enumerate(groups):
+        read, written = _closed_over(statements)
+        later = [s for group, _ in groups[k + 1:] for s in group]
+        if cells & (read & _stored(later) | written & _loaded(later)):
+            return None  # each piece has its own cells: a closure and a later piece would miss each other's binding
+    # a compiled piece's replay would hand on the function its capture made, closing over that call's values
+    groups = [(statements, compiled and not sets[k] & _functions_made(statements))
+              for k, (statements, compiled) in enumerate(groups)]
+    made = _make_functions(fn, [(statements, sorted(reads[k]), sorted(sets[k]))
                                 for k, (statements, _) in enumerate(groups)], declared)
     pieces = []
     for k, ((statements, compiled), run) in enumerate(zip(groups, made)):
@@ -165,6 +174,30 @@ def _stored(statements: list[ast.stmt]) -> set[str]:
             found |= {(a.asname or a.name).split(".")[0] for a in node.names}
         elif isinstance(node, ast.ExceptHandler) and node.name:
             found.add(node.name)
+    return found
+
+
+def _closed_over(statements: list[ast.stmt]) -> tuple[set[str], set[str]]:
+    """The names the functions and lambdas the statements define read, and those they bind `nonlocal`."""
+    read: set[str] = set()
+    written: set[str] = set()
+    for node in ast.walk(ast.Module(body=statements, type_ignores=[])):
+        if isinstance(node, ast.Lambda):
+            read |= _loaded([ast.Expr(node.body)])
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            read |= _loaded(node.body)
+            written |= {n for s in _declarations(node.body) if isinstance(s, ast.Nonlocal) for n in s.names}
+    return read, written
+
+
+def _functions_made(statements: list[ast.stmt]) -> set[str]:
+    """Names the statements bind to a function, lambda or class they define."""
+    found: set[str] = set()
+    for node in ast.walk(ast.Module(body=statements, type_ignores=[])):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(node.name)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
+            found |= _stored([node])
     return found
 
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import builtins
 import math
+import types
 from typing import Any, Callable
 
 import numpy as np
 
 from ..autograd import versions
 from ..autograd.engine import Node
+from ..nn.module import Module
+from ..optim.optimizer import Optimizer
 from ..tensor import Tensor
 from . import codegen, runtime
 from .capture import Capture, GraphBreak
@@ -164,10 +167,28 @@ def _recipe(value: Any, index: dict[int, int], kept: dict[int, tuple]) -> Any:
     kept as it is (kept_tensors), containers of recipes, ("const", v) for the rest."""
     if isinstance(value, Tensor):
         return kept.get(id(value)) or ("out", index[id(value)])
-    if isinstance(value, (tuple, list)):
+    if rebuilt_sequence(value):
         return (type(value), [_recipe(v, index, kept) for v in value])
-    if isinstance(value, dict):
+    if type(value) is dict:
         return (dict, {k: _recipe(v, index, kept) for k, v in value.items()})
+    return constant(value)
+
+
+def rebuilt_sequence(value: Any) -> bool:
+    """A tuple, list or named tuple: a replay makes it afresh from its items."""
+    return type(value) in (tuple, list) or isinstance(value, tuple) and hasattr(type(value), "_fields")
+
+
+_KEPT = (int, float, complex, str, bytes, bool, type(None), np.generic, np.dtype, type, range, slice, frozenset,
+         Module, Optimizer, types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.ModuleType)
+
+
+def constant(value: Any) -> tuple:
+    """("const", value): a value a replay hands on as the capture had it. A GraphBreak for any other object (a
+    set, a defaultdict, an object of a class of yours...): the call may have made it, and a replay would hand
+    on the capture's own, with what that call put in it."""
+    if not isinstance(value, _KEPT):
+        raise GraphBreak(f"a result holding a {type(value).__name__} (a replay cannot make it afresh)", "return")
     return ("const", value)
 
 
@@ -182,7 +203,7 @@ def _rebuild(recipe: Any, built: list[Tensor], args: tuple, kwargs: dict) -> Any
     if kind is dict:
         return {k: _rebuild(v, built, args, kwargs) for k, v in content.items()}
     items = [_rebuild(v, built, args, kwargs) for v in content]
-    return tuple(items) if kind is tuple else kind(items)
+    return kind(*items) if hasattr(kind, "_fields") else kind(items)  # a named tuple takes its fields
 
 
 def _unique(values: list[Var]) -> list[Var]:
