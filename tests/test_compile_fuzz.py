@@ -124,10 +124,11 @@ def test_a_compiled_step_matches_eager(model_name, optimizer_name, forward, zero
     if same_start:  # the two capturing calls see the same batch: their constants agree whatever they depend on
         data[1] = data[0]
     for call, batch in enumerate(data):
-        te.manual_seed(call)
-        expected = observed(eager(te.from_numpy(batch.copy())), *eager_state)
-        te.manual_seed(call)
-        got = observed(compiled(te.from_numpy(batch.copy())), *state)
+        with np.errstate(over="ignore", invalid="ignore"):  # some random steps diverge: both twins alike
+            te.manual_seed(call)
+            expected = observed(eager(te.from_numpy(batch.copy())), *eager_state)
+            te.manual_seed(call)
+            got = observed(compiled(te.from_numpy(batch.copy())), *state)
         assert len(got) == len(expected)
         for g, e in zip(got, expected):
             np.testing.assert_allclose(np.asarray(g), np.asarray(e), rtol=1e-5, atol=1e-6, err_msg=f"call {call}")
