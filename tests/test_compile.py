@@ -1424,3 +1424,25 @@ def test_set_stance_as_torchs_recipe():
         assert stance_tutorial(torch) == ours
     finally:
         torch._dynamo.reset()
+
+
+def test_a_new_leaf_argument_each_call_is_replayed_and_a_reused_one_accumulates_as_eager():
+    """The benchmark chain: a fresh x each call, backward into x.grad. The guard once keyed on the capture's own x
+    (whose .grad the capture had set), so every call captured again; a reused x must add into its .grad."""
+    def chain(x):
+        y = x
+        for _ in range(5):
+            y = y * 1.5 + 0.25
+        y.backward()
+        return y
+    compiled = te.compile(chain)
+    for _ in range(4):
+        x = te.tensor(2.0, dtype=te.float64, requires_grad=True)
+        assert compiled(x).item() == chain(te.tensor(2.0, dtype=te.float64, requires_grad=True)).item()
+        assert x.grad.item() == 1.5 ** 5
+    (entry,) = compiled.cache.values()
+    assert entry.replay is not None and entry.confirmed
+    reused = te.tensor(2.0, dtype=te.float64, requires_grad=True)
+    for _ in range(3):
+        compiled(reused)
+    assert reused.grad.item() == 3 * 1.5 ** 5

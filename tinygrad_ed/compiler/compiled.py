@@ -174,7 +174,7 @@ class CompiledFunction:
         breaks = _breaks(capture, result, args)
         if entry.eager_reason is not None:
             entry.breaks += [reason for _, reason in breaks] or [entry.eager_reason]
-        self._watch(capture)
+        self._watch(capture, {id(t) for _, _, t in arguments})
         entry.held = (args, kwargs)  # alive, so that no other argument object takes an id the guard keys on
         entry.compile_seconds = time.perf_counter() - start + (first.compile_seconds if first else 0.0)
         entry.constants = _constants(capture)
@@ -296,8 +296,9 @@ class CompiledFunction:
         entry.op_count = len(capture.instrs)
         entry.breaks += [f"{how} at {where} (a returned value)" for _, _, how, where, _ in capture.readbacks]
 
-    def _watch(self, capture: Capture) -> None:
-        """Add what this capture depended on to the guard, and rebuild the key function."""
+    def _watch(self, capture: Capture, argument_ids: set[int]) -> None:
+        """Add what this capture depended on to the guard, and rebuild the key function. (An argument's .grad is
+        in its own key: a call's argument is another tensor than the capture's.)"""
         for module in capture.modules.values():
             if all(m is not module for m in self.watched_modules):
                 self.watched_modules.append(module)
@@ -306,7 +307,7 @@ class CompiledFunction:
                 self.watched_tensors.append(var.source)
         cleared = {key for key, (_, _, first_set_none) in capture.grads_before.items() if first_set_none}
         for leaf in [leaf for leaf, _ in capture.grads_set] + [v.source for v in capture.externals if v.kind == "grad"]:
-            if id(leaf) not in cleared and all(t is not leaf for t in self.watched_grads):  # (zero_grad() first)
+            if id(leaf) not in cleared | argument_ids and all(t is not leaf for t in self.watched_grads):
                 self.watched_grads.append(leaf)
         for var in capture.externals:
             if var.kind == "group" and all(o is not var.source[0] for o in self.watched_optimizers):
@@ -475,12 +476,13 @@ def _key_function(modules: list[Module], tensors: list[Tensor], grads: list[Tens
 
 
 def _arg_key(a: Any) -> Any:
-    """What a capture assumed of an argument: a tensor's shape, dtype, requires_grad and the type of its grad_fn
+    """What a capture assumed of an argument: a tensor's shape, dtype, requires_grad, the type of its grad_fn and
+    whether its .grad is None
     (also inside tuples, lists and dicts, as argument_tensors walks them), a number's value, any other object's
     identity."""
     if type(a) is Tensor:
         array = a.array
-        return (array.shape, array.dtype, a.requires_grad, type(a.grad_fn))
+        return (array.shape, array.dtype, a.requires_grad, type(a.grad_fn), a.grad is None)
     if isinstance(a, _SCALARS):
         return (type(a), a)
     entries = _entries(a)  # tensors inside are inputs; numbers are written into the program

@@ -383,6 +383,9 @@ def accumulate_grad(capture: Capture, leaf: Tensor, g: Var, given: set) -> None:
     finally:
         capture.depth -= 1
     name = capture.tensor_name(leaf)
+    if before is not None and getattr(capture.vars.get(id(leaf.array)), "kind", None) == "input":
+        capture.give_up(f"a gradient added into the .grad argument {name} already had (a replay's argument is "
+                        "another tensor)", engine.user_frame())
     if before is not None:
         held = capture.vars.get(id(before.array))  # set earlier in the step, or read by it
         if held is None or held.kind == "param":
