@@ -81,8 +81,8 @@ class CompiledFunction:
         return self.latest.source or f"# runs eagerly: {self.latest.eager_reason}\n"
 
     def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
-        if self.gave_up or Capture.active is not None or stance.current == "force_eager":  # (inside another capture:
-            return self.fn(*args, **kwargs)                                               # recorded as part of it)
+        if self.gave_up or Capture.active is not None or stance.current == "force_eager":
+            return self.fn(*args, **kwargs)  # (inside another capture, the call is recorded as part of it)
         key = self.key(*args, **kwargs)
         entry = self.cache.get(key)
         if entry is None:
