@@ -147,20 +147,23 @@ def test_the_counts_of_graphs_and_breaks_are_torchs():
     assert [(r.graph_count, r.graph_break_count) for r in theirs] == [(3, 2), (2, 1)]
 
 
-def test_every_call_runs_the_python_pieces_and_replays_the_compiled_ones():
+def test_every_call_runs_the_python_pieces_and_a_side_effect_on_a_container_is_one():
+    """`calls[...] += ...` reads a value; `appended.append(y)` changes a list of the closure: both are statements
+    that run as Python at every call (a replay would skip them), as torch runs them; the others are compiled."""
     calls = {"python": 0}
-    compiled_calls = []
+    appended = []
 
     def step(x):
         y = x * 2
-        compiled_calls.append(1)  # in a compiled piece: runs only while it is captured
+        appended.append(y)
         calls["python"] += y.sum().item() > 0
         return y + 1
     run = te.compile(step)
     for i in range(6):
         assert run(te.full((2,), float(i + 1))).tolist() == [2.0 * (i + 1) + 1] * 2
     assert calls["python"] == 6
-    assert len(compiled_calls) == 3  # the first (eager) call, then the piece's two capturing calls
+    assert [t.tolist() for t in appended] == [[2.0 * (i + 1)] * 2 for i in range(6)]
+    assert "a Python side effect on appended" in run.code and "# piece 1 (line" in run.code
 
 
 def test_locals_cross_pieces_as_they_are():
@@ -364,3 +367,56 @@ def test_an_object_made_in_a_compiled_piece_is_new_at_every_call():
     run = te.compile(step)
     for i in range(5):
         assert run(te.full((2,), float(i))).tolist() == [2.0 * i + 2] * 2
+
+
+def test_a_tensor_appended_to_a_global_list_or_a_dict_of_lists_is_appended_at_every_call():
+    """`losses.append(loss)`, `history["loss"].append(...)`: a replay would skip them (a learner's list would hold
+    the capturing calls' losses only); the capture sees the containers change, and those statements run as Python."""
+    def make_step(model, opt, logged):
+        history = {"loss": [], "h": []}
+
+        def step(x, y):
+            opt.zero_grad()
+            h = model(x)
+            loss = F.cross_entropy(h, y)
+            loss.backward()
+            opt.step()
+            logged.append(loss.detach())
+            history["loss"].append(loss)
+            history["h"].append(h.detach()[0])
+            return loss
+        step.history = history
+        return step
+    runs = []
+    for compiled in (False, True):
+        model, opt = model_and_optimizer()
+        logged: list = []
+        step = make_step(model, opt, logged)
+        run = te.compile(step) if compiled else step
+        for i, (x, y) in enumerate(data(8)):
+            te.manual_seed(100 + i)
+            run(x, y)
+        runs.append((logged, step.history, run))
+    (eager_logged, eager_history, _), (logged, history, run) = runs
+    assert [t.item() for t in logged] == [t.item() for t in eager_logged] and len(logged) == 8
+    assert [t.item() for t in history["loss"]] == [t.item() for t in eager_history["loss"]]
+    assert [t.tolist() for t in history["h"]] == [t.tolist() for t in eager_history["h"]]
+    assert "a Python side effect on logged" in run.code and "np.dot(" in run.code.split("# piece 2")[0]
+
+
+def test_a_helper_that_changes_a_list_makes_the_statement_calling_it_python():
+    """The list is the helper's: the statement calling the helper is the one that runs at every call."""
+    seen = []
+
+    def note(t):
+        seen.append(t.detach())
+
+    def step(x):
+        y = x * 2
+        note(y)
+        return y + 1
+    run = te.compile(step)
+    for i in range(4):
+        run(te.full((2,), float(i)))
+    assert [t.tolist() for t in seen] == [[2.0 * i] * 2 for i in range(4)]
+    assert "a Python side effect on note" in run.code

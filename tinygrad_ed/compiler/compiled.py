@@ -20,7 +20,7 @@ from ..tensor import Tensor
 from . import codegen, runtime, stance
 from .capture import Capture, GraphBreak, user_line
 from .recording import capturing
-from .resume import SplitFunction, split_at
+from .resume import SplitFunction, lines_using, split_at
 from .split import (CompiledBackward, constant, graph_alive, kept_tensors, needs_backward, rebuilt_sequence,
                     split_programs)
 from .program import Var
@@ -153,6 +153,7 @@ class CompiledFunction:
             inputs.append(capture.new(a.array, "input", name))
             capture.tensor_names[id(a)] = name
         guarded = _free_keys(self.fn)
+        containers = _containers(_own_function(self.fn))
         try:
             with capturing(capture):
                 result = self.fn(*args, **kwargs)
@@ -171,9 +172,18 @@ class CompiledFunction:
             entry.replay, entry.source = None, ""
             entry.eager_reason = ("the call changes a number of its closure or globals (a counter) that its guard "
                                   "reads: each value captures again")
-        breaks = _breaks(capture, result, args)
+        mutated = [name for name, value, before in containers if _contents(value) != before]
+        if mutated and entry.replay is not None:
+            entry.replay, entry.source = None, ""
+            entry.eager_reason = (f"the call changes {mutated[0]}, a container of its globals or closure: a Python "
+                                  "side effect, which a replay would skip")
+        side_effects = [(line, f"a Python side effect on {name} at line {line}")
+                        for name in mutated for line in lines_using(self.fn, name)]
+        breaks: dict[int, str] = {}  # line of the function -> why it breaks (the first reason found there)
+        for line, reason in _breaks(capture, result, args) + side_effects:
+            breaks.setdefault(line, reason)
         if entry.eager_reason is not None:
-            entry.breaks += [reason for _, reason in breaks] or [entry.eager_reason]
+            entry.breaks += list(breaks.values()) or [entry.eager_reason]
         self._watch(capture, {id(t) for _, _, t in arguments})
         entry.held = (args, kwargs)  # alive, so that no other argument object takes an id the guard keys on
         entry.compile_seconds = time.perf_counter() - start + (first.compile_seconds if first else 0.0)
@@ -193,7 +203,7 @@ class CompiledFunction:
                                       "op computed it (plain numpy work on the step's data, outside the ops)")
                 entry.breaks.append(entry.eager_reason)
         if entry.replay is None and breaks:
-            self._split(entry, [line for line, _ in breaks])
+            self._split(entry, list(breaks))
         for reason in entry.breaks if first is None else ():
             stance.log("graph_breaks", f"Graph break in {self.__name__}: {reason}")
         if entry.confirmed and entry.source:
@@ -329,6 +339,31 @@ def _breaks(capture: Capture, result: Any, args: tuple) -> list[tuple[int, str]]
     found += [(line, f"{how} reads a value of the step back into Python at {where}")
               for value, _, how, where, line in capture.readbacks if id(value) not in returned]
     return [(line, reason) for line, reason in found if line is not None]
+
+
+def _containers(fn: Any, depth: int = 2) -> list[tuple[str, Any, Any]]:
+    """The lists, dicts and sets the function reaches by name in its closure and globals, directly or through a
+    function it calls by name (a helper logging into a list), with what they hold now: (the name in `fn`'s code,
+    the container, its contents). A call that changes one (`losses.append(loss)`) has a Python side effect."""
+    code = getattr(fn, "__code__", None)
+    if code is None or depth == 0:
+        return []
+    cells = getattr(fn, "__closure__", None) or ()
+    reached = {name: cell.cell_contents for name, cell in zip(code.co_freevars, cells) if _filled(cell)}
+    names = getattr(fn, "__globals__", {})
+    reached.update({name: names[name] for name in code.co_names if name in names and name not in reached})
+    found = [(name, value, _contents(value)) for name, value in reached.items() if isinstance(value, (list, dict, set))]
+    for name, value in reached.items():
+        if inspect.isfunction(value) and value is not fn:
+            found += [(name, container, held) for _, container, held in _containers(value, depth - 1)]
+    return found
+
+
+def _contents(container: Any) -> tuple:
+    """What a list, dict or set holds, by identity, and the sizes of the containers in it (`history["loss"]`)."""
+    items = container.items() if isinstance(container, dict) else enumerate(container) \
+        if isinstance(container, list) else ((None, v) for v in container)
+    return tuple((k, id(v), len(v) if isinstance(v, (list, dict, set)) else -1) for k, v in items)
 
 
 def _constants(capture: Capture) -> list[tuple[Any, str]]:

@@ -112,6 +112,16 @@ def split_at(function: Any, lines: list[int], compile_piece: Callable[[Callable[
     return SplitFunction(inspect.signature(fn), pieces, bound_self)
 
 
+def lines_using(function: Any, name: str) -> list[int]:
+    """The first line of each of the function's top-level statements that mentions `name` (none without source)."""
+    fn = getattr(function, "__func__", function)
+    definition = _definition(fn) if isinstance(fn, types.FunctionType) else None
+    if definition is None:
+        return []
+    return [s.lineno for s in definition.body
+            if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(s))]
+
+
 def _definition(fn: types.FunctionType) -> ast.FunctionDef | None:
     """The function's definition, with the line numbers of its file."""
     try:
