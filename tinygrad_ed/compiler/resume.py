@@ -3,8 +3,9 @@ function's top-level statements: the statements between two breaks become a func
 own, and each statement holding a break becomes a function that runs as plain Python at every call. They pass
 each other the function's local variables, so the pieces in turn do what the function does.
 
-Splitting needs the function's source (`inspect.getsource`); a function without one, or whose only statement
-breaks, runs eagerly for that guard instead.
+Splitting needs the function's source (`inspect.getsource`). Where the pieces could not do what the function
+does (no source, one statement, `super()` or private names, a closure sharing a variable a later piece rebinds),
+that guard runs eagerly instead.
 """
 from __future__ import annotations
 
