@@ -21,8 +21,7 @@ from . import codegen, runtime, stance
 from .capture import Capture, GraphBreak, user_line
 from .recording import capturing
 from .resume import SplitFunction, lines_using, split_at
-from .split import (CompiledBackward, constant, graph_alive, kept_tensors, needs_backward, rebuilt_sequence,
-                    split_programs)
+from .split import CompiledBackward, graph_alive, kept_tensors, needs_backward, rebuild, recipe, split_programs
 from .program import Var
 
 cache_size_limit = 8  # captures per compiled function before it runs eagerly for good (torch's recompile limit)
@@ -555,57 +554,51 @@ def _getter_function(var: Var) -> Callable[[], Any]:
 
 
 def _structure(capture: Capture, value: Any, returned: list[Var], kept: dict[int, tuple]) -> Any:
-    """The returned value as a recipe: ("var", i) for the i-th computed array, ("arg", reach) for an
-    argument returned as it is and ("const", v) for a parameter (see kept_tensors), a number, a module (see
-    constant), ("read", i, how) for a value read back, ("tensor", array, requires_grad) for a tensor of constants."""
-    if isinstance(value, Tensor):
-        if id(value) in kept:
-            return kept[id(value)]
-        if graph_alive(value):
-            raise GraphBreak("a result whose backward is still to run, inside a tuple, list or dict (return it "
-                             "alone, or compile the whole training step)", "return")
-        var = capture.vars.get(id(value.array))
-        if var is None and id(value.array) in capture.untracked:
-            raise GraphBreak("a returned tensor computed by an operation that has no recorded form",
-                             capture.untracked[id(value.array)])
-        if var is None or var.kind == "const":  # the same value at every call, in a fresh tensor (it may be changed)
-            return ("tensor", value.array.copy(), value.requires_grad)
-        returned.append(var)
-        return ("var", len(returned) - 1, var.planned)
-    for read_value, var, how, _, _ in capture.readbacks:
-        if read_value is value and var is not None:
-            returned.append(var)
-            return ("read", len(returned) - 1, how)
-    if rebuilt_sequence(value):
-        return (type(value), [_structure(capture, v, returned, kept) for v in value])
-    if type(value) is dict:
-        return (dict, {k: _structure(capture, v, returned, kept) for k, v in value.items()})
-    return constant(value)
+    """The returned value as a recipe (split.recipe): ("var", i, planned) for the i-th computed array, ("read", i, how)
+    for a value read back, ("tensor", array, requires_grad) for a tensor of constants, ("arg", reach) for an argument
+    returned as it is and ("const", v) for a parameter (see kept_tensors), a number, a module (see constant)."""
+    def leaf(value: Any) -> tuple | None:
+        if isinstance(value, Tensor):
+            return kept.get(id(value)) or _computed(capture, value, returned)
+        for read_value, var, how, _, _ in capture.readbacks:
+            if read_value is value and var is not None:
+                returned.append(var)
+                return ("read", len(returned) - 1, how)
+        return None
+    return recipe(value, leaf)
+
+
+def _computed(capture: Capture, value: Tensor, returned: list[Var]) -> tuple:
+    if graph_alive(value):
+        raise GraphBreak("a result whose backward is still to run, inside a tuple, list or dict (return it "
+                         "alone, or compile the whole training step)", "return")
+    var = capture.vars.get(id(value.array))
+    if var is None and id(value.array) in capture.untracked:
+        raise GraphBreak("a returned tensor computed by an operation that has no recorded form",
+                         capture.untracked[id(value.array)])
+    if var is None or var.kind == "const":  # the same value at every call, in a fresh tensor (it may be changed)
+        return ("tensor", value.array.copy(), value.requires_grad)
+    returned.append(var)
+    return ("var", len(returned) - 1, var.planned)
 
 
 _CONVERSIONS = {".item()": lambda a: a.item(), "float(tensor)": lambda a: float(a), "int(tensor)": lambda a: int(a),
                 ".tolist()": lambda a: a.tolist(), ".numpy()": lambda a: np.array(a)}
 
 
-def _rebuild(recipe: Any, values: tuple, args: tuple, kwargs: dict) -> Any:
-    kind = recipe[0]
-    if kind == "var":
-        array = values[recipe[1]]
-        return Tensor._make(array.copy() if recipe[2] else array)  # a planned buffer is reused next step
-    if kind == "arg":
-        return recipe[1](args, kwargs)
-    if kind == "read":
-        if recipe[2] not in _CONVERSIONS:
-            raise GraphBreak(f"{recipe[2]} reads a value of the step back into Python", "return")
-        return _CONVERSIONS[recipe[2]](values[recipe[1]])
-    if kind == "const":
-        return recipe[1]
-    if kind == "tensor":
-        return Tensor._leaf(recipe[1].copy(), recipe[2])
-    if kind is dict:
-        return {k: _rebuild(v, values, args, kwargs) for k, v in recipe[1].items()}
-    items = [_rebuild(v, values, args, kwargs) for v in recipe[1]]
-    return kind(*items) if hasattr(kind, "_fields") else kind(items)  # a named tuple takes its fields
+def _rebuild(structure: tuple, values: tuple, args: tuple, kwargs: dict) -> Any:
+    """The replay's result from the program's values (see _structure)."""
+    def leaf(made: tuple) -> Any:
+        kind = made[0]
+        if kind == "var":
+            array = values[made[1]]
+            return Tensor._make(array.copy() if made[2] else array)  # a planned buffer is reused next step
+        if kind == "tensor":
+            return Tensor._leaf(made[1].copy(), made[2])
+        if made[2] not in _CONVERSIONS:  # "read"
+            raise GraphBreak(f"{made[2]} reads a value of the step back into Python", "return")
+        return _CONVERSIONS[made[2]](values[made[1]])
+    return rebuild(structure, leaf, args, kwargs)
 
 
 def _getter(var: Var, namespace: dict[str, Any]) -> str:

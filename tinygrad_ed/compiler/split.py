@@ -116,7 +116,8 @@ def split_programs(capture: Capture, name: str, inputs: list[Var], arguments: li
                                                                              programs[1:]):
         nodes[index] = (program, [len(outs) + saved.index(v) for v in saved_here], [getter(v) for v in externals_here],
                         [(reach.get(id(leaf)), leaf) for leaf in leaf_grads])
-    structure = _recipe(result, {id(t): i for i, t in enumerate(outputs)}, kept)
+    position = {id(t): i for i, t in enumerate(outputs)}
+    structure = recipe(result, lambda v: kept.get(id(v)) or ("out", position[id(v)]) if isinstance(v, Tensor) else None)
     make, new, run_forward = Tensor._make, object.__new__, programs[0]
 
     def replay(*args: Any, **kwargs: Any) -> Any:
@@ -135,7 +136,7 @@ def split_programs(capture: Capture, name: str, inputs: list[Var], arguments: li
             node.array = values[index]
             node.program, node.saved, node.reads = program, tuple(values[p] for p in positions), reads
             built.append(make(values[index], node))
-        return _rebuild(structure, built, args, kwargs)
+        return rebuild(structure, lambda made: built[made[1]], args, kwargs)
     return "\n\n".join(sources), replay
 
 
@@ -162,16 +163,33 @@ def _tensors_in(value: Any) -> list[Tensor]:
     return found
 
 
-def _recipe(value: Any, index: dict[int, int], kept: dict[int, tuple]) -> Any:
-    """The result's shape: ("out", i) for its i-th computed tensor, ("arg", reach) or ("const", v) for a tensor
-    kept as it is (kept_tensors), containers of recipes, ("const", v) for the rest."""
-    if isinstance(value, Tensor):
-        return kept.get(id(value)) or ("out", index[id(value)])
+def recipe(value: Any, leaf: Callable[[Any], tuple | None]) -> tuple:
+    """A result as a recipe for making it afresh at every replay: `leaf(value)` where that gives one (a tensor, a
+    value read back), tuples, lists, named tuples and dicts of recipes, constant(value) for the rest."""
+    made = leaf(value)
+    if made is not None:
+        return made
     if rebuilt_sequence(value):
-        return (type(value), [_recipe(v, index, kept) for v in value])
+        return (type(value), [recipe(v, leaf) for v in value])
     if type(value) is dict:
-        return (dict, {k: _recipe(v, index, kept) for k, v in value.items()})
+        return (dict, {k: recipe(v, leaf) for k, v in value.items()})
     return constant(value)
+
+
+def rebuild(made: tuple, leaf: Callable[[tuple], Any], args: tuple, kwargs: dict) -> Any:
+    """The value a recipe describes, for this call: ("const", v) as it is, ("arg", reach) from the call's arguments,
+    containers afresh, any other kind by `leaf(recipe)`."""
+    kind = made[0]
+    if kind == "const":
+        return made[1]
+    if kind == "arg":
+        return made[1](args, kwargs)
+    if kind is dict:
+        return {k: rebuild(v, leaf, args, kwargs) for k, v in made[1].items()}
+    if isinstance(kind, type):
+        items = [rebuild(v, leaf, args, kwargs) for v in made[1]]
+        return kind(*items) if hasattr(kind, "_fields") else kind(items)  # a named tuple takes its fields
+    return leaf(made)
 
 
 def rebuilt_sequence(value: Any) -> bool:
@@ -190,20 +208,6 @@ def constant(value: Any) -> tuple:
     if not isinstance(value, _KEPT):
         raise GraphBreak(f"a result holding a {type(value).__name__} (a replay cannot make it afresh)", "return")
     return ("const", value)
-
-
-def _rebuild(recipe: Any, built: list[Tensor], args: tuple, kwargs: dict) -> Any:
-    kind, content = recipe
-    if kind == "out":
-        return built[content]
-    if kind == "const":
-        return content
-    if kind == "arg":
-        return content(args, kwargs)
-    if kind is dict:
-        return {k: _rebuild(v, built, args, kwargs) for k, v in content.items()}
-    items = [_rebuild(v, built, args, kwargs) for v in content]
-    return kind(*items) if hasattr(kind, "_fields") else kind(items)  # a named tuple takes its fields
 
 
 def _unique(values: list[Var]) -> list[Var]:
