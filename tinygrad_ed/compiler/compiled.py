@@ -243,20 +243,10 @@ class CompiledFunction:
         code = getattr(fn, "__code__", None)
         if code is None:
             return roots
-        for name, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or ()):
-            try:
-                value = cell.cell_contents
-            except ValueError:
-                continue
-            if isinstance(value, (Module, Tensor)):
-                roots[name] = value
         defaults = [*(getattr(fn, "__defaults__", None) or ())]
         positional = code.co_varnames[:code.co_argcount]
-        for name, value in zip(positional[len(positional) - len(defaults):], defaults):
-            if isinstance(value, (Module, Tensor)):
-                roots[name] = value
-        for name in code.co_names:
-            value = getattr(fn, "__globals__", {}).get(name)
+        named = [*zip(positional[len(positional) - len(defaults):], defaults)]
+        for name, value in named + [(name, value) for name, value, _ in _free_values(fn)]:
             if isinstance(value, (Module, Tensor)):
                 roots.setdefault(name, value)
         return roots
@@ -344,13 +334,11 @@ def _containers(fn: Any, depth: int = 2) -> list[tuple[str, Any, Any]]:
     """The lists, dicts and sets the function reaches by name in its closure and globals, directly or through a
     function it calls by name (a helper logging into a list), with what they hold now: (the name in `fn`'s code,
     the container, its contents). A call that changes one (`losses.append(loss)`) has a Python side effect."""
-    code = getattr(fn, "__code__", None)
-    if code is None or depth == 0:
+    if depth == 0:
         return []
-    cells = getattr(fn, "__closure__", None) or ()
-    reached = {name: cell.cell_contents for name, cell in zip(code.co_freevars, cells) if _filled(cell)}
-    names = getattr(fn, "__globals__", {})
-    reached.update({name: names[name] for name in code.co_names if name in names and name not in reached})
+    reached: dict[str, Any] = {}
+    for name, value, _ in _free_values(fn):
+        reached.setdefault(name, value)
     found = [(name, value, _contents(value)) for name, value in reached.items() if isinstance(value, (list, dict, set))]
     for name, value in reached.items():
         if inspect.isfunction(value) and value is not fn:
@@ -430,17 +418,18 @@ def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
 
 
 def _free_values(fn: Callable[..., Any]) -> list[tuple[str, Any, str]]:
-    """What the function reads from its closure and globals (`cells`, `names`), as (expression, value now, name): the
-    program has the numbers, strings, bools and Nones written in as they were at capture, and reads the tensors
-    and modules it found there at capture, so those are guarded by value and these by identity."""
+    """What the function reads by name from its closure, then its globals: (name, value now, the expression the
+    guard reads it with: `cells[i].cell_contents`, `names.get(name)`). The program has the numbers, strings, bools
+    and Nones written in as they were at capture, and reads the tensors and modules it found there at capture, so
+    those are guarded by value and these by identity."""
     code = getattr(fn, "__code__", None)
     if code is None:
         return []
     cells = getattr(fn, "__closure__", None) or ()
-    found = [(f"cells[{i}].cell_contents", cell.cell_contents, f"closure variable {code.co_freevars[i]}")
+    found = [(code.co_freevars[i], cell.cell_contents, f"cells[{i}].cell_contents")
              for i, cell in enumerate(cells) if _filled(cell)]
     names = getattr(fn, "__globals__", {})
-    return found + [(f"names.get({name!r})", names[name], f"global {name}") for name in code.co_names if name in names]
+    return found + [(name, names[name], f"names.get({name!r})") for name in code.co_names if name in names]
 
 
 def _group_sizes(groups: str, count: int) -> str:
@@ -484,8 +473,8 @@ def _key_function(modules: list[Module], tensors: list[Tensor], grads: list[Tens
     parts = {"tuple(map(arg_key, args))": "the arguments (shapes, dtypes, requires_grad, values)",
              "tuple((k, arg_key(v)) for k, v in sorted(kwargs.items())) if kwargs else ()": "the keyword arguments",
              "mode.enabled": "grad mode"}
-    parts.update({f"free_key({value})" if isinstance(current, _SCALARS) else f"id({value})": name
-                  for value, current, name in _free_values(fn)})
+    parts.update({f"free_key({expression})" if isinstance(current, _SCALARS) else f"id({expression})": name
+                  for name, current, expression in _free_values(fn)})
     parts.update({f"m{i}.training": f"{type(m).__name__}.training" for i, m in enumerate(modules)})
     parts.update({f"tuple(map(id, m{i}.{held}.values()))": f"which {held[1:]} a {type(m).__name__} holds"
                   for i, m in enumerate(modules) for held in ("_parameters", "_buffers", "_modules")
